@@ -1,0 +1,146 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# vflow build: BPF objects -> skeletons -> engine library -> front-ends.
+# Quiet by default; `make V=1` shows the commands.
+
+OUT      ?= build
+ARCH     ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= cc
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+WARNINGS := -Wall -Wextra $(if $(WERROR),-Werror)
+CFLAGS   ?= -g -O2
+CFLAGS   += -std=gnu11 $(WARNINGS) -Iinclude -Iuser -I$(OUT) \
+	    -DVFLOW_VERSION='"$(VERSION)"' -DVFLOW_GIT_REV='"$(GIT_REV)"'
+LDLIBS   := -lbpf -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Wall -Wextra -Wno-unused-parameter $(if $(WERROR),-Werror)
+
+# Sanitizer build used by the tests (ASan + UBSan, abort on the first report).
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+BPF_PROGS := syscall
+LIB_SRCS  := $(filter-out user/vflowd.c,$(wildcard user/*.c))
+LIB_OBJS  := $(patsubst user/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
+SAN_OBJS  := $(patsubst user/%.c,$(OUT)/san/%.o,$(LIB_SRCS))
+SKELS     := $(patsubst %,$(OUT)/%.skel.h,$(BPF_PROGS))
+GEN_HDRS  := $(SKELS) $(OUT)/syscall_names.h
+APPS      := $(OUT)/vflowd
+SAN_APPS  := $(OUT)/san/vflowd
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+TEST_HELPERS := $(patsubst tests/helpers/%.c,$(OUT)/tests/%,$(wildcard tests/helpers/*.c))
+BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
+BENCH_BPF  := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(wildcard bench/*.bpf.c))
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+# keep the generated objects and skeletons between builds
+.SECONDARY:
+.PHONY: all deps run test test-build bench clean vmlinux
+
+all: $(APPS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+# First README command: install what is missing, build, start vflow.
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)exec $(OUT)/vflowd $(ARGS)
+
+# Second README command: every test, with the sanitizer build.
+test: deps
+	$(Q)$(MAKE) --no-print-directory WERROR=1 test-build
+	$(Q)tests/run.sh
+
+test-build: $(APPS) $(SAN_APPS) $(UNIT_BINS) $(TEST_HELPERS)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory $(APPS) $(BENCH_BINS)
+	$(Q)bench/syscall.sh
+
+vmlinux:
+	$(Q)scripts/gen-vmlinux.sh $(ARCH)
+
+$(OUT) $(OUT)/obj $(OUT)/san $(OUT)/tests $(OUT)/bench:
+	$(Q)mkdir -p $@
+
+# BPF: clang -> bpftool gen object (links, strips DWARF) -> skeleton
+$(OUT)/%.tmp.bpf.o: bpf/%.bpf.c include/vflow.h vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.bpf.o: $(OUT)/%.tmp.bpf.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(OUT)/syscall_names.h: scripts/gen-syscall-names.sh | $(OUT)
+	$(call msg,GEN,$@)
+	$(Q)scripts/gen-syscall-names.sh > $@
+
+# Engine library and front-ends
+$(OUT)/obj/%.o: user/%.c $(wildcard user/*.h) include/vflow.h $(GEN_HDRS) | $(OUT)/obj
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/libvflow.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(OUT)/vflowd: $(OUT)/obj/vflowd.o $(OUT)/libvflow.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# Sanitizer variants for the tests
+$(OUT)/san/%.o: user/%.c $(wildcard user/*.h) include/vflow.h $(GEN_HDRS) | $(OUT)/san
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(OUT)/san/libvflow.a: $(SAN_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(OUT)/san/vflowd: $(OUT)/san/vflowd.o $(OUT)/san/libvflow.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/tests/test_%: tests/unit/test_%.c $(OUT)/san/libvflow.a | $(OUT)/tests
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $< $(OUT)/san/libvflow.a -lcmocka $(LDLIBS) -o $@
+
+# Workload programs the integration tests run: plain builds, no sanitizers,
+# so they make exactly the syscalls their source says.
+$(OUT)/tests/%: tests/helpers/%.c | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -static $< -o $@
+
+# Benchmark programs
+$(OUT)/bench/%.tmp.bpf.o: bench/%.bpf.c include/vflow.h vmlinux/$(ARCH)/vmlinux.h | $(OUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/bench/%.skel.h: $(OUT)/bench/%.tmp.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen object $(OUT)/bench/$*.bpf.o $< && $(BPFTOOL) gen skeleton $(OUT)/bench/$*.bpf.o name $(subst -,_,$*)_bpf > $@
+
+$(OUT)/bench/%: bench/%.c $(BENCH_BPF) | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(OUT)/bench $< $(LDLIBS) -o $@
+
+clean:
+	$(call msg,CLEAN,$(OUT))
+	$(Q)rm -rf $(OUT)

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The container paradigm's trap path: every syscall of the host, aggregated
+ * per cgroup and per syscall number in per-CPU maps.
+ *
+ * Pairing sys_enter with sys_exit is the hot path, so it avoids maps with
+ * lookups: sys_enter writes {tid, nr, time} into a per-CPU slot; sys_exit on
+ * the same thread and CPU finds it there. A thread that sleeps or is
+ * preempted inside a syscall passes through sched_switch, which moves its
+ * slot into task local storage, where its sys_exit (on any CPU) finds it.
+ * Count, time and a log2 histogram slot then go to a per-CPU hash keyed by
+ * (cgroup v2 id, nr).
+ *
+ * A sys_exit with no sys_enter is a syscall that seccomp or ptrace
+ * intercepted before the sys_enter tracepoint (see DESIGN.md): counted as
+ * skipped, never mixed into latency.
+ *
+ * Each tracepoint has a tp_btf program and a raw_tp fallback; user space
+ * loads whichever the kernel supports. The handlers are inline so a test
+ * program can drive the same code with synthetic arguments.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "vflow.h"
+
+/* Syscalls through which a new task returns to user space for the first time. */
+#define NR_CLONE 56
+#define NR_FORK 57
+#define NR_VFORK 58
+#define NR_CLONE3 435
+
+const volatile __u64 slow_threshold_ns = VFLOW_DEFAULT_SLOW_NS;
+
+/*
+ * Set by user space after sys_enter is attached and before sys_exit is:
+ * a thread started after this cannot have entered a syscall unseen.
+ */
+__u64 trace_start_ns;
+
+/* A syscall in progress: in the CPU's slot, or parked in task storage. */
+struct task_state {
+	__u64 enter_ns;		/* 0: no syscall in progress */
+	__u32 nr;
+	__u32 tid;		/* owner of a CPU slot */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct task_state);
+} cpu_slot SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_state);
+} task_states SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, VFLOW_MAX_SYSCALL_KEYS);
+	__type(key, struct vflow_sys_key);
+	__type(value, struct vflow_sys_val);
+} sys_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VFLOW_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, VFLOW_EVENTS_RINGBUF_BYTES);
+} events SEC(".maps");
+
+static const struct vflow_sys_val zero_val;
+
+static __always_inline void counter_inc(__u32 idx)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline struct vflow_sys_val *sys_val_get(struct vflow_sys_key *key)
+{
+	struct vflow_sys_val *v = bpf_map_lookup_elem(&sys_stats, key);
+
+	if (v)
+		return v;
+	/* -EEXIST: another CPU created it meanwhile; this CPU's copy is zeroed */
+	bpf_map_update_elem(&sys_stats, key, &zero_val, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&sys_stats, key);
+	if (!v)
+		counter_inc(VFLOW_CNT_KEYS_FULL);
+	return v;
+}
+
+static __always_inline bool nr_is_fork(__u32 nr)
+{
+	return nr == NR_CLONE || nr == NR_CLONE3 || nr == NR_FORK || nr == NR_VFORK;
+}
+
+static __always_inline void emit_slow(__u32 nr, __u64 cgid, __u64 now, __u64 lat, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct vflow_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		counter_inc(VFLOW_CNT_RINGBUF_DROP);
+		return;
+	}
+	e->kind = VFLOW_EV_SLOW_SYSCALL;
+	e->nr = nr;
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->cgroup_id = cgid;
+	e->ts_ns = now;
+	e->latency_ns = lat;
+	e->ret = ret;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline struct task_state *slot_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_slot, &zero);
+}
+
+static __always_inline void on_sys_enter(struct task_struct *task, long id)
+{
+	struct task_state *slot = slot_get();
+
+	if (!slot)
+		return;
+	slot->tid = task->pid;
+	slot->nr = id;
+	slot->enter_ns = bpf_ktime_get_ns();
+}
+
+/*
+ * @task (current, about to switch out) may be inside a syscall: park its
+ * slot in task storage, since another thread will use this CPU's slot and
+ * the syscall may end on another CPU.
+ */
+static __always_inline void on_sched_switch(struct task_struct *task)
+{
+	struct task_state *slot = slot_get(), *parked;
+
+	if (!slot || !slot->enter_ns || slot->tid != (__u32)task->pid)
+		return;
+	parked = bpf_task_storage_get(&task_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (parked) {
+		parked->enter_ns = slot->enter_ns;
+		parked->nr = slot->nr;
+	} else {
+		counter_inc(VFLOW_CNT_TASK_STORAGE_FAIL);
+	}
+	slot->enter_ns = 0;
+}
+
+/*
+ * A sys_exit with no sys_enter. Seccomp or ptrace skipped the entry, except
+ * for a thread's first exit seen by vflow, which may also be a new task
+ * leaving fork or a syscall entered before tracing started.
+ */
+static __always_inline void on_unpaired_exit(struct task_struct *task, struct task_state *parked,
+					     __u32 nr, long ret, struct vflow_sys_key *key)
+{
+	struct vflow_sys_val *v;
+
+	if (!parked) {
+		/* remember the thread: its next unpaired exit is a real skip */
+		if (!bpf_task_storage_get(&task_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+			counter_inc(VFLOW_CNT_TASK_STORAGE_FAIL);
+		if (nr_is_fork(nr) && ret == 0) {
+			counter_inc(VFLOW_CNT_FORK_RETURN);
+			return;
+		}
+		/*
+		 * A thread older than the trace may have entered before it:
+		 * its latency would be garbage. (Its first real skip is
+		 * counted here too: one per thread, documented.)
+		 */
+		if (task->start_time <= trace_start_ns) {
+			counter_inc(VFLOW_CNT_INFLIGHT_AT_START);
+			return;
+		}
+	}
+	key->nr = nr;
+	v = sys_val_get(key);
+	if (v)
+		v->skipped += 1;
+}
+
+static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr, long ret)
+{
+	struct task_state *slot = slot_get(), *parked;
+	struct vflow_sys_key key = {};
+	struct vflow_sys_val *v;
+	__u64 now, enter_ns;
+	__u32 slot_nr;
+
+	if (!slot)
+		return;
+	now = bpf_ktime_get_ns();
+	key.cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+	if (slot->enter_ns && slot->tid == (__u32)task->pid) {
+		enter_ns = slot->enter_ns;
+		key.nr = slot->nr;
+		slot->enter_ns = 0;
+	} else {
+		/* not in this CPU's slot: parked at a context switch, or never entered */
+		parked = bpf_task_storage_get(&task_states, task, 0, 0);
+		if (!parked || !parked->enter_ns) {
+			/* rt_sigreturn exits with orig_ax == -1: paired exits use the entry's nr */
+			if (exit_nr >= VFLOW_MAX_SYSCALL_NR) {
+				counter_inc(VFLOW_CNT_NR_OUT_OF_RANGE);
+				return;
+			}
+			on_unpaired_exit(task, parked, exit_nr, ret, &key);
+			return;
+		}
+		enter_ns = parked->enter_ns;
+		key.nr = parked->nr;
+		parked->enter_ns = 0;
+	}
+	/* the number seen at entry: ptrace may rewrite it, seccomp ran before */
+	if (key.nr >= VFLOW_MAX_SYSCALL_NR)
+		return;
+
+	v = sys_val_get(&key);
+	if (!v)
+		return;
+	v->count += 1;
+	v->total_ns += now - enter_ns;
+	slot_nr = vflow_hist_slot(now - enter_ns);
+	if (slot_nr < VFLOW_HIST_SLOTS)	/* for the verifier: already clamped */
+		v->hist[slot_nr] += 1;
+
+	if (now - enter_ns >= slow_threshold_ns)
+		emit_slow(key.nr, key.cgroup_id, now, now - enter_ns, ret);
+}
+
+/* x86-64 keeps the syscall number in orig_ax, arm64 in syscallno */
+#if defined(__TARGET_ARCH_arm64)
+#define REGS_NR_FIELD syscallno
+#else
+#define REGS_NR_FIELD orig_ax
+#endif
+#define REGS_NR(regs) ((regs)->REGS_NR_FIELD)
+
+/*
+ * bpf_get_current_task_btf() is a trusted pointer in both program types;
+ * at sched_switch, current is still prev.
+ */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
+{
+	on_sys_enter(bpf_get_current_task_btf(), id);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	on_sys_exit(bpf_get_current_task_btf(), REGS_NR(regs), ret);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_btf)
+{
+	on_sched_switch(bpf_get_current_task_btf());
+	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
+{
+	on_sys_enter(bpf_get_current_task_btf(), id);
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
+{
+	/* raw_tp arguments are untrusted pointers: read through CO-RE */
+	on_sys_exit(bpf_get_current_task_btf(), BPF_CORE_READ(regs, REGS_NR_FIELD), ret);
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(sched_switch_raw)
+{
+	on_sched_switch(bpf_get_current_task_btf());
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

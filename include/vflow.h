@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one header shared by the BPF programs and user space.
+ *
+ * Fixed-width kernel types only and no includes of its own: the BPF side
+ * sees __u32/__u64 from vmlinux.h, user space from <linux/types.h>, which
+ * the includer must provide first.
+ */
+#ifndef VFLOW_H
+#define VFLOW_H
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+/* Execution paradigms of the source document (section 2). */
+enum vflow_paradigm {
+	VFLOW_PARADIGM_HOST = 0,	/* not isolated: the host itself */
+	VFLOW_PARADIGM_FULLVIRT = 1,
+	VFLOW_PARADIGM_PARAVIRT = 2,
+	VFLOW_PARADIGM_CONTAINER = 3,
+	VFLOW_PARADIGM_SANDBOX = 4,
+	VFLOW_PARADIGM_MAX,
+};
+
+/*
+ * Latency histograms: slot i counts values v (ns) with
+ * 2^(i-1) <= v < 2^i, slot 0 counts v == 0 (v < 1 ns). The last slot is
+ * open-ended: 2^(VFLOW_HIST_SLOTS-2) ns = 17.2 s and above.
+ */
+#define VFLOW_HIST_SLOTS 36
+
+/* Highest syscall number + 1 that is aggregated (x86-64 ends at ~470). */
+#define VFLOW_MAX_SYSCALL_NR 1024
+
+/* (cgroup, syscall) pairs aggregated in the kernel before updates fail. */
+#define VFLOW_MAX_SYSCALL_KEYS 16384
+
+/* Ring buffer for slow-syscall samples, bytes (power of two, >= page). */
+#define VFLOW_EVENTS_RINGBUF_BYTES (1U << 20)
+
+/* Default threshold above which a syscall is streamed as a sample. */
+#define VFLOW_DEFAULT_SLOW_NS 10000000ULL /* 10 ms */
+
+/* Key of the per-CPU syscall aggregate. */
+struct vflow_sys_key {
+	__u64 cgroup_id;	/* cgroup v2 id: inode of its directory */
+	__u32 nr;		/* syscall number */
+	__u32 pad;		/* zero: keys are hashed as bytes */
+};
+
+/* Per-CPU value of the syscall aggregate, summed by user space. */
+struct vflow_sys_val {
+	__u64 count;		/* syscalls that entered and exited */
+	__u64 total_ns;		/* sum of their enter->exit time */
+	__u64 skipped;		/* sys_exit with no sys_enter: seccomp/ptrace */
+	__u64 hist[VFLOW_HIST_SLOTS];	/* log2 ns of the paired ones */
+};
+
+/* Indexes of the per-CPU counters of things the programs could not record. */
+enum vflow_counter {
+	VFLOW_CNT_KEYS_FULL = 0,	/* aggregate map full: syscall not counted */
+	VFLOW_CNT_TASK_STORAGE_FAIL,	/* no per-thread state: syscall not counted */
+	VFLOW_CNT_RINGBUF_DROP,		/* sample not streamed: ring buffer full */
+	VFLOW_CNT_INFLIGHT_AT_START,	/* exits of syscalls entered before attach */
+	VFLOW_CNT_FORK_RETURN,		/* child's first exit from fork/clone */
+	VFLOW_CNT_NR_OUT_OF_RANGE,	/* syscall number >= VFLOW_MAX_SYSCALL_NR */
+	VFLOW_CNT_MAX,
+};
+
+/* Event kinds streamed through the ring buffer. */
+enum vflow_event_kind {
+	VFLOW_EV_SLOW_SYSCALL = 1,
+};
+
+/* A sample streamed through the ring buffer. */
+struct vflow_event {
+	__u32 kind;		/* enum vflow_event_kind */
+	__u32 nr;		/* syscall number */
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	__u64 cgroup_id;
+	__u64 ts_ns;		/* CLOCK_MONOTONIC at exit */
+	__u64 latency_ns;
+	__s64 ret;
+	char comm[16];
+};
+
+/*
+ * log2 slot of a value in ns, clamped to the last slot. Branch-light so it
+ * costs the same on both sides; the BPF side must see it inlined.
+ */
+static __always_inline __u32 vflow_hist_slot(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	/* r = floor(log2(v)) for v > 0; slot = r + 1, slot 0 for v == 0 */
+	r += (v != 0);
+	return r < VFLOW_HIST_SLOTS ? r : VFLOW_HIST_SLOTS - 1;
+}
+
+#endif /* VFLOW_H */

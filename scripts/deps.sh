@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install the Debian packages vflow needs to build, test and benchmark.
+# Re-running it is a no-op: apt is only called for what is missing.
+set -euo pipefail
+
+pkgs=(
+	make gcc clang llvm pkg-config		# build
+	libbpf-dev bpftool libelf-dev zlib1g-dev	# libbpf, skeletons
+	linux-libc-dev libc6-dev		# syscall table, static test helpers
+	libcmocka-dev				# unit tests
+	util-linux procps iproute2 python3 tmux	# integration tests (unshare, ps)
+	libbpf-tools bpftrace			# benchmark peers
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing Debian packages: ${missing[*]}; run as root (sudo make ...) or install them with apt-get" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * sysloop: a workload with a known syscall count.
+ *   sysloop N [M [S]]  exactly N getppid(), M getpgid(0) and S nanosleep(1 ms)
+ *                      calls (the sleeps block, so the thread switches out)
+ *   sysloop -t N       N getppid() calls, then "ns_per_call <float>" on stdout
+ * Calls go through syscall(2), so libc caching cannot elide any.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+static long parse_count(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*end || n < 0) {
+		fprintf(stderr, "sysloop: '%s' is not a count\n", s);
+		exit(2);
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	struct timespec a, b;
+	int timed = argc > 1 && argv[1][0] == '-' && argv[1][1] == 't';
+	struct timespec ms = { 0, 1000000 };
+	long n, m, sleeps;
+
+	if (argc < 2 + timed) {
+		fprintf(stderr, "usage: sysloop [-t] N [M [S]]\n");
+		return 2;
+	}
+	n = parse_count(argv[1 + timed]);
+	m = argc > 2 + timed ? parse_count(argv[2 + timed]) : 0;
+	sleeps = argc > 3 + timed ? parse_count(argv[3 + timed]) : 0;
+	if (timed)
+		clock_gettime(CLOCK_MONOTONIC, &a);	/* vDSO: no syscall */
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	if (timed) {
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		printf("ns_per_call %.2f\n",
+		       ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / (n ? n : 1));
+	}
+	for (long i = 0; i < m; i++)
+		syscall(SYS_getpgid, 0);
+	for (long i = 0; i < sleeps; i++)
+		syscall(SYS_nanosleep, &ms, NULL);
+	return 0;
+}

@@ -1,0 +1,73 @@
+# Shared by the integration tests: TAP output, skips with reasons, cleanup.
+# Each test prints "ok N - what", "not ok N - what" or "ok N - what # SKIP why".
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+VFLOWD=${VFLOWD:-$BUILD/san/vflowd}
+TAP_N=0
+TMP=$(mktemp -d /tmp/vflow-test.XXXXXX)
+CLEANUP=()
+
+cleanup() {
+	local i
+	for ((i = ${#CLEANUP[@]} - 1; i >= 0; i--)); do eval "${CLEANUP[i]}" 2>/dev/null || true; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+on_exit() { CLEANUP+=("$*"); }
+
+ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
+not_ok() { TAP_N=$((TAP_N + 1)); echo "not ok $TAP_N - $*"; }
+skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
+# check "description" command...: ok if the command succeeds
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+# skip_all "reason" "test names...": the whole file cannot run here
+skip_all() { local why=$1; shift; for t in "$@"; do skip "$t" "$why"; done; exit 0; }
+diag() { echo "# $*"; }
+
+cgroup2_root() { awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts; }
+
+# wait_for SECONDS command...: poll until the command succeeds
+wait_for() {
+	local deadline=$((SECONDS + $1)); shift
+	until "$@"; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.05
+	done
+}
+
+# start_vflowd OUT ARGS...: vflowd --json in the background until its first report
+start_vflowd() {
+	local out=$1; shift
+	"$VFLOWD" --json "$@" >"$out" 2>"$out.err" &
+	VFLOWD_PID=$!
+	on_exit "kill $VFLOWD_PID; wait $VFLOWD_PID"
+	wait_for 20 test -s "$out" || { diag "vflowd did not report: $(cat "$out.err")"; return 1; }
+}
+
+# stop_vflowd: SIGINT, then wait for its final report; its exit status
+stop_vflowd() {
+	kill -INT "$VFLOWD_PID"
+	wait "$VFLOWD_PID"
+}
+
+# nr_of NAME: this architecture's number of syscall NAME
+nr_of() {
+	awk -v n="__NR_$1" '$1 == "#define" && $2 == n { print $3; exit }' \
+		/usr/include/"$(uname -m)"-linux-gnu/asm/unistd_64.h /usr/include/asm/unistd_64.h 2>/dev/null
+}
+
+# new_cgroup NAME: create a child cgroup v2 (removed at exit); prints its path
+new_cgroup() {
+	local cg
+	cg="$(cgroup2_root)/$1"
+	mkdir -p "$cg" || return 1
+	on_exit "rmdir '$cg'"
+	echo "$cg"
+}
+
+# run_in_cgroup CG CMD...: run CMD as a member of cgroup CG
+run_in_cgroup() {
+	local cg=$1; shift
+	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$@"
+}

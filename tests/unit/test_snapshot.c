@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Histogram bucketing and snapshot arithmetic (deltas, rates, quantiles). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include "snapshot.h"
+
+static void test_hist_slot_edges(void **state)
+{
+	(void)state;
+	assert_int_equal(vflow_hist_slot(0), 0);
+	assert_int_equal(vflow_hist_slot(1), 1);
+	assert_int_equal(vflow_hist_slot(2), 2);
+	assert_int_equal(vflow_hist_slot(3), 2);
+	assert_int_equal(vflow_hist_slot(4), 3);
+	assert_int_equal(vflow_hist_slot(1023), 10);
+	assert_int_equal(vflow_hist_slot(1024), 11);
+	assert_int_equal(vflow_hist_slot(1ULL << 33), 34);
+	/* open-ended last slot */
+	assert_int_equal(vflow_hist_slot(1ULL << 34), VFLOW_HIST_SLOTS - 1);
+	assert_int_equal(vflow_hist_slot(1ULL << 40), VFLOW_HIST_SLOTS - 1);
+	assert_int_equal(vflow_hist_slot(UINT64_MAX), VFLOW_HIST_SLOTS - 1);
+}
+
+/* every value lands in the slot whose bounds hold it */
+static void test_hist_slot_bounds(void **state)
+{
+	(void)state;
+	for (uint64_t v = 1; v < (1ULL << 34); v = v * 3 + 1) {
+		unsigned int s = vflow_hist_slot(v);
+
+		assert_true(v >= hist_slot_low_ns(s));
+		assert_true(v < hist_slot_high_ns(s));
+	}
+	assert_int_equal(hist_slot_low_ns(0), 0);
+	assert_int_equal(hist_slot_high_ns(0), 1);
+}
+
+static void test_hist_quantile(void **state)
+{
+	__u64 h[VFLOW_HIST_SLOTS] = {};
+
+	(void)state;
+	assert_true(hist_quantile_ns(h, 0.99) == 0.0);
+	/* 100 values in [1024, 2048): the median interpolates to the middle */
+	h[11] = 100;
+	assert_int_equal(hist_count(h), 100);
+	assert_true(hist_quantile_ns(h, 0.5) == 1536.0);
+	assert_true(hist_quantile_ns(h, 1.0) == 2048.0);
+	/* 99 fast, 1 slow: p99 stays in the fast slot, p100 reaches the slow one */
+	h[11] = 99;
+	h[21] = 1;
+	assert_true(hist_quantile_ns(h, 0.99) <= 2048.0);
+	assert_true(hist_quantile_ns(h, 1.0) > 1048576.0);
+}
+
+static struct sys_row row(__u64 cg, __u32 nr, __u64 count, __u64 total, __u64 skipped)
+{
+	struct sys_row r = { .cgroup_id = cg, .nr = nr, .count = count, .total_ns = total,
+			     .skipped = skipped };
+
+	r.hist[vflow_hist_slot(count ? total / count : 0)] = count;
+	return r;
+}
+
+static struct snapshot *snap(__u64 ts, const struct sys_row *rows, size_t n)
+{
+	struct snapshot *s = snapshot__new(n);
+
+	assert_non_null(s);
+	s->ts_ns = ts;
+	for (size_t i = 0; i < n; i++)
+		s->rows[s->nr_rows++] = rows[i];
+	snapshot__sort(s);
+	return s;
+}
+
+static void test_delta(void **state)
+{
+	struct sys_row a[] = { row(7, 1, 10, 1000, 0), row(5, 39, 4, 400, 1), row(7, 2, 3, 30, 0) };
+	struct sys_row b[] = { row(5, 39, 10, 1000, 3), row(7, 1, 10, 1000, 0),
+			       row(7, 2, 1, 10, 0) /* went down: reset */, row(9, 0, 5, 50, 0) };
+	struct snapshot *p = snap(1000000000, a, 3), *c = snap(3000000000, b, 4), *d;
+	const struct sys_row *r;
+
+	(void)state;
+	p->counters[VFLOW_CNT_RINGBUF_DROP] = 2;
+	c->counters[VFLOW_CNT_RINGBUF_DROP] = 5;
+	p->events = 10;
+	c->events = 12;
+	d = snapshot__delta(p, c);
+	assert_non_null(d);
+	assert_int_equal(d->ts_ns, 3000000000ULL);
+	assert_int_equal(d->counters[VFLOW_CNT_RINGBUF_DROP], 3);
+	assert_int_equal(d->events, 2);
+	/* (7,1) did not change: left out */
+	assert_null(snapshot__find(d, 7, 1));
+	assert_int_equal(d->nr_rows, 3);
+	r = snapshot__find(d, 5, 39);
+	assert_non_null(r);
+	assert_int_equal(r->count, 6);
+	assert_int_equal(r->total_ns, 600);
+	assert_int_equal(r->skipped, 2);
+	r = snapshot__find(d, 7, 2);
+	assert_non_null(r);
+	assert_int_equal(r->count, 1);	/* reset: taken whole */
+	r = snapshot__find(d, 9, 0);
+	assert_non_null(r);
+	assert_int_equal(r->count, 5);	/* new */
+	assert_int_equal(hist_count(r->hist), 5);
+	/* 6 calls in 2 s */
+	assert_true(rate_per_sec(6, c->ts_ns - p->ts_ns) == 3.0);
+	assert_true(rate_per_sec(6, 0) == 0.0);
+	snapshot__free(d);
+	snapshot__free(p);
+	snapshot__free(c);
+}
+
+static void test_delta_from_nothing(void **state)
+{
+	struct sys_row a[] = { row(1, 2, 3, 4, 0), row(1, 3, 0, 0, 0) };
+	struct snapshot *c = snap(5, a, 2), *d = snapshot__delta(NULL, c);
+
+	(void)state;
+	assert_non_null(d);
+	assert_int_equal(d->nr_rows, 1);	/* the all-zero row is left out */
+	assert_int_equal(d->rows[0].count, 3);
+	snapshot__free(d);
+	snapshot__free(c);
+}
+
+static void test_row_add(void **state)
+{
+	struct sys_row t = {}, a = row(1, 1, 2, 20, 1), b = row(1, 2, 3, 3000, 0);
+
+	(void)state;
+	sys_row__add(&t, &a);
+	sys_row__add(&t, &b);
+	assert_int_equal(t.count, 5);
+	assert_int_equal(t.total_ns, 3020);
+	assert_int_equal(t.skipped, 1);
+	assert_int_equal(hist_count(t.hist), 5);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hist_slot_edges),
+		cmocka_unit_test(test_hist_slot_bounds),
+		cmocka_unit_test(test_hist_quantile),
+		cmocka_unit_test(test_delta),
+		cmocka_unit_test(test_delta_from_nothing),
+		cmocka_unit_test(test_row_add),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * cgroup v2 ids are kernfs node ids, which are also the inode numbers of the
+ * cgroup directories and valid kernfs file handles (FILEID_KERNFS): the
+ * fast way in is open_by_handle_at(2) on the cgroup2 mount; where that is
+ * refused (no CAP_DAC_READ_SEARCH) the tree is walked once per miss.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "cgroup.h"
+
+#define FILEID_KERNFS 0xfe
+#define WALK_FD_LIMIT 32
+
+int cgroup_resolver__init(struct cgroup_resolver *r)
+{
+	char line[4096], mnt[PATH_MAX], fstype[64];
+	FILE *f;
+
+	memset(r, 0, sizeof(*r));
+	r->root_fd = -1;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		/* id parent maj:min root mountpoint opts... - fstype source opts */
+		char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(sep + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
+			snprintf(r->root, sizeof(r->root), "%s", mnt);
+			break;
+		}
+	}
+	fclose(f);
+	if (!r->root[0])
+		return -ENOENT;
+	r->root_fd = open(r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r->root_fd < 0)
+		return -errno;
+	r->by_handle = true;
+	return 0;
+}
+
+void cgroup_resolver__free(struct cgroup_resolver *r)
+{
+	if (r->root_fd >= 0)
+		close(r->root_fd);
+	free(r->entries);
+	memset(r, 0, sizeof(*r));
+	r->root_fd = -1;
+}
+
+__u64 cgroup_id_of_path(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+static struct cgroup_entry *entry_find(struct cgroup_resolver *r, __u64 id)
+{
+	for (size_t i = 0; i < r->nr; i++)
+		if (r->entries[i].id == id)
+			return &r->entries[i];
+	return NULL;
+}
+
+static struct cgroup_entry *entry_add(struct cgroup_resolver *r, __u64 id)
+{
+	struct cgroup_entry *e = entry_find(r, id);
+
+	if (e)
+		return e;
+	if (r->nr == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		void *n = realloc(r->entries, cap * sizeof(*r->entries));
+
+		if (!n)
+			return NULL;
+		r->entries = n;
+		r->cap = cap;
+	}
+	e = &r->entries[r->nr++];
+	memset(e, 0, sizeof(*e));
+	e->id = id;
+	return e;
+}
+
+/* absolute mount path -> path relative to the cgroup2 root */
+static void set_rel_path(struct cgroup_resolver *r, struct cgroup_entry *e, const char *abs)
+{
+	size_t n = strlen(r->root);
+	const char *rel = abs;
+
+	if (!strncmp(abs, r->root, n) && (abs[n] == '/' || abs[n] == '\0'))
+		rel = abs + n;
+	snprintf(e->path, sizeof(e->path), "%s", *rel ? rel : "/");
+}
+
+static int resolve_by_handle(struct cgroup_resolver *r, struct cgroup_entry *e)
+{
+	struct {
+		struct file_handle fh;
+		__u64 id;
+	} h = { .fh = { .handle_bytes = sizeof(__u64), .handle_type = FILEID_KERNFS }, .id = e->id };
+	char link[64], abs[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	fd = open_by_handle_at(r->root_fd, &h.fh, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, abs, sizeof(abs) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	abs[n] = '\0';
+	set_rel_path(r, e, abs);
+	return 0;
+}
+
+/* nftw has no user pointer: the walk runs on one thread at a time */
+static struct cgroup_resolver *walk_r;
+static struct cgroup_entry *walk_e;
+
+static int walk_visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type == FTW_D && st->st_ino == walk_e->id) {
+		set_rel_path(walk_r, walk_e, path);
+		return 1;
+	}
+	return 0;
+}
+
+static int resolve_by_walk(struct cgroup_resolver *r, struct cgroup_entry *e)
+{
+	int ret;
+
+	walk_r = r;
+	walk_e = e;
+	ret = nftw(r->root, walk_visit, WALK_FD_LIMIT, FTW_PHYS | FTW_MOUNT);
+	walk_r = NULL;
+	walk_e = NULL;
+	return ret == 1 ? 0 : -ENOENT;
+}
+
+const char *cgroup_resolver__path(struct cgroup_resolver *r, __u64 id)
+{
+	struct cgroup_entry *e = entry_find(r, id);
+	int err;
+
+	if (e && e->path[0])
+		return e->path;
+	if (e && !e->alive)
+		return NULL;	/* looked up since the last invalidate: gone */
+	e = entry_add(r, id);
+	if (!e)
+		return NULL;
+	err = -ENOENT;
+	if (r->by_handle) {
+		err = resolve_by_handle(r, e);
+		if (err == -EPERM || err == -EOPNOTSUPP || err == -EINVAL)
+			r->by_handle = false;
+	}
+	if (!r->by_handle)
+		err = resolve_by_walk(r, e);
+	e->alive = err == 0;
+	return e->alive ? e->path : NULL;
+}
+
+void cgroup_resolver__invalidate(struct cgroup_resolver *r)
+{
+	r->nr = 0;
+}

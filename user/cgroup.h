@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* cgroup v2 id -> path, cached. The id is the inode of the cgroup's directory. */
+#ifndef VFLOW_CGROUP_H
+#define VFLOW_CGROUP_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <limits.h>
+
+struct cgroup_entry {
+	__u64 id;
+	bool alive;		/* found at the last lookup */
+	char path[PATH_MAX];	/* relative to the cgroup2 root: "/", "/a/b" */
+};
+
+struct cgroup_resolver {
+	char root[PATH_MAX];	/* where cgroup2 is mounted */
+	int root_fd;
+	bool by_handle;		/* open_by_handle_at works here */
+	struct cgroup_entry *entries;
+	size_t nr, cap;
+};
+
+/* Find the cgroup2 mount (from /proc/self/mountinfo). 0 or -errno. */
+int cgroup_resolver__init(struct cgroup_resolver *r);
+void cgroup_resolver__free(struct cgroup_resolver *r);
+/*
+ * Path of cgroup @id relative to the cgroup2 root, or NULL if no such cgroup
+ * exists (any more). The string lives as long as the resolver.
+ */
+const char *cgroup_resolver__path(struct cgroup_resolver *r, __u64 id);
+/* Forget cached paths, so the next lookups see renames and removals. */
+void cgroup_resolver__invalidate(struct cgroup_resolver *r);
+
+/* cgroup v2 id of the directory at @path (its inode), or 0 on error. */
+__u64 cgroup_id_of_path(const char *path);
+
+#endif

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "engine.h"
+#include "probe.h"
+#include "syscall.skel.h"
+
+/* Keys read per bpf_map_lookup_batch() call; doubled on -ENOSPC. */
+#define BATCH_KEYS_INITIAL 1024
+
+struct engine {
+	struct engine_opts opts;
+	struct syscall_bpf *skel;
+	struct ring_buffer *rb;
+	int nr_cpus;
+	size_t val_stride;		/* per-CPU value size, rounded to 8 */
+	size_t batch_keys;
+	struct vflow_sys_key *keys;
+	void *vals;
+	const char *syscall_via;
+	struct engine_probe probes[ENGINE_MAX_PROBES];
+	size_t nr_probes;
+	__u64 events;
+};
+
+static const char *const counter_names[VFLOW_CNT_MAX] = {
+	[VFLOW_CNT_KEYS_FULL] = "keys_full",
+	[VFLOW_CNT_TASK_STORAGE_FAIL] = "task_storage_fail",
+	[VFLOW_CNT_RINGBUF_DROP] = "ringbuf_drop",
+	[VFLOW_CNT_INFLIGHT_AT_START] = "inflight_at_start",
+	[VFLOW_CNT_FORK_RETURN] = "fork_return",
+	[VFLOW_CNT_NR_OUT_OF_RANGE] = "nr_out_of_range",
+};
+
+const char *engine_counter_name(enum vflow_counter c)
+{
+	return c < VFLOW_CNT_MAX && counter_names[c] ? counter_names[c] : "unknown";
+}
+
+bool engine_counter_is_loss(enum vflow_counter c)
+{
+	return c == VFLOW_CNT_KEYS_FULL || c == VFLOW_CNT_TASK_STORAGE_FAIL ||
+	       c == VFLOW_CNT_RINGBUF_DROP || c == VFLOW_CNT_NR_OUT_OF_RANGE;
+}
+
+static bool verbose_libbpf;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose_libbpf)
+		return 0;
+	if (!verbose_libbpf)
+		return 0;	/* the engine reports its own one-line errors */
+	return vfprintf(stderr, fmt, args);
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void probe_add(struct engine *e, const char *name, const char *via, bool live, const char *why)
+{
+	if (e->nr_probes >= ENGINE_MAX_PROBES)
+		return;
+	e->probes[e->nr_probes++] = (struct engine_probe){
+		.name = name, .via = via, .live = live, .why = why ? why : "",
+	};
+}
+
+static int ringbuf_cb(void *ctx, void *data, size_t size)
+{
+	struct engine *e = ctx;
+
+	if (size < sizeof(struct vflow_event))
+		return 0;
+	e->events++;
+	if (e->opts.on_event)
+		e->opts.on_event(e->opts.ctx, data);
+	return 0;
+}
+
+/*
+ * Attach order matters for pairing (see bpf/syscall.bpf.c): sched_switch
+ * first, so no syscall in progress loses its slot; then sys_enter; then the
+ * start time, after which a thread cannot enter unseen; then sys_exit.
+ */
+struct attach_point {
+	const char *name;
+	size_t prog_btf, prog_raw;	/* offsets in struct syscall_bpf */
+	size_t link_btf, link_raw;
+	bool sets_start;
+};
+
+#define AP(tp, fn, start) { tp, offsetof(struct syscall_bpf, progs.fn##_btf), \
+	offsetof(struct syscall_bpf, progs.fn##_raw), offsetof(struct syscall_bpf, links.fn##_btf), \
+	offsetof(struct syscall_bpf, links.fn##_raw), start }
+static const struct attach_point attach_order[] = {
+	AP("sched:sched_switch", sched_switch, false),
+	AP("raw_syscalls:sys_enter", sys_enter, false),
+	AP("raw_syscalls:sys_exit", sys_exit, true),
+};
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct bpf_program **prog_of(struct syscall_bpf *skel, const struct attach_point *ap, bool btf)
+{
+	return (struct bpf_program **)((char *)skel + (btf ? ap->prog_btf : ap->prog_raw));
+}
+
+static struct bpf_link **link_of(struct syscall_bpf *skel, const struct attach_point *ap, bool btf)
+{
+	return (struct bpf_link **)((char *)skel + (btf ? ap->link_btf : ap->link_raw));
+}
+
+static int fail(char *err, size_t len, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+static int batch_bufs_alloc(struct engine *e, size_t keys)
+{
+	void *k = realloc(e->keys, keys * sizeof(*e->keys));
+
+	if (!k)
+		return -ENOMEM;
+	e->keys = k;
+	k = realloc(e->vals, keys * e->nr_cpus * e->val_stride);
+	if (!k)
+		return -ENOMEM;
+	e->vals = k;
+	e->batch_keys = keys;
+	return 0;
+}
+
+int engine__open(struct engine **out, const struct engine_opts *opts, char *err, size_t err_len)
+{
+	struct engine *e;
+	bool btf_tp;
+	int ret;
+
+	*out = NULL;
+	ret = probe_privileges(err, err_len);
+	if (ret)
+		return ret;
+	if (!probe_btf())
+		return fail(err, err_len, -ENOENT, "no kernel BTF at %s: vflow needs a kernel built "
+			    "with CONFIG_DEBUG_INFO_BTF=y", PROBE_BTF_VMLINUX);
+	ret = probe_tracefs();
+	if (ret)
+		return fail(err, err_len, ret, "tracefs is not mounted at %s and mounting it failed "
+			    "(%s): mount it with 'mount -t tracefs nodev %s'",
+			    PROBE_TRACEFS, strerror(-ret), PROBE_TRACEFS);
+
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return fail(err, err_len, -ENOMEM, "out of memory");
+	e->opts = *opts;
+	if (!e->opts.slow_threshold_ns)
+		e->opts.slow_threshold_ns = VFLOW_DEFAULT_SLOW_NS;
+	verbose_libbpf = opts->verbose;
+	libbpf_set_print(libbpf_print);
+
+	e->nr_cpus = libbpf_num_possible_cpus();
+	if (e->nr_cpus <= 0) {
+		ret = fail(err, err_len, e->nr_cpus ? e->nr_cpus : -EINVAL,
+			   "cannot count the possible CPUs from /sys/devices/system/cpu/possible");
+		goto cleanup;
+	}
+	e->val_stride = (sizeof(struct vflow_sys_val) + 7) & ~7UL;
+
+	e->skel = syscall_bpf__open();
+	if (!e->skel) {
+		ret = fail(err, err_len, -errno, "failed to open BPF object: %s", strerror(errno));
+		goto cleanup;
+	}
+	e->skel->rodata->slow_threshold_ns = e->opts.slow_threshold_ns;
+
+	btf_tp = !opts->force_raw_tp && probe_tp_btf("sys_enter") && probe_tp_btf("sys_exit") &&
+		 probe_tp_btf("sched_switch");
+	e->syscall_via = btf_tp ? "tp_btf" : "raw_tp";
+	for (size_t i = 0; i < ARRAY_SIZE(attach_order); i++) {
+		const struct attach_point *ap = &attach_order[i];
+
+		bpf_program__set_autoload(*prog_of(e->skel, ap, !btf_tp), false);
+	}
+
+	ret = syscall_bpf__load(e->skel);
+	if (ret == -EPERM || ret == -EACCES) {
+		ret = fail(err, err_len, ret, "the kernel refused to load BPF programs (%s): check "
+			   "kernel.unprivileged_bpf_disabled, kernel lockdown and any seccomp/LSM "
+			   "policy that denies bpf()", strerror(-ret));
+		goto cleanup;
+	} else if (ret) {
+		ret = fail(err, err_len, ret, "failed to load BPF programs: %s (run with -v for "
+			   "the verifier log)", strerror(-ret));
+		goto cleanup;
+	}
+
+	for (size_t i = 0; i < ARRAY_SIZE(attach_order); i++) {
+		const struct attach_point *ap = &attach_order[i];
+		struct bpf_link **link = link_of(e->skel, ap, btf_tp);
+
+		if (ap->sets_start)
+			e->skel->bss->trace_start_ns = now_ns();
+		*link = bpf_program__attach(*prog_of(e->skel, ap, btf_tp));
+		if (!*link) {
+			ret = -errno;
+			ret = fail(err, err_len, ret, "failed to attach %s: %s", ap->name, strerror(-ret));
+			goto cleanup;
+		}
+		probe_add(e, ap->name, e->syscall_via, true, NULL);
+	}
+
+	e->rb = ring_buffer__new(bpf_map__fd(e->skel->maps.events), ringbuf_cb, e, NULL);
+	if (!e->rb) {
+		ret = fail(err, err_len, -errno, "failed to create ring buffer: %s", strerror(errno));
+		goto cleanup;
+	}
+	ret = batch_bufs_alloc(e, BATCH_KEYS_INITIAL);
+	if (ret) {
+		ret = fail(err, err_len, ret, "out of memory");
+		goto cleanup;
+	}
+	*out = e;
+	return 0;
+
+cleanup:
+	engine__destroy(e);
+	return ret;
+}
+
+void engine__destroy(struct engine *e)
+{
+	if (!e)
+		return;
+	ring_buffer__free(e->rb);
+	syscall_bpf__destroy(e->skel);
+	free(e->keys);
+	free(e->vals);
+	free(e);
+}
+
+int engine__poll(struct engine *e, int timeout_ms)
+{
+	int n = ring_buffer__poll(e->rb, timeout_ms);
+
+	return n == -EINTR ? 0 : n;
+}
+
+size_t engine__probes(const struct engine *e, const struct engine_probe **probes)
+{
+	*probes = e->probes;
+	return e->nr_probes;
+}
+
+const char *engine__syscall_via(const struct engine *e)
+{
+	return e->syscall_via;
+}
+
+static void row_from_percpu(struct sys_row *row, const struct vflow_sys_key *k,
+			    const void *vals, int nr_cpus, size_t stride)
+{
+	memset(row, 0, sizeof(*row));
+	row->cgroup_id = k->cgroup_id;
+	row->nr = k->nr;
+	for (int cpu = 0; cpu < nr_cpus; cpu++) {
+		const struct vflow_sys_val *v = (const void *)((const char *)vals + cpu * stride);
+
+		row->count += v->count;
+		row->total_ns += v->total_ns;
+		row->skipped += v->skipped;
+		for (int i = 0; i < VFLOW_HIST_SLOTS; i++)
+			row->hist[i] += v->hist[i];
+	}
+}
+
+static int snapshot_grow(struct snapshot *s, size_t *cap, size_t need)
+{
+	struct sys_row *rows;
+	size_t n = *cap;
+
+	if (need <= n)
+		return 0;
+	while (n < need)
+		n *= 2;
+	rows = realloc(s->rows, n * sizeof(*rows));
+	if (!rows)
+		return -ENOMEM;
+	s->rows = rows;
+	*cap = n;
+	return 0;
+}
+
+/* Whole map through bpf_map_lookup_batch(): one syscall per batch of keys. */
+static int read_sys_stats(struct engine *e, struct snapshot *s, size_t *cap)
+{
+	int fd = bpf_map__fd(e->skel->maps.sys_stats);
+	__u64 token = 0;	/* hash maps use a u32 bucket cursor */
+	bool first = true;
+	int err;
+
+	for (;;) {
+		__u32 count = e->batch_keys;
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : &token, &token, e->keys, e->vals,
+					   &count, NULL);
+		if (err && errno == ENOSPC && !count) {
+			/* one bucket holds more keys than fit: grow and retry */
+			if (batch_bufs_alloc(e, e->batch_keys * 2))
+				return -ENOMEM;
+			continue;
+		}
+		if (err && errno != ENOENT)
+			return -errno;
+		if (snapshot_grow(s, cap, s->nr_rows + count))
+			return -ENOMEM;
+		for (__u32 i = 0; i < count; i++)
+			row_from_percpu(&s->rows[s->nr_rows++], &e->keys[i],
+					(char *)e->vals + (size_t)i * e->nr_cpus * e->val_stride,
+					e->nr_cpus, e->val_stride);
+		if (err)	/* ENOENT: that was the last batch */
+			return 0;
+		first = false;
+	}
+}
+
+struct snapshot *engine__snapshot(struct engine *e)
+{
+	size_t cap = BATCH_KEYS_INITIAL;
+	struct snapshot *s = snapshot__new(cap);
+	__u64 vals[e->nr_cpus];
+	int fd;
+
+	if (!s)
+		return NULL;
+	s->ts_ns = now_ns();
+	if (read_sys_stats(e, s, &cap)) {
+		snapshot__free(s);
+		return NULL;
+	}
+	snapshot__sort(s);
+
+	fd = bpf_map__fd(e->skel->maps.counters);
+	for (__u32 k = 0; k < VFLOW_CNT_MAX; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int cpu = 0; cpu < e->nr_cpus; cpu++)
+			s->counters[k] += vals[cpu];
+	}
+	s->events = e->events;
+	return s;
+}

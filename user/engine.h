@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The engine: probes the kernel, loads and attaches the BPF programs the
+ * kernel supports, polls the ring buffer and takes snapshots of the
+ * aggregates. Every front-end (vflowd, later vflowtop and the exporter)
+ * links it; none of them touches a BPF map.
+ */
+#ifndef VFLOW_ENGINE_H
+#define VFLOW_ENGINE_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "vflow.h"
+#include "snapshot.h"
+
+#define ENGINE_MAX_PROBES 16
+#define ENGINE_ERR_LEN 512
+
+typedef void (*engine_event_fn)(void *ctx, const struct vflow_event *ev);
+
+struct engine_opts {
+	__u64 slow_threshold_ns;	/* stream syscalls at least this slow; 0: default */
+	bool force_raw_tp;		/* skip tp_btf even where it works */
+	bool verbose;			/* libbpf's debug output, verifier logs */
+	engine_event_fn on_event;	/* called from engine__poll for each sample */
+	void *ctx;
+};
+
+/* One attach point and whether it is live. */
+struct engine_probe {
+	const char *name;		/* "raw_syscalls:sys_enter" */
+	const char *via;		/* "tp_btf", "raw_tp" or "" */
+	bool live;
+	const char *why;		/* why not, when !live */
+};
+
+struct engine;
+
+/*
+ * Probe, load, attach. On error returns -errno and a one-line message that
+ * says what to do in @err.
+ */
+int engine__open(struct engine **out, const struct engine_opts *opts, char *err, size_t err_len);
+void engine__destroy(struct engine *e);
+/* Deliver ring-buffer samples for up to timeout_ms. Events handled, or -errno. */
+int engine__poll(struct engine *e, int timeout_ms);
+/* A copy of the aggregates now. NULL on ENOMEM or a failed map read. */
+struct snapshot *engine__snapshot(struct engine *e);
+/* The attach points and their state. */
+size_t engine__probes(const struct engine *e, const struct engine_probe **probes);
+/* Where syscall events come from: "tp_btf" or "raw_tp". */
+const char *engine__syscall_via(const struct engine *e);
+
+/* Names of the enum vflow_counter slots, for output ("keys_full", ...). */
+const char *engine_counter_name(enum vflow_counter c);
+/* Is this counter a loss (something not recorded) rather than information? */
+bool engine_counter_is_loss(enum vflow_counter c);
+
+#endif

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What this kernel and this process can do, found out before loading. */
+#ifndef VFLOW_PROBE_H
+#define VFLOW_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PROBE_TRACEFS "/sys/kernel/tracing"
+#define PROBE_BTF_VMLINUX "/sys/kernel/btf/vmlinux"
+
+/* Does the process hold what loading and attaching needs? 0, or -EPERM. */
+int probe_privileges(char *why, size_t why_len);
+/* Is kernel BTF present? */
+bool probe_btf(void);
+/* Make sure tracefs is mounted (mount it if not); 0 or -errno. */
+int probe_tracefs(void);
+/* Does tracepoint "category/name" exist (tracefs must be mounted)? */
+bool probe_tracepoint(const char *category, const char *name);
+/* Can a tp_btf program attach to raw tracepoint @name ("sys_enter")? */
+bool probe_tp_btf(const char *name);
+
+#endif

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+#include "syscalls.h"
+
+#define P50 0.50
+#define P99 0.99
+
+static const char *const paradigm_names[VFLOW_PARADIGM_MAX] = {
+	[VFLOW_PARADIGM_HOST] = "host",
+	[VFLOW_PARADIGM_FULLVIRT] = "fullvirt",
+	[VFLOW_PARADIGM_PARAVIRT] = "paravirt",
+	[VFLOW_PARADIGM_CONTAINER] = "container",
+	[VFLOW_PARADIGM_SANDBOX] = "sandbox",
+};
+
+static const char *paradigm_name(enum vflow_paradigm p)
+{
+	return p < VFLOW_PARADIGM_MAX ? paradigm_names[p] : "unknown";
+}
+
+const char *fmt_ns(double ns, char *buf, size_t len)
+{
+	if (ns < 1e3)
+		snprintf(buf, len, "%.0fns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, len, "%.2fus", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, len, "%.2fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", ns / 1e9);
+	return buf;
+}
+
+static int entity_cmp(const void *a, const void *b)
+{
+	const struct entity *x = a, *y = b;
+	__u64 dx = x->delta.count + x->delta.skipped, dy = y->delta.count + y->delta.skipped;
+	__u64 tx = x->total.count + x->total.skipped, ty = y->total.count + y->total.skipped;
+
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	if (tx != ty)
+		return tx > ty ? -1 : 1;
+	return x->cgroup_id < y->cgroup_id ? -1 : x->cgroup_id > y->cgroup_id;
+}
+
+static void entity_identify(struct entity *en, struct cgroup_resolver *cg)
+{
+	const char *path = cgroup_resolver__path(cg, en->cgroup_id);
+
+	en->gone = !path;
+	if (path)
+		snprintf(en->path, sizeof(en->path), "%s", path);
+	else
+		snprintf(en->path, sizeof(en->path), "cgroup:%llu", (unsigned long long)en->cgroup_id);
+	if (!path || workload_parse(path, &en->wl)) {
+		memset(&en->wl, 0, sizeof(en->wl));
+		snprintf(en->wl.name, sizeof(en->wl.name), "%.*s",
+			 (int)sizeof(en->wl.name) - 1, en->path);
+	}
+}
+
+int report__build(struct report *r, const struct snapshot *cum, const struct snapshot *delta,
+		  struct cgroup_resolver *cg, __u64 dt_ns, __u64 elapsed_ns)
+{
+	size_t i, n = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->cum = cum;
+	r->delta = delta;
+	r->dt_ns = dt_ns;
+	r->elapsed_ns = elapsed_ns;
+	/* rows are sorted by cgroup: one entity per run of equal ids */
+	for (i = 0; i < cum->nr_rows; i++)
+		n += !i || cum->rows[i].cgroup_id != cum->rows[i - 1].cgroup_id;
+	r->entities = calloc(n ? n : 1, sizeof(*r->entities));
+	if (!r->entities)
+		return -ENOMEM;
+
+	for (i = 0; i < cum->nr_rows; i++) {
+		const struct sys_row *row = &cum->rows[i];
+		struct entity *en;
+
+		if (!i || row->cgroup_id != cum->rows[i - 1].cgroup_id) {
+			en = &r->entities[r->nr_entities++];
+			en->cgroup_id = row->cgroup_id;
+			en->rows = row;
+			entity_identify(en, cg);
+		}
+		en = &r->entities[r->nr_entities - 1];
+		en->nr_rows++;
+		sys_row__add(&en->total, row);
+	}
+	/* entities are still in cgroup order, like the delta rows: merge */
+	for (i = 0, n = 0; delta && i < delta->nr_rows; i++) {
+		const struct sys_row *row = &delta->rows[i];
+
+		while (n < r->nr_entities && r->entities[n].cgroup_id < row->cgroup_id)
+			n++;
+		if (n < r->nr_entities && r->entities[n].cgroup_id == row->cgroup_id)
+			sys_row__add(&r->entities[n].delta, row);
+	}
+	qsort(r->entities, r->nr_entities, sizeof(*r->entities), entity_cmp);
+	return 0;
+}
+
+void report__free(struct report *r)
+{
+	free(r->entities);
+	memset(r, 0, sizeof(*r));
+}
+
+__u64 report__lost(const struct report *r)
+{
+	__u64 n = 0;
+
+	for (int k = 0; k < VFLOW_CNT_MAX; k++)
+		if (engine_counter_is_loss(k))
+			n += r->cum->counters[k];
+	return n;
+}
+
+/* The syscall with the most calls among an entity's rows. */
+static const struct sys_row *top_row(const struct entity *en)
+{
+	const struct sys_row *best = NULL;
+
+	for (size_t i = 0; i < en->nr_rows; i++)
+		if (!best || en->rows[i].count + en->rows[i].skipped > best->count + best->skipped)
+			best = &en->rows[i];
+	return best;
+}
+
+static double mean_ns(const struct sys_row *row)
+{
+	return row->count ? (double)row->total_ns / (double)row->count : 0;
+}
+
+void report__print_text(const struct report *r, const struct report_text_opts *o, FILE *f)
+{
+	char b1[32], b2[32], nbuf[32];
+	struct sys_row all = {};
+	size_t shown = 0;
+
+	for (size_t i = 0; i < r->nr_entities; i++)
+		sys_row__add(&all, &r->entities[i].delta);
+	fprintf(f, "vflow %s  via %s  interval %.2fs  elapsed %.1fs  syscalls %.0f/s  skipped %.0f/s"
+		"  lost %llu  samples %llu\n",
+		VFLOW_VERSION, r->syscall_via, r->dt_ns / 1e9, r->elapsed_ns / 1e9,
+		rate_per_sec(all.count, r->dt_ns), rate_per_sec(all.skipped, r->dt_ns),
+		(unsigned long long)report__lost(r), (unsigned long long)r->cum->events);
+	fprintf(f, "%-32s %-9s %-10s %12s %10s %9s %9s  %s\n", "ENTITY", "PARADIGM", "RUNTIME",
+		"SYSCALLS/s", "SKIPPED/s", "MEAN", "P99", "TOP SYSCALL");
+	for (size_t i = 0; i < r->nr_entities && (!o->top || shown < o->top); i++, shown++) {
+		const struct entity *en = &r->entities[i];
+		const struct sys_row *top = top_row(en);
+		__u64 all_calls = en->total.count + en->total.skipped;
+
+		fprintf(f, "%-32.32s %-9s %-10s %12.1f %10.1f %9s %9s  %s (%.0f%%)\n",
+			en->wl.name, paradigm_name(en->wl.paradigm), workload_runtime_name(en->wl.runtime),
+			rate_per_sec(en->delta.count, r->dt_ns), rate_per_sec(en->delta.skipped, r->dt_ns),
+			fmt_ns(mean_ns(&en->total), b1, sizeof(b1)),
+			fmt_ns(hist_quantile_ns(en->total.hist, P99), b2, sizeof(b2)),
+			top ? syscall_name(top->nr, nbuf, sizeof(nbuf)) : "-",
+			top && all_calls ? 100.0 * (top->count + top->skipped) / all_calls : 0.0);
+		for (size_t k = 0; k < en->nr_rows && k < o->per_entity_syscalls; k++) {
+			const struct sys_row *row = &en->rows[k];
+
+			fprintf(f, "  %-30.30s %-20s %12llu %10llu %9s %9s\n",
+				syscall_name(row->nr, nbuf, sizeof(nbuf)), "",
+				(unsigned long long)row->count, (unsigned long long)row->skipped,
+				fmt_ns(mean_ns(row), b1, sizeof(b1)),
+				fmt_ns(hist_quantile_ns(row->hist, P99), b2, sizeof(b2)));
+		}
+	}
+	fflush(f);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_latency(FILE *f, const struct sys_row *row)
+{
+	fprintf(f, "\"count\":%llu,\"skipped\":%llu,\"total_ns\":%llu,\"mean_ns\":%.1f,"
+		"\"p50_ns\":%.1f,\"p99_ns\":%.1f",
+		(unsigned long long)row->count, (unsigned long long)row->skipped,
+		(unsigned long long)row->total_ns, mean_ns(row),
+		hist_quantile_ns(row->hist, P50), hist_quantile_ns(row->hist, P99));
+}
+
+static void json_row(FILE *f, const struct report *r, const struct sys_row *row)
+{
+	const struct sys_row *d = r->delta ? snapshot__find(r->delta, row->cgroup_id, row->nr) : NULL;
+	char nbuf[32];
+
+	fprintf(f, "{\"nr\":%u,\"name\":", row->nr);
+	json_str(f, syscall_name(row->nr, nbuf, sizeof(nbuf)));
+	fputc(',', f);
+	json_latency(f, row);
+	fprintf(f, ",\"rate\":%.3f,\"skipped_rate\":%.3f,\"hist\":[",
+		d ? rate_per_sec(d->count, r->dt_ns) : 0.0,
+		d ? rate_per_sec(d->skipped, r->dt_ns) : 0.0);
+	for (int i = 0; i < VFLOW_HIST_SLOTS; i++)
+		fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)row->hist[i]);
+	fputs("]}", f);
+}
+
+void report__print_json(const struct report *r, FILE *f)
+{
+	fprintf(f, "{\"version\":\"%s\",\"ts_ns\":%llu,\"interval_s\":%.6f,\"elapsed_s\":%.6f,"
+		"\"syscall_via\":\"%s\",\"probes\":[",
+		VFLOW_VERSION, (unsigned long long)r->cum->ts_ns, r->dt_ns / 1e9,
+		r->elapsed_ns / 1e9, r->syscall_via);
+	for (size_t i = 0; i < r->nr_probes; i++) {
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		json_str(f, r->probes[i].name);
+		fprintf(f, ",\"via\":\"%s\",\"live\":%s}", r->probes[i].via,
+			r->probes[i].live ? "true" : "false");
+	}
+	fputs("],\"counters\":{", f);
+	for (int k = 0; k < VFLOW_CNT_MAX; k++)
+		fprintf(f, "%s\"%s\":%llu", k ? "," : "", engine_counter_name(k),
+			(unsigned long long)r->cum->counters[k]);
+	fprintf(f, "},\"lost\":%llu,\"samples\":%llu,\"entities\":[",
+		(unsigned long long)report__lost(r), (unsigned long long)r->cum->events);
+	for (size_t i = 0; i < r->nr_entities; i++) {
+		const struct entity *en = &r->entities[i];
+
+		fprintf(f, "%s{\"cgroup_id\":%llu,\"path\":", i ? "," : "",
+			(unsigned long long)en->cgroup_id);
+		json_str(f, en->path);
+		fputs(",\"name\":", f);
+		json_str(f, en->wl.name);
+		fprintf(f, ",\"gone\":%s,\"paradigm\":\"%s\",\"runtime\":\"%s\",\"id\":",
+			en->gone ? "true" : "false", paradigm_name(en->wl.paradigm),
+			workload_runtime_name(en->wl.runtime));
+		json_str(f, en->wl.id);
+		fputs(",\"pod_uid\":", f);
+		json_str(f, en->wl.pod_uid);
+		fprintf(f, ",\"qos\":\"%s\",", workload_qos_name(en->wl.qos));
+		json_latency(f, &en->total);
+		fprintf(f, ",\"rate\":%.3f,\"skipped_rate\":%.3f,\"syscalls\":[",
+			rate_per_sec(en->delta.count, r->dt_ns), rate_per_sec(en->delta.skipped, r->dt_ns));
+		for (size_t k = 0; k < en->nr_rows; k++) {
+			if (k)
+				fputc(',', f);
+			json_row(f, r, &en->rows[k]);
+		}
+		fputs("]}", f);
+	}
+	fputs("]}\n", f);
+	fflush(f);
+}

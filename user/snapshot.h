@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Immutable copies of the kernel aggregates, and the arithmetic on them:
+ * deltas between two snapshots, rates, histogram percentiles. Front-ends
+ * read snapshots; they never touch BPF maps.
+ */
+#ifndef VFLOW_SNAPSHOT_H
+#define VFLOW_SNAPSHOT_H
+
+#include <linux/types.h>
+#include <stddef.h>
+#include "vflow.h"
+
+/* One (cgroup, syscall) aggregate, summed over CPUs. */
+struct sys_row {
+	__u64 cgroup_id;
+	__u32 nr;
+	__u32 pad;
+	__u64 count;
+	__u64 total_ns;
+	__u64 skipped;
+	__u64 hist[VFLOW_HIST_SLOTS];
+};
+
+struct snapshot {
+	__u64 ts_ns;			/* CLOCK_MONOTONIC when read */
+	size_t nr_rows;
+	struct sys_row *rows;		/* sorted by (cgroup_id, nr) */
+	__u64 counters[VFLOW_CNT_MAX];	/* enum vflow_counter, summed over CPUs */
+	__u64 events;			/* ring-buffer samples received */
+};
+
+struct snapshot *snapshot__new(size_t cap_rows);
+void snapshot__free(struct snapshot *s);
+/* Sort rows by key; the engine calls it once after filling. */
+void snapshot__sort(struct snapshot *s);
+const struct sys_row *snapshot__find(const struct snapshot *s, __u64 cgroup_id, __u32 nr);
+
+/*
+ * cur - prev, row by row: rows only in cur are new (taken whole); a row
+ * whose counts went down was reset in between, and is taken whole too.
+ * Rows with no change are left out. prev may be NULL. NULL on ENOMEM.
+ */
+struct snapshot *snapshot__delta(const struct snapshot *prev, const struct snapshot *cur);
+
+/* Events per second over dt_ns; 0 when dt_ns is 0. */
+double rate_per_sec(__u64 delta, __u64 dt_ns);
+
+/* Add src's counts into dst (same key or not: an entity total). */
+void sys_row__add(struct sys_row *dst, const struct sys_row *src);
+
+/* Sum of the histogram slots. */
+__u64 hist_count(const __u64 hist[VFLOW_HIST_SLOTS]);
+/* Lower/upper bound in ns of slot i: [2^(i-1), 2^i) and [0, 1) for slot 0. */
+__u64 hist_slot_low_ns(unsigned int slot);
+__u64 hist_slot_high_ns(unsigned int slot);
+/*
+ * Estimated p-quantile (0 < q <= 1) in ns, interpolated linearly inside the
+ * log2 slot that holds it; 0 for an empty histogram.
+ */
+double hist_quantile_ns(const __u64 hist[VFLOW_HIST_SLOTS], double q);
+
+#endif

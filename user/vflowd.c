@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * vflowd: the vflow daemon. This first front-end prints the per-entity
+ * table (or one JSON object per line) every interval, for a duration or
+ * until SIGINT/SIGTERM, and once more on the way out so that nothing
+ * counted since the last interval is lost.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cgroup.h"
+#include "engine.h"
+#include "report.h"
+#include "syscalls.h"
+
+#define DEFAULT_INTERVAL_S 1.0
+#define DEFAULT_TOP 20
+#define POLL_SLICE_MS 100
+#define NS_PER_SEC 1000000000ULL
+#define NS_PER_MS 1000000ULL
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+struct args {
+	double interval_s;
+	double duration_s;	/* 0: until a signal */
+	bool json;
+	size_t top;
+	size_t syscalls;
+	struct engine_opts eopts;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: vflowd [OPTION]...\n"
+"Trace how often each workload on this host traps out of its fast path.\n"
+"\n"
+"  -i, --interval SECONDS   print every SECONDS (default %.0f)\n"
+"  -d, --duration SECONDS   stop after SECONDS (default: until Ctrl-C)\n"
+"  -j, --json               one JSON object per interval (docs/vflowd.md)\n"
+"  -n, --top N              entity rows in the table (default %d, 0: all)\n"
+"  -s, --syscalls N         show the first N syscall rows of each entity\n"
+"      --slow-ms MS         stream syscalls slower than MS as samples (default %llu)\n"
+"      --raw-tp             attach raw_tp programs even where tp_btf works\n"
+"  -v, --verbose            libbpf debug output and verifier logs\n"
+"  -V, --version            print the version and exit\n"
+"  -h, --help               this help\n",
+		DEFAULT_INTERVAL_S, DEFAULT_TOP, VFLOW_DEFAULT_SLOW_NS / NS_PER_MS);
+}
+
+/* strtod with the whole string and a range: a clear one-line error otherwise */
+static int parse_num(const char *opt, const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
+		fprintf(stderr, "vflowd: invalid value '%s' for %s: give a number from %g to %g\n",
+			s, opt, lo, hi);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+enum { OPT_SLOW_MS = 256, OPT_RAW_TP };
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option longopts[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "syscalls", required_argument, NULL, 's' },
+		{ "slow-ms", required_argument, NULL, OPT_SLOW_MS },
+		{ "raw-tp", no_argument, NULL, OPT_RAW_TP },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	double v;
+	int c;
+
+	a->interval_s = DEFAULT_INTERVAL_S;
+	a->top = DEFAULT_TOP;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:d:jn:s:vVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (parse_num("--interval", optarg, 0.01, 86400, &a->interval_s))
+				return -EINVAL;
+			break;
+		case 'd':
+			if (parse_num("--duration", optarg, 0, 1e9, &a->duration_s))
+				return -EINVAL;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'n':
+			if (parse_num("--top", optarg, 0, 1e6, &v))
+				return -EINVAL;
+			a->top = v;
+			break;
+		case 's':
+			if (parse_num("--syscalls", optarg, 0, VFLOW_MAX_SYSCALL_NR, &v))
+				return -EINVAL;
+			a->syscalls = v;
+			break;
+		case OPT_SLOW_MS:
+			if (parse_num("--slow-ms", optarg, 0.001, 1e7, &v))
+				return -EINVAL;
+			a->eopts.slow_threshold_ns = v * NS_PER_MS;
+			break;
+		case OPT_RAW_TP:
+			a->eopts.force_raw_tp = true;
+			break;
+		case 'v':
+			a->eopts.verbose = true;
+			break;
+		case 'V':
+			printf("vflowd %s (%s)\n", VFLOW_VERSION, VFLOW_GIT_REV);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case ':':
+			fprintf(stderr, "vflowd: option '%s' needs a value: see vflowd --help\n",
+				argv[optind - 1]);
+			return -EINVAL;
+		default:
+			fprintf(stderr, "vflowd: unknown option '%s': see vflowd --help\n",
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vflowd: unexpected argument '%s': see vflowd --help\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+/* Print the interval since @prev; returns the new cumulative snapshot. */
+static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, const struct args *a,
+			     struct snapshot *prev, __u64 start_ns)
+{
+	struct snapshot *cur = engine__snapshot(e), *delta;
+	struct report r;
+
+	if (!cur) {
+		fprintf(stderr, "vflowd: failed to read the BPF maps: %s\n", strerror(errno));
+		return prev;
+	}
+	delta = snapshot__delta(prev, cur);
+	if (!delta || report__build(&r, cur, delta, cg, cur->ts_ns - (prev ? prev->ts_ns : start_ns),
+				    cur->ts_ns - start_ns)) {
+		fprintf(stderr, "vflowd: out of memory building the report\n");
+		snapshot__free(delta);
+		snapshot__free(cur);
+		return prev;
+	}
+	r.nr_probes = engine__probes(e, &r.probes);
+	r.syscall_via = engine__syscall_via(e);
+	if (a->json) {
+		report__print_json(&r, stdout);
+	} else {
+		struct report_text_opts o = { .top = a->top, .per_entity_syscalls = a->syscalls };
+
+		report__print_text(&r, &o, stdout);
+		putchar('\n');
+	}
+	report__free(&r);
+	snapshot__free(delta);
+	snapshot__free(prev);
+	/* cgroups come and go: resolve afresh next time */
+	cgroup_resolver__invalidate(cg);
+	return cur;
+}
+
+int main(int argc, char **argv)
+{
+	struct cgroup_resolver cg = { .root_fd = -1 };
+	struct snapshot *prev = NULL;
+	char err[ENGINE_ERR_LEN];
+	struct engine *e = NULL;
+	__u64 start, next, end;
+	struct args a = {};
+	int ret;
+
+	if (parse_args(argc, argv, &a))
+		return 2;
+	ret = cgroup_resolver__init(&cg);
+	if (ret) {
+		fprintf(stderr, "vflowd: no cgroup v2 hierarchy found (%s): mount one with "
+			"'mount -t cgroup2 none /sys/fs/cgroup/unified'\n", strerror(-ret));
+		return 1;
+	}
+	ret = engine__open(&e, &a.eopts, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "vflowd: %s\n", err);
+		cgroup_resolver__free(&cg);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	fprintf(stderr, "vflowd: tracing syscalls via %s; cgroup2 at %s\n",
+		engine__syscall_via(e), cg.root);
+
+	start = mono_ns();
+	next = start + (__u64)(a.interval_s * NS_PER_SEC);
+	end = a.duration_s > 0 ? start + (__u64)(a.duration_s * NS_PER_SEC) : 0;
+	while (!exiting) {
+		__u64 now = mono_ns();
+
+		if (end && now >= end)
+			break;
+		if (now >= next) {
+			prev = emit(e, &cg, &a, prev, start);
+			next += (__u64)(a.interval_s * NS_PER_SEC);
+			if (next <= now)	/* fell behind: skip, do not burst */
+				next = now + (__u64)(a.interval_s * NS_PER_SEC);
+			continue;
+		}
+		ret = engine__poll(e, (int)((next - now) / NS_PER_MS) + 1 < POLL_SLICE_MS ?
+				      (int)((next - now) / NS_PER_MS) + 1 : POLL_SLICE_MS);
+		if (ret < 0) {
+			fprintf(stderr, "vflowd: ring buffer poll failed: %s\n", strerror(-ret));
+			break;
+		}
+	}
+	/* the last partial interval */
+	prev = emit(e, &cg, &a, prev, start);
+	snapshot__free(prev);
+	engine__destroy(e);
+	cgroup_resolver__free(&cg);
+	return ret < 0 ? 1 : 0;
+}

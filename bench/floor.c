@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * floor [--raw-tp]: attach empty programs to sys_enter/sys_exit, print
- * "attached", and hold them until SIGINT/SIGTERM. What any syscall tracer
- * pays before doing any work.
+ * floor [--raw-tp] [--clock]: attach empty programs to sys_enter/sys_exit,
+ * print "attached", and hold them until SIGINT/SIGTERM: what any syscall
+ * tracer pays before doing any work. --clock adds one bpf_ktime_get_ns()
+ * per program: what any tracer that times syscalls pays at least.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -21,13 +22,18 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	int raw = argc > 1 && !strcmp(argv[1], "--raw-tp");
 	struct floor_bpf *skel = floor_bpf__open();
-	int err;
+	int raw = 0, err;
 
 	if (!skel) {
 		fprintf(stderr, "floor: failed to open BPF object\n");
 		return 1;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--raw-tp"))
+			raw = 1;
+		else if (!strcmp(argv[i], "--clock"))
+			skel->rodata->clock = true;
 	}
 	bpf_program__set_autoload(raw ? skel->progs.floor_enter_btf : skel->progs.floor_enter_raw, false);
 	bpf_program__set_autoload(raw ? skel->progs.floor_exit_btf : skel->progs.floor_exit_raw, false);

@@ -2,7 +2,8 @@
 # Syscall hot-path benchmark (a benchmark, not a test: it reports figures).
 #
 # A tight getppid() loop runs under each tracer in turn: nothing, the floor
-# (empty programs on the same tracepoints, same program type as vflow),
+# (empty programs on the same tracepoints, same program type as vflow), the
+# floor plus one clock read per program (the least a latency tracer pays),
 # vflowd, libbpf-tools `syscount -L`, and bpftrace keeping per-cgroup,
 # per-syscall latency histograms. Rounds are interleaved (the order rotates
 # every round) so drift hits every mode alike; the table gives medians and
@@ -13,10 +14,10 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
-ROUNDS=${1:-7}
-CALLS=${2:-2000000}
+ROUNDS=${1:-5}
+CALLS=${2:-1000000}
 CPU=${BENCH_CPU:-1}		# the loop's CPU; tracers' user space may use the other
-MODES=(none floor vflow syscount bpftrace)
+MODES=(none floor clock vflow syscount bpftrace)
 TMP=$(mktemp -d /tmp/vflow-bench.XXXXXX)
 TRACER_PID=
 
@@ -56,8 +57,9 @@ start_tracer() {
 	case $1 in
 	none) return 0 ;;
 	floor) "$BUILD/bench/floor" $FLOOR_ARGS >"$log" 2>&1 & TRACER_PID=$!; wait_ready "$log" attached ;;
+	clock) "$BUILD/bench/floor" $FLOOR_ARGS --clock >"$log" 2>&1 & TRACER_PID=$!; wait_ready "$log" attached ;;
 	vflow) "$BUILD/vflowd" -i 1 >/dev/null 2>"$log" & TRACER_PID=$!; wait_ready "$log" "tracing syscalls" ;;
-	syscount) syscount -L >"$log" 2>&1 & TRACER_PID=$!; wait_ready "$log" "Tracing syscalls" ;;
+	syscount) stdbuf -oL syscount -L >"$log" 2>&1 & TRACER_PID=$!; wait_ready "$log" "Tracing syscalls" ;;
 	bpftrace) bpftrace -e "$BPFTRACE_PROG" >"$log" 2>&1 & TRACER_PID=$!; wait_ready "$log" "Attaching" ;;
 	esac
 	local rc=$?

@@ -8,8 +8,10 @@
  * the same thread and CPU finds it there. A thread that sleeps or is
  * preempted inside a syscall passes through sched_switch, which moves its
  * slot into task local storage, where its sys_exit (on any CPU) finds it.
- * Count, time and a log2 histogram slot then go to a per-CPU hash keyed by
- * (cgroup v2 id, nr).
+ * Count, time and a log2 histogram slot then go to a per-CPU staging array
+ * indexed by nr, which holds one cgroup per (CPU, nr) and is folded into a
+ * per-CPU hash keyed by (cgroup v2 id, nr) when another cgroup makes that
+ * syscall on that CPU: the common case costs no hash lookup.
  *
  * A sys_exit with no sys_enter is a syscall that seccomp or ptrace
  * intercepted before the sys_enter tracepoint (see DESIGN.md): counted as
@@ -66,6 +68,13 @@ struct {
 	__type(key, struct vflow_sys_key);
 	__type(value, struct vflow_sys_val);
 } sys_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VFLOW_STAGE_NR);
+	__type(key, __u32);
+	__type(value, struct vflow_sys_stage);
+} sys_stage SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -128,6 +137,56 @@ static __always_inline void emit_slow(__u32 nr, __u64 cgid, __u64 now, __u64 lat
 	e->ret = ret;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void sys_val_add(struct vflow_sys_val *dst, const struct vflow_sys_val *src)
+{
+	dst->count += src->count;
+	dst->total_ns += src->total_ns;
+	dst->skipped += src->skipped;
+	for (int i = 0; i < VFLOW_HIST_SLOTS; i++)
+		dst->hist[i] += src->hist[i];
+}
+
+static __always_inline void sys_val_account(struct vflow_sys_val *v, __u64 lat)
+{
+	__u32 slot = vflow_hist_slot(lat);
+
+	v->count += 1;
+	v->total_ns += lat;
+	if (slot < VFLOW_HIST_SLOTS)	/* for the verifier: already clamped */
+		v->hist[slot] += 1;
+}
+
+/* Account one paired syscall of key->cgroup_id. */
+static __always_inline void sys_account(struct vflow_sys_key *key, __u64 lat)
+{
+	struct vflow_sys_stage *st = NULL;
+	struct vflow_sys_val *v;
+	__u64 cgid = key->cgroup_id;
+
+	if (key->nr < VFLOW_STAGE_NR)
+		st = bpf_map_lookup_elem(&sys_stage, &key->nr);
+	if (!st) {
+		v = sys_val_get(key);
+		if (v)
+			sys_val_account(v, lat);
+		return;
+	}
+	if (st->cgroup_id != cgid) {
+		/* another cgroup's: fold it into the hash, then take the entry */
+		if (st->cgroup_id) {
+			key->cgroup_id = st->cgroup_id;
+			v = sys_val_get(key);
+			if (!v)
+				return;	/* counted as keys_full; keep the entry */
+			sys_val_add(v, &st->val);
+			key->cgroup_id = cgid;
+		}
+		__builtin_memset(&st->val, 0, sizeof(st->val));
+		st->cgroup_id = cgid;
+	}
+	sys_val_account(&st->val, lat);
 }
 
 static __always_inline struct task_state *slot_get(void)
@@ -207,9 +266,7 @@ static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr,
 {
 	struct task_state *slot = slot_get(), *parked;
 	struct vflow_sys_key key = {};
-	struct vflow_sys_val *v;
 	__u64 now, enter_ns;
-	__u32 slot_nr;
 
 	if (!slot)
 		return;
@@ -238,15 +295,7 @@ static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr,
 	/* the number seen at entry: ptrace may rewrite it, seccomp ran before */
 	if (key.nr >= VFLOW_MAX_SYSCALL_NR)
 		return;
-
-	v = sys_val_get(&key);
-	if (!v)
-		return;
-	v->count += 1;
-	v->total_ns += now - enter_ns;
-	slot_nr = vflow_hist_slot(now - enter_ns);
-	if (slot_nr < VFLOW_HIST_SLOTS)	/* for the verifier: already clamped */
-		v->hist[slot_nr] += 1;
+	sys_account(&key, now - enter_ns);
 
 	if (now - enter_ns >= slow_threshold_ns)
 		emit_slow(key.nr, key.cgroup_id, now, now - enter_ns, ret);

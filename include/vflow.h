@@ -33,6 +33,12 @@ enum vflow_paradigm {
 /* Highest syscall number + 1 that is aggregated (x86-64 ends at ~470). */
 #define VFLOW_MAX_SYSCALL_NR 1024
 
+/*
+ * Syscall numbers below this have a per-CPU staging entry (one cgroup at a
+ * time) in front of the hash; the rest go to the hash directly.
+ */
+#define VFLOW_STAGE_NR 512
+
 /* (cgroup, syscall) pairs aggregated in the kernel before updates fail. */
 #define VFLOW_MAX_SYSCALL_KEYS 16384
 
@@ -55,6 +61,15 @@ struct vflow_sys_val {
 	__u64 total_ns;		/* sum of their enter->exit time */
 	__u64 skipped;		/* sys_exit with no sys_enter: seccomp/ptrace */
 	__u64 hist[VFLOW_HIST_SLOTS];	/* log2 ns of the paired ones */
+};
+
+/*
+ * Per-CPU staging entry for syscall nr: counts of cgroup_id not yet folded
+ * into the hash. User space adds it to the hash's (cgroup_id, nr) row.
+ */
+struct vflow_sys_stage {
+	__u64 cgroup_id;	/* 0: empty */
+	struct vflow_sys_val val;
 };
 
 /* Indexes of the per-CPU counters of things the programs could not record. */

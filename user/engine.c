@@ -24,6 +24,7 @@ struct engine {
 	size_t batch_keys;
 	struct vflow_sys_key *keys;
 	void *vals;
+	void *stage_vals;		/* one staging entry, all CPUs */
 	const char *syscall_via;
 	struct engine_probe probes[ENGINE_MAX_PROBES];
 	size_t nr_probes;
@@ -232,7 +233,9 @@ int engine__open(struct engine **out, const struct engine_opts *opts, char *err,
 		goto cleanup;
 	}
 	ret = batch_bufs_alloc(e, BATCH_KEYS_INITIAL);
-	if (ret) {
+	e->stage_vals = calloc(e->nr_cpus, (sizeof(struct vflow_sys_stage) + 7) & ~7UL);
+	if (ret || !e->stage_vals) {
+		ret = -ENOMEM;
 		ret = fail(err, err_len, ret, "out of memory");
 		goto cleanup;
 	}
@@ -252,6 +255,7 @@ void engine__destroy(struct engine *e)
 	syscall_bpf__destroy(e->skel);
 	free(e->keys);
 	free(e->vals);
+	free(e->stage_vals);
 	free(e);
 }
 
@@ -273,21 +277,23 @@ const char *engine__syscall_via(const struct engine *e)
 	return e->syscall_via;
 }
 
+static void row_add_val(struct sys_row *row, const struct vflow_sys_val *v)
+{
+	row->count += v->count;
+	row->total_ns += v->total_ns;
+	row->skipped += v->skipped;
+	for (int i = 0; i < VFLOW_HIST_SLOTS; i++)
+		row->hist[i] += v->hist[i];
+}
+
 static void row_from_percpu(struct sys_row *row, const struct vflow_sys_key *k,
 			    const void *vals, int nr_cpus, size_t stride)
 {
 	memset(row, 0, sizeof(*row));
 	row->cgroup_id = k->cgroup_id;
 	row->nr = k->nr;
-	for (int cpu = 0; cpu < nr_cpus; cpu++) {
-		const struct vflow_sys_val *v = (const void *)((const char *)vals + cpu * stride);
-
-		row->count += v->count;
-		row->total_ns += v->total_ns;
-		row->skipped += v->skipped;
-		for (int i = 0; i < VFLOW_HIST_SLOTS; i++)
-			row->hist[i] += v->hist[i];
-	}
+	for (int cpu = 0; cpu < nr_cpus; cpu++)
+		row_add_val(row, (const void *)((const char *)vals + cpu * stride));
 }
 
 static int snapshot_grow(struct snapshot *s, size_t *cap, size_t need)
@@ -340,6 +346,53 @@ static int read_sys_stats(struct engine *e, struct snapshot *s, size_t *cap)
 	}
 }
 
+/*
+ * The per-CPU staging entries hold counts not yet folded into the hash:
+ * one row each, merged with the hash's rows by snapshot_merge(). Read
+ * after the hash, so a fold in between is missed once (and seen next
+ * time) rather than counted twice.
+ */
+static int read_sys_stage(struct engine *e, struct snapshot *s, size_t *cap)
+{
+	int fd = bpf_map__fd(e->skel->maps.sys_stage);
+	size_t stride = (sizeof(struct vflow_sys_stage) + 7) & ~7UL;
+
+	for (__u32 nr = 0; nr < VFLOW_STAGE_NR; nr++) {
+		if (bpf_map_lookup_elem(fd, &nr, e->stage_vals))
+			return -errno;
+		for (int cpu = 0; cpu < e->nr_cpus; cpu++) {
+			const struct vflow_sys_stage *st = (const void *)((char *)e->stage_vals + cpu * stride);
+			struct sys_row *row;
+
+			if (!st->cgroup_id || (!st->val.count && !st->val.skipped))
+				continue;
+			if (snapshot_grow(s, cap, s->nr_rows + 1))
+				return -ENOMEM;
+			row = &s->rows[s->nr_rows++];
+			memset(row, 0, sizeof(*row));
+			row->cgroup_id = st->cgroup_id;
+			row->nr = nr;
+			row_add_val(row, &st->val);
+		}
+	}
+	return 0;
+}
+
+/* After sorting: fold rows with the same key into one. */
+static void snapshot_merge(struct snapshot *s)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < s->nr_rows; i++) {
+		if (out && s->rows[out - 1].cgroup_id == s->rows[i].cgroup_id &&
+		    s->rows[out - 1].nr == s->rows[i].nr)
+			sys_row__add(&s->rows[out - 1], &s->rows[i]);
+		else
+			s->rows[out++] = s->rows[i];
+	}
+	s->nr_rows = out;
+}
+
 struct snapshot *engine__snapshot(struct engine *e)
 {
 	size_t cap = BATCH_KEYS_INITIAL;
@@ -350,11 +403,12 @@ struct snapshot *engine__snapshot(struct engine *e)
 	if (!s)
 		return NULL;
 	s->ts_ns = now_ns();
-	if (read_sys_stats(e, s, &cap)) {
+	if (read_sys_stats(e, s, &cap) || read_sys_stage(e, s, &cap)) {
 		snapshot__free(s);
 		return NULL;
 	}
 	snapshot__sort(s);
+	snapshot_merge(s);
 
 	fd = bpf_map__fd(e->skel->maps.counters);
 	for (__u32 k = 0; k < VFLOW_CNT_MAX; k++) {

@@ -39,16 +39,27 @@ wait_for() {
 # start_vflowd OUT ARGS...: vflowd --json in the background until its first report
 start_vflowd() {
 	local out=$1; shift
+	VFLOWD_OUT=$out
 	"$VFLOWD" --json "$@" >"$out" 2>"$out.err" &
 	VFLOWD_PID=$!
 	on_exit "kill $VFLOWD_PID; wait $VFLOWD_PID"
 	wait_for 20 test -s "$out" || { diag "vflowd did not report: $(cat "$out.err")"; return 1; }
 }
 
-# stop_vflowd: SIGINT, then wait for its final report; its exit status
+# stop_vflowd [LABEL]: SIGINT, wait for its final report; one TAP line on
+# its exit status (a sanitizer or leak report makes it non-zero)
 stop_vflowd() {
+	local rc
 	kill -INT "$VFLOWD_PID"
 	wait "$VFLOWD_PID"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		ok "${1:+$1: }vflowd stopped cleanly"
+	else
+		not_ok "${1:+$1: }vflowd stopped cleanly"
+		diag "status $rc: $(tail -5 "$VFLOWD_OUT.err")"
+	fi
+	return "$rc"
 }
 
 # nr_of NAME: this architecture's number of syscall NAME

@@ -8,9 +8,9 @@
 N=100003
 M=777
 NAMES=("tp_btf: exact getppid count" "tp_btf: exact getpgid count" "tp_btf: histogram count"
-       "tp_btf: no leak into other cgroups" "tp_btf: entity is a docker container"
+       "tp_btf: no leak into other cgroups" "tp_btf: entity is a docker container" "tp_btf: vflowd stopped cleanly"
        "raw_tp: exact getppid count" "raw_tp: exact getpgid count" "raw_tp: histogram count"
-       "raw_tp: no leak into other cgroups" "raw_tp: entity is a docker container")
+       "raw_tp: no leak into other cgroups" "raw_tp: entity is a docker container" "raw_tp: vflowd stopped cleanly")
 
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, cgroups, namespaces)" "${NAMES[@]}"
 CG2=$(cgroup2_root)
@@ -33,7 +33,7 @@ run_once() {
 	# move into the cgroup first, then the namespaces, then the workload
 	sh -c 'echo $$ > "$1/cgroup.procs" && exec unshare --pid --mount --uts --fork "$2" "$3" "$4"' \
 		sh "$CG" "$BUILD/tests/sysloop" "$N" "$M"
-	stop_vflowd || diag "vflowd exited with $?: $(cat "$out.err")"
+	stop_vflowd "$via"
 	python3 - "$out" "$CGID" "$N" "$M" "$via" "$CID" <<'PY' || not_ok "$via: report parsed"
 import json, sys
 out, cgid, n, m, via, cid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]

@@ -24,7 +24,8 @@ struct engine {
 	size_t batch_keys;
 	struct vflow_sys_key *keys;
 	void *vals;
-	void *stage_vals;		/* one staging entry, all CPUs */
+	__u32 *stage_keys;		/* the staging array, all CPUs */
+	void *stage_vals;
 	const char *syscall_via;
 	struct engine_probe probes[ENGINE_MAX_PROBES];
 	size_t nr_probes;
@@ -233,8 +234,10 @@ int engine__open(struct engine **out, const struct engine_opts *opts, char *err,
 		goto cleanup;
 	}
 	ret = batch_bufs_alloc(e, BATCH_KEYS_INITIAL);
-	e->stage_vals = calloc(e->nr_cpus, (sizeof(struct vflow_sys_stage) + 7) & ~7UL);
-	if (ret || !e->stage_vals) {
+	e->stage_keys = calloc(VFLOW_STAGE_NR, sizeof(*e->stage_keys));
+	e->stage_vals = calloc((size_t)VFLOW_STAGE_NR * e->nr_cpus,
+			       (sizeof(struct vflow_sys_stage) + 7) & ~7UL);
+	if (ret || !e->stage_keys || !e->stage_vals) {
 		ret = -ENOMEM;
 		ret = fail(err, err_len, ret, "out of memory");
 		goto cleanup;
@@ -255,6 +258,7 @@ void engine__destroy(struct engine *e)
 	syscall_bpf__destroy(e->skel);
 	free(e->keys);
 	free(e->vals);
+	free(e->stage_keys);
 	free(e->stage_vals);
 	free(e);
 }
@@ -356,12 +360,16 @@ static int read_sys_stage(struct engine *e, struct snapshot *s, size_t *cap)
 {
 	int fd = bpf_map__fd(e->skel->maps.sys_stage);
 	size_t stride = (sizeof(struct vflow_sys_stage) + 7) & ~7UL;
+	__u32 count = VFLOW_STAGE_NR, token = 0;
 
-	for (__u32 nr = 0; nr < VFLOW_STAGE_NR; nr++) {
-		if (bpf_map_lookup_elem(fd, &nr, e->stage_vals))
-			return -errno;
+	/* the whole array in one call */
+	if (bpf_map_lookup_batch(fd, NULL, &token, e->stage_keys, e->stage_vals, &count, NULL) &&
+	    errno != ENOENT)
+		return -errno;
+	for (__u32 i = 0; i < count; i++) {
 		for (int cpu = 0; cpu < e->nr_cpus; cpu++) {
-			const struct vflow_sys_stage *st = (const void *)((char *)e->stage_vals + cpu * stride);
+			const struct vflow_sys_stage *st = (const void *)((char *)e->stage_vals +
+				((size_t)i * e->nr_cpus + cpu) * stride);
 			struct sys_row *row;
 
 			if (!st->cgroup_id || (!st->val.count && !st->val.skipped))
@@ -371,7 +379,7 @@ static int read_sys_stage(struct engine *e, struct snapshot *s, size_t *cap)
 			row = &s->rows[s->nr_rows++];
 			memset(row, 0, sizeof(*row));
 			row->cgroup_id = st->cgroup_id;
-			row->nr = nr;
+			row->nr = e->stage_keys[i];
 			row_add_val(row, &st->val);
 		}
 	}

@@ -66,7 +66,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, VFLOW_MAX_SYSCALL_KEYS);
 	__type(key, struct vflow_sys_key);
-	__type(value, struct vflow_sys_val);
+	__type(value, struct vflow_trap_val);
 } sys_stats SEC(".maps");
 
 struct {
@@ -88,7 +88,7 @@ struct {
 	__uint(max_entries, VFLOW_EVENTS_RINGBUF_BYTES);
 } events SEC(".maps");
 
-static const struct vflow_sys_val zero_val;
+static const struct vflow_trap_val zero_val;
 
 static __always_inline void counter_inc(__u32 idx)
 {
@@ -98,9 +98,9 @@ static __always_inline void counter_inc(__u32 idx)
 		*c += 1;
 }
 
-static __always_inline struct vflow_sys_val *sys_val_get(struct vflow_sys_key *key)
+static __always_inline struct vflow_trap_val *sys_val_get(struct vflow_sys_key *key)
 {
-	struct vflow_sys_val *v = bpf_map_lookup_elem(&sys_stats, key);
+	struct vflow_trap_val *v = bpf_map_lookup_elem(&sys_stats, key);
 
 	if (v)
 		return v;
@@ -139,7 +139,7 @@ static __always_inline void emit_slow(__u32 nr, __u64 cgid, __u64 now, __u64 lat
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline void sys_val_add(struct vflow_sys_val *dst, const struct vflow_sys_val *src)
+static __always_inline void sys_val_add(struct vflow_trap_val *dst, const struct vflow_trap_val *src)
 {
 	dst->count += src->count;
 	dst->total_ns += src->total_ns;
@@ -148,7 +148,7 @@ static __always_inline void sys_val_add(struct vflow_sys_val *dst, const struct 
 		dst->hist[i] += src->hist[i];
 }
 
-static __always_inline void sys_val_account(struct vflow_sys_val *v, __u64 lat)
+static __always_inline void sys_val_account(struct vflow_trap_val *v, __u64 lat)
 {
 	__u32 slot = vflow_hist_slot(lat);
 
@@ -162,7 +162,7 @@ static __always_inline void sys_val_account(struct vflow_sys_val *v, __u64 lat)
 static __always_inline void sys_account(struct vflow_sys_key *key, __u64 lat)
 {
 	struct vflow_sys_stage *st = NULL;
-	struct vflow_sys_val *v;
+	struct vflow_trap_val *v;
 	__u64 cgid = key->cgroup_id;
 
 	if (key->nr < VFLOW_STAGE_NR)
@@ -236,7 +236,7 @@ static __always_inline void on_sched_switch(struct task_struct *task)
 static __always_inline void on_unpaired_exit(struct task_struct *task, struct task_state *parked,
 					     __u32 nr, long ret, struct vflow_sys_key *key)
 {
-	struct vflow_sys_val *v;
+	struct vflow_trap_val *v;
 
 	if (!parked) {
 		/* remember the thread: its next unpaired exit is a real skip */

@@ -24,6 +24,29 @@ enum vflow_paradigm {
 };
 
 /*
+ * What a trap row counts. Syscalls are keyed by cgroup; everything KVM
+ * reports by the VMM process (tgid) and vCPU.
+ */
+enum vflow_trap_kind {
+	VFLOW_TRAP_SYSCALL = 0,		/* code: syscall nr; owner: cgroup id */
+	VFLOW_TRAP_VMEXIT_VMX,		/* code: VMX exit_reason (bit 31: failed entry) */
+	VFLOW_TRAP_VMEXIT_SVM,		/* code: SVM exit code */
+	VFLOW_TRAP_VMEXIT_UNKNOWN,	/* code: exit_reason of an unknown isa */
+	VFLOW_TRAP_USERSPACE_EXIT,	/* code: KVM_EXIT_* to the VMM in user space */
+	VFLOW_TRAP_HCALL_KVM,		/* code: hypercall nr */
+	VFLOW_TRAP_HCALL_XEN,		/* code: Xen hypercall nr (KVM's Xen emulation) */
+	VFLOW_TRAP_HCALL_HV,		/* code: Hyper-V hypercall code */
+	VFLOW_TRAP_FAST_MMIO,		/* code: guest physical address (ioeventfd kick) */
+	VFLOW_TRAP_MMIO,		/* code: guest physical address */
+	VFLOW_TRAP_PIO,			/* code: port */
+	VFLOW_TRAP_IRQ_SET,		/* counts only; code: gsi */
+	VFLOW_TRAP_IRQ_MSI,		/* counts only; code: 0 */
+	VFLOW_TRAP_IRQ_INJ,		/* counts only; code: vector */
+	VFLOW_TRAP_XEN_MC,		/* code: Xen multicall op (xen:xen_mc_entry) */
+	VFLOW_TRAP_KIND_MAX,
+};
+
+/*
  * Latency histograms: slot i counts values v (ns) with
  * 2^(i-1) <= v < 2^i, slot 0 counts v == 0 (v < 1 ns). The last slot is
  * open-ended: 2^(VFLOW_HIST_SLOTS-2) ns = 17.2 s and above.
@@ -56,7 +79,7 @@ struct vflow_sys_key {
 };
 
 /* Per-CPU value of the syscall aggregate, summed by user space. */
-struct vflow_sys_val {
+struct vflow_trap_val {
 	__u64 count;		/* syscalls that entered and exited */
 	__u64 total_ns;		/* sum of their enter->exit time */
 	__u64 skipped;		/* sys_exit with no sys_enter: seccomp/ptrace */
@@ -69,7 +92,7 @@ struct vflow_sys_val {
  */
 struct vflow_sys_stage {
 	__u64 cgroup_id;	/* 0: empty */
-	struct vflow_sys_val val;
+	struct vflow_trap_val val;
 };
 
 /* Indexes of the per-CPU counters of things the programs could not record. */

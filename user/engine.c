@@ -183,7 +183,7 @@ int engine__open(struct engine **out, const struct engine_opts *opts, char *err,
 			   "cannot count the possible CPUs from /sys/devices/system/cpu/possible");
 		goto cleanup;
 	}
-	e->val_stride = (sizeof(struct vflow_sys_val) + 7) & ~7UL;
+	e->val_stride = (sizeof(struct vflow_trap_val) + 7) & ~7UL;
 
 	e->skel = syscall_bpf__open();
 	if (!e->skel) {
@@ -281,7 +281,7 @@ const char *engine__syscall_via(const struct engine *e)
 	return e->syscall_via;
 }
 
-static void row_add_val(struct sys_row *row, const struct vflow_sys_val *v)
+static void row_add_val(struct trap_row *row, const struct vflow_trap_val *v)
 {
 	row->count += v->count;
 	row->total_ns += v->total_ns;
@@ -290,19 +290,20 @@ static void row_add_val(struct sys_row *row, const struct vflow_sys_val *v)
 		row->hist[i] += v->hist[i];
 }
 
-static void row_from_percpu(struct sys_row *row, const struct vflow_sys_key *k,
+static void row_from_percpu(struct trap_row *row, const struct vflow_sys_key *k,
 			    const void *vals, int nr_cpus, size_t stride)
 {
 	memset(row, 0, sizeof(*row));
-	row->cgroup_id = k->cgroup_id;
-	row->nr = k->nr;
+	row->kind = VFLOW_TRAP_SYSCALL;
+	row->owner = k->cgroup_id;
+	row->code = k->nr;
 	for (int cpu = 0; cpu < nr_cpus; cpu++)
 		row_add_val(row, (const void *)((const char *)vals + cpu * stride));
 }
 
 static int snapshot_grow(struct snapshot *s, size_t *cap, size_t need)
 {
-	struct sys_row *rows;
+	struct trap_row *rows;
 	size_t n = *cap;
 
 	if (need <= n)
@@ -370,7 +371,7 @@ static int read_sys_stage(struct engine *e, struct snapshot *s, size_t *cap)
 		for (int cpu = 0; cpu < e->nr_cpus; cpu++) {
 			const struct vflow_sys_stage *st = (const void *)((char *)e->stage_vals +
 				((size_t)i * e->nr_cpus + cpu) * stride);
-			struct sys_row *row;
+			struct trap_row *row;
 
 			if (!st->cgroup_id || (!st->val.count && !st->val.skipped))
 				continue;
@@ -378,27 +379,13 @@ static int read_sys_stage(struct engine *e, struct snapshot *s, size_t *cap)
 				return -ENOMEM;
 			row = &s->rows[s->nr_rows++];
 			memset(row, 0, sizeof(*row));
-			row->cgroup_id = st->cgroup_id;
-			row->nr = e->stage_keys[i];
+			row->kind = VFLOW_TRAP_SYSCALL;
+			row->owner = st->cgroup_id;
+			row->code = e->stage_keys[i];
 			row_add_val(row, &st->val);
 		}
 	}
 	return 0;
-}
-
-/* After sorting: fold rows with the same key into one. */
-static void snapshot_merge(struct snapshot *s)
-{
-	size_t out = 0;
-
-	for (size_t i = 0; i < s->nr_rows; i++) {
-		if (out && s->rows[out - 1].cgroup_id == s->rows[i].cgroup_id &&
-		    s->rows[out - 1].nr == s->rows[i].nr)
-			sys_row__add(&s->rows[out - 1], &s->rows[i]);
-		else
-			s->rows[out++] = s->rows[i];
-	}
-	s->nr_rows = out;
 }
 
 struct snapshot *engine__snapshot(struct engine *e)
@@ -416,7 +403,7 @@ struct snapshot *engine__snapshot(struct engine *e)
 		return NULL;
 	}
 	snapshot__sort(s);
-	snapshot_merge(s);
+	snapshot__merge(s);
 
 	fd = bpf_map__fd(e->skel->maps.counters);
 	for (__u32 k = 0; k < VFLOW_CNT_MAX; k++) {

@@ -74,34 +74,35 @@ int report__build(struct report *r, const struct snapshot *cum, const struct sna
 	r->dt_ns = dt_ns;
 	r->elapsed_ns = elapsed_ns;
 	/* rows are sorted by cgroup: one entity per run of equal ids */
-	for (i = 0; i < cum->nr_rows; i++)
-		n += !i || cum->rows[i].cgroup_id != cum->rows[i - 1].cgroup_id;
+	for (i = 0; i < cum->nr_rows && cum->rows[i].kind == VFLOW_TRAP_SYSCALL; i++)
+		n += !i || cum->rows[i].owner != cum->rows[i - 1].owner;
 	r->entities = calloc(n ? n : 1, sizeof(*r->entities));
 	if (!r->entities)
 		return -ENOMEM;
 
-	for (i = 0; i < cum->nr_rows; i++) {
-		const struct sys_row *row = &cum->rows[i];
+	/* syscall rows come first (kind 0), sorted by cgroup */
+	for (i = 0; i < cum->nr_rows && cum->rows[i].kind == VFLOW_TRAP_SYSCALL; i++) {
+		const struct trap_row *row = &cum->rows[i];
 		struct entity *en;
 
-		if (!i || row->cgroup_id != cum->rows[i - 1].cgroup_id) {
+		if (!i || row->owner != cum->rows[i - 1].owner) {
 			en = &r->entities[r->nr_entities++];
-			en->cgroup_id = row->cgroup_id;
+			en->cgroup_id = row->owner;
 			en->rows = row;
 			entity_identify(en, cg);
 		}
 		en = &r->entities[r->nr_entities - 1];
 		en->nr_rows++;
-		sys_row__add(&en->total, row);
+		trap_row__add(&en->total, row);
 	}
 	/* entities are still in cgroup order, like the delta rows: merge */
-	for (i = 0, n = 0; delta && i < delta->nr_rows; i++) {
-		const struct sys_row *row = &delta->rows[i];
+	for (i = 0, n = 0; delta && i < delta->nr_rows && delta->rows[i].kind == VFLOW_TRAP_SYSCALL; i++) {
+		const struct trap_row *row = &delta->rows[i];
 
-		while (n < r->nr_entities && r->entities[n].cgroup_id < row->cgroup_id)
+		while (n < r->nr_entities && r->entities[n].cgroup_id < row->owner)
 			n++;
-		if (n < r->nr_entities && r->entities[n].cgroup_id == row->cgroup_id)
-			sys_row__add(&r->entities[n].delta, row);
+		if (n < r->nr_entities && r->entities[n].cgroup_id == row->owner)
+			trap_row__add(&r->entities[n].delta, row);
 	}
 	qsort(r->entities, r->nr_entities, sizeof(*r->entities), entity_cmp);
 	return 0;
@@ -124,9 +125,9 @@ __u64 report__lost(const struct report *r)
 }
 
 /* The syscall with the most calls among an entity's rows. */
-static const struct sys_row *top_row(const struct entity *en)
+static const struct trap_row *top_row(const struct entity *en)
 {
-	const struct sys_row *best = NULL;
+	const struct trap_row *best = NULL;
 
 	for (size_t i = 0; i < en->nr_rows; i++)
 		if (!best || en->rows[i].count + en->rows[i].skipped > best->count + best->skipped)
@@ -134,7 +135,7 @@ static const struct sys_row *top_row(const struct entity *en)
 	return best;
 }
 
-static double mean_ns(const struct sys_row *row)
+static double mean_ns(const struct trap_row *row)
 {
 	return row->count ? (double)row->total_ns / (double)row->count : 0;
 }
@@ -142,11 +143,11 @@ static double mean_ns(const struct sys_row *row)
 void report__print_text(const struct report *r, const struct report_text_opts *o, FILE *f)
 {
 	char b1[32], b2[32], nbuf[32];
-	struct sys_row all = {};
+	struct trap_row all = {};
 	size_t shown = 0;
 
 	for (size_t i = 0; i < r->nr_entities; i++)
-		sys_row__add(&all, &r->entities[i].delta);
+		trap_row__add(&all, &r->entities[i].delta);
 	fprintf(f, "vflow %s  via %s  interval %.2fs  elapsed %.1fs  syscalls %.0f/s  skipped %.0f/s"
 		"  lost %llu  samples %llu\n",
 		VFLOW_VERSION, r->syscall_via, r->dt_ns / 1e9, r->elapsed_ns / 1e9,
@@ -156,7 +157,7 @@ void report__print_text(const struct report *r, const struct report_text_opts *o
 		"SYSCALLS/s", "SKIPPED/s", "MEAN", "P99", "TOP SYSCALL");
 	for (size_t i = 0; i < r->nr_entities && (!o->top || shown < o->top); i++, shown++) {
 		const struct entity *en = &r->entities[i];
-		const struct sys_row *top = top_row(en);
+		const struct trap_row *top = top_row(en);
 		__u64 all_calls = en->total.count + en->total.skipped;
 
 		fprintf(f, "%-32.32s %-9s %-10s %12.1f %10.1f %9s %9s  %s (%.0f%%)\n",
@@ -164,13 +165,13 @@ void report__print_text(const struct report *r, const struct report_text_opts *o
 			rate_per_sec(en->delta.count, r->dt_ns), rate_per_sec(en->delta.skipped, r->dt_ns),
 			fmt_ns(mean_ns(&en->total), b1, sizeof(b1)),
 			fmt_ns(hist_quantile_ns(en->total.hist, P99), b2, sizeof(b2)),
-			top ? syscall_name(top->nr, nbuf, sizeof(nbuf)) : "-",
+			top ? syscall_name(top->code, nbuf, sizeof(nbuf)) : "-",
 			top && all_calls ? 100.0 * (top->count + top->skipped) / all_calls : 0.0);
 		for (size_t k = 0; k < en->nr_rows && k < o->per_entity_syscalls; k++) {
-			const struct sys_row *row = &en->rows[k];
+			const struct trap_row *row = &en->rows[k];
 
 			fprintf(f, "  %-30.30s %-20s %12llu %10llu %9s %9s\n",
-				syscall_name(row->nr, nbuf, sizeof(nbuf)), "",
+				syscall_name(row->code, nbuf, sizeof(nbuf)), "",
 				(unsigned long long)row->count, (unsigned long long)row->skipped,
 				fmt_ns(mean_ns(row), b1, sizeof(b1)),
 				fmt_ns(hist_quantile_ns(row->hist, P99), b2, sizeof(b2)));
@@ -195,7 +196,7 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_latency(FILE *f, const struct sys_row *row)
+static void json_latency(FILE *f, const struct trap_row *row)
 {
 	fprintf(f, "\"count\":%llu,\"skipped\":%llu,\"total_ns\":%llu,\"mean_ns\":%.1f,"
 		"\"p50_ns\":%.1f,\"p99_ns\":%.1f",
@@ -204,13 +205,13 @@ static void json_latency(FILE *f, const struct sys_row *row)
 		hist_quantile_ns(row->hist, P50), hist_quantile_ns(row->hist, P99));
 }
 
-static void json_row(FILE *f, const struct report *r, const struct sys_row *row)
+static void json_row(FILE *f, const struct report *r, const struct trap_row *row)
 {
-	const struct sys_row *d = r->delta ? snapshot__find(r->delta, row->cgroup_id, row->nr) : NULL;
+	const struct trap_row *d = r->delta ? snapshot__find(r->delta, row) : NULL;
 	char nbuf[32];
 
-	fprintf(f, "{\"nr\":%u,\"name\":", row->nr);
-	json_str(f, syscall_name(row->nr, nbuf, sizeof(nbuf)));
+	fprintf(f, "{\"nr\":%llu,\"name\":", (unsigned long long)row->code);
+	json_str(f, syscall_name(row->code, nbuf, sizeof(nbuf)));
 	fputc(',', f);
 	json_latency(f, row);
 	fprintf(f, ",\"rate\":%.3f,\"skipped_rate\":%.3f,\"hist\":[",

@@ -18,9 +18,9 @@ struct entity {
 	bool gone;			/* the cgroup no longer exists */
 	char path[PATH_MAX];
 	struct workload wl;
-	struct sys_row total;		/* since start, all syscalls */
-	struct sys_row delta;		/* this interval */
-	const struct sys_row *rows;	/* its rows in the cumulative snapshot */
+	struct trap_row total;		/* since start, all syscalls */
+	struct trap_row delta;		/* this interval */
+	const struct trap_row *rows;	/* its rows in the cumulative snapshot */
 	size_t nr_rows;
 };
 

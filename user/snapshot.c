@@ -26,20 +26,22 @@ void snapshot__free(struct snapshot *s)
 	free(s);
 }
 
-static int key_cmp(__u64 ca, __u32 na, __u64 cb, __u32 nb)
+#define CMP(a, b) ((a) < (b) ? -1 : (a) > (b))
+
+static int key_cmp(const struct trap_row *x, const struct trap_row *y)
 {
-	if (ca != cb)
-		return ca < cb ? -1 : 1;
-	if (na != nb)
-		return na < nb ? -1 : 1;
-	return 0;
+	if (x->kind != y->kind)
+		return CMP(x->kind, y->kind);
+	if (x->owner != y->owner)
+		return CMP(x->owner, y->owner);
+	if (x->sub != y->sub)
+		return CMP(x->sub, y->sub);
+	return CMP(x->code, y->code);
 }
 
 static int row_cmp(const void *a, const void *b)
 {
-	const struct sys_row *x = a, *y = b;
-
-	return key_cmp(x->cgroup_id, x->nr, y->cgroup_id, y->nr);
+	return key_cmp(a, b);
 }
 
 void snapshot__sort(struct snapshot *s)
@@ -47,14 +49,25 @@ void snapshot__sort(struct snapshot *s)
 	qsort(s->rows, s->nr_rows, sizeof(*s->rows), row_cmp);
 }
 
-const struct sys_row *snapshot__find(const struct snapshot *s, __u64 cgroup_id, __u32 nr)
+const struct trap_row *snapshot__find(const struct snapshot *s, const struct trap_row *key)
 {
-	struct sys_row key = { .cgroup_id = cgroup_id, .nr = nr };
-
-	return bsearch(&key, s->rows, s->nr_rows, sizeof(*s->rows), row_cmp);
+	return bsearch(key, s->rows, s->nr_rows, sizeof(*s->rows), row_cmp);
 }
 
-void sys_row__add(struct sys_row *dst, const struct sys_row *src)
+void snapshot__merge(struct snapshot *s)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < s->nr_rows; i++) {
+		if (out && !key_cmp(&s->rows[out - 1], &s->rows[i]))
+			trap_row__add(&s->rows[out - 1], &s->rows[i]);
+		else
+			s->rows[out++] = s->rows[i];
+	}
+	s->nr_rows = out;
+}
+
+void trap_row__add(struct trap_row *dst, const struct trap_row *src)
 {
 	dst->count += src->count;
 	dst->total_ns += src->total_ns;
@@ -64,7 +77,7 @@ void sys_row__add(struct sys_row *dst, const struct sys_row *src)
 }
 
 /* d = c - p, or false if any count went down (the row was reset) */
-static bool row_sub(struct sys_row *d, const struct sys_row *c, const struct sys_row *p)
+static bool row_sub(struct trap_row *d, const struct trap_row *c, const struct trap_row *p)
 {
 	if (c->count < p->count || c->total_ns < p->total_ns || c->skipped < p->skipped)
 		return false;
@@ -94,15 +107,13 @@ struct snapshot *snapshot__delta(const struct snapshot *prev, const struct snaps
 
 	/* merge join: both sides are sorted by key */
 	for (; i < cur->nr_rows; i++) {
-		const struct sys_row *c = &cur->rows[i];
-		struct sys_row *out = &d->rows[d->nr_rows];
+		const struct trap_row *c = &cur->rows[i];
+		struct trap_row *out = &d->rows[d->nr_rows];
 
-		while (prev && j < prev->nr_rows &&
-		       key_cmp(prev->rows[j].cgroup_id, prev->rows[j].nr, c->cgroup_id, c->nr) < 0)
+		while (prev && j < prev->nr_rows && key_cmp(&prev->rows[j], c) < 0)
 			j++;
 		*out = *c;
-		if (prev && j < prev->nr_rows &&
-		    !key_cmp(prev->rows[j].cgroup_id, prev->rows[j].nr, c->cgroup_id, c->nr) &&
+		if (prev && j < prev->nr_rows && !key_cmp(&prev->rows[j], c) &&
 		    !row_sub(out, c, &prev->rows[j]))
 			*out = *c;
 		if (out->count || out->skipped)

@@ -11,11 +11,15 @@
 #include <stddef.h>
 #include "vflow.h"
 
-/* One (cgroup, syscall) aggregate, summed over CPUs. */
-struct sys_row {
-	__u64 cgroup_id;
-	__u32 nr;
-	__u32 pad;
+/*
+ * One aggregate, summed over CPUs. Key (kind, owner, sub, code): for
+ * syscalls (cgroup id, 0, nr), for KVM traps (VMM tgid, vCPU, reason).
+ */
+struct trap_row {
+	__u32 kind;			/* enum vflow_trap_kind */
+	__u32 sub;
+	__u64 owner;
+	__u64 code;
 	__u64 count;
 	__u64 total_ns;
 	__u64 skipped;
@@ -25,7 +29,7 @@ struct sys_row {
 struct snapshot {
 	__u64 ts_ns;			/* CLOCK_MONOTONIC when read */
 	size_t nr_rows;
-	struct sys_row *rows;		/* sorted by (cgroup_id, nr) */
+	struct trap_row *rows;		/* sorted by (kind, owner, sub, code) */
 	__u64 counters[VFLOW_CNT_MAX];	/* enum vflow_counter, summed over CPUs */
 	__u64 events;			/* ring-buffer samples received */
 };
@@ -34,7 +38,9 @@ struct snapshot *snapshot__new(size_t cap_rows);
 void snapshot__free(struct snapshot *s);
 /* Sort rows by key; the engine calls it once after filling. */
 void snapshot__sort(struct snapshot *s);
-const struct sys_row *snapshot__find(const struct snapshot *s, __u64 cgroup_id, __u32 nr);
+const struct trap_row *snapshot__find(const struct snapshot *s, const struct trap_row *key);
+/* Fold rows with equal keys into one (after snapshot__sort). */
+void snapshot__merge(struct snapshot *s);
 
 /*
  * cur - prev, row by row: rows only in cur are new (taken whole); a row
@@ -47,7 +53,7 @@ struct snapshot *snapshot__delta(const struct snapshot *prev, const struct snaps
 double rate_per_sec(__u64 delta, __u64 dt_ns);
 
 /* Add src's counts into dst (same key or not: an entity total). */
-void sys_row__add(struct sys_row *dst, const struct sys_row *src);
+void trap_row__add(struct trap_row *dst, const struct trap_row *src);
 
 /* Sum of the histogram slots. */
 __u64 hist_count(const __u64 hist[VFLOW_HIST_SLOTS]);

@@ -57,16 +57,16 @@ static void test_hist_quantile(void **state)
 	assert_true(hist_quantile_ns(h, 1.0) > 1048576.0);
 }
 
-static struct sys_row row(__u64 cg, __u32 nr, __u64 count, __u64 total, __u64 skipped)
+static struct trap_row row(__u64 cg, __u32 nr, __u64 count, __u64 total, __u64 skipped)
 {
-	struct sys_row r = { .cgroup_id = cg, .nr = nr, .count = count, .total_ns = total,
-			     .skipped = skipped };
+	struct trap_row r = { .kind = VFLOW_TRAP_SYSCALL, .owner = cg, .code = nr, .count = count,
+			      .total_ns = total, .skipped = skipped };
 
 	r.hist[vflow_hist_slot(count ? total / count : 0)] = count;
 	return r;
 }
 
-static struct snapshot *snap(__u64 ts, const struct sys_row *rows, size_t n)
+static struct snapshot *snap(__u64 ts, const struct trap_row *rows, size_t n)
 {
 	struct snapshot *s = snapshot__new(n);
 
@@ -78,13 +78,20 @@ static struct snapshot *snap(__u64 ts, const struct sys_row *rows, size_t n)
 	return s;
 }
 
+static const struct trap_row *find(const struct snapshot *s, __u64 cg, __u32 nr)
+{
+	struct trap_row key = { .kind = VFLOW_TRAP_SYSCALL, .owner = cg, .code = nr };
+
+	return snapshot__find(s, &key);
+}
+
 static void test_delta(void **state)
 {
-	struct sys_row a[] = { row(7, 1, 10, 1000, 0), row(5, 39, 4, 400, 1), row(7, 2, 3, 30, 0) };
-	struct sys_row b[] = { row(5, 39, 10, 1000, 3), row(7, 1, 10, 1000, 0),
+	struct trap_row a[] = { row(7, 1, 10, 1000, 0), row(5, 39, 4, 400, 1), row(7, 2, 3, 30, 0) };
+	struct trap_row b[] = { row(5, 39, 10, 1000, 3), row(7, 1, 10, 1000, 0),
 			       row(7, 2, 1, 10, 0) /* went down: reset */, row(9, 0, 5, 50, 0) };
 	struct snapshot *p = snap(1000000000, a, 3), *c = snap(3000000000, b, 4), *d;
-	const struct sys_row *r;
+	const struct trap_row *r;
 
 	(void)state;
 	p->counters[VFLOW_CNT_RINGBUF_DROP] = 2;
@@ -97,17 +104,17 @@ static void test_delta(void **state)
 	assert_int_equal(d->counters[VFLOW_CNT_RINGBUF_DROP], 3);
 	assert_int_equal(d->events, 2);
 	/* (7,1) did not change: left out */
-	assert_null(snapshot__find(d, 7, 1));
+	assert_null(find(d, 7, 1));
 	assert_int_equal(d->nr_rows, 3);
-	r = snapshot__find(d, 5, 39);
+	r = find(d, 5, 39);
 	assert_non_null(r);
 	assert_int_equal(r->count, 6);
 	assert_int_equal(r->total_ns, 600);
 	assert_int_equal(r->skipped, 2);
-	r = snapshot__find(d, 7, 2);
+	r = find(d, 7, 2);
 	assert_non_null(r);
 	assert_int_equal(r->count, 1);	/* reset: taken whole */
-	r = snapshot__find(d, 9, 0);
+	r = find(d, 9, 0);
 	assert_non_null(r);
 	assert_int_equal(r->count, 5);	/* new */
 	assert_int_equal(hist_count(r->hist), 5);
@@ -121,7 +128,7 @@ static void test_delta(void **state)
 
 static void test_delta_from_nothing(void **state)
 {
-	struct sys_row a[] = { row(1, 2, 3, 4, 0), row(1, 3, 0, 0, 0) };
+	struct trap_row a[] = { row(1, 2, 3, 4, 0), row(1, 3, 0, 0, 0) };
 	struct snapshot *c = snap(5, a, 2), *d = snapshot__delta(NULL, c);
 
 	(void)state;
@@ -132,13 +139,35 @@ static void test_delta_from_nothing(void **state)
 	snapshot__free(c);
 }
 
-static void test_row_add(void **state)
+/* KVM rows sort after syscall rows and merge by their whole key */
+static void test_sort_merge_kinds(void **state)
 {
-	struct sys_row t = {}, a = row(1, 1, 2, 20, 1), b = row(1, 2, 3, 3000, 0);
+	struct trap_row rows[] = {
+		{ .kind = VFLOW_TRAP_VMEXIT_VMX, .owner = 42, .sub = 1, .code = 12, .count = 1 },
+		row(9, 0, 5, 50, 0),
+		{ .kind = VFLOW_TRAP_VMEXIT_VMX, .owner = 42, .sub = 0, .code = 12, .count = 2 },
+		{ .kind = VFLOW_TRAP_VMEXIT_VMX, .owner = 42, .sub = 1, .code = 12, .count = 3 },
+	};
+	struct snapshot *s = snap(1, rows, 4);
 
 	(void)state;
-	sys_row__add(&t, &a);
-	sys_row__add(&t, &b);
+	snapshot__merge(s);
+	assert_int_equal(s->nr_rows, 3);
+	assert_int_equal(s->rows[0].kind, VFLOW_TRAP_SYSCALL);
+	assert_int_equal(s->rows[1].sub, 0);
+	assert_int_equal(s->rows[1].count, 2);
+	assert_int_equal(s->rows[2].sub, 1);
+	assert_int_equal(s->rows[2].count, 4);
+	snapshot__free(s);
+}
+
+static void test_row_add(void **state)
+{
+	struct trap_row t = {}, a = row(1, 1, 2, 20, 1), b = row(1, 2, 3, 3000, 0);
+
+	(void)state;
+	trap_row__add(&t, &a);
+	trap_row__add(&t, &b);
 	assert_int_equal(t.count, 5);
 	assert_int_equal(t.total_ns, 3020);
 	assert_int_equal(t.skipped, 1);
@@ -153,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_hist_quantile),
 		cmocka_unit_test(test_delta),
 		cmocka_unit_test(test_delta_from_nothing),
+		cmocka_unit_test(test_sort_merge_kinds),
 		cmocka_unit_test(test_row_add),
 	};
 

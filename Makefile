@@ -20,7 +20,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinc
 # Sanitizer build used by the tests (ASan + UBSan, abort on the first report).
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-BPF_PROGS := syscall
+BPF_PROGS := syscall kvm
 LIB_SRCS  := $(filter-out user/vflowd.c,$(wildcard user/*.c))
 LIB_OBJS  := $(patsubst user/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 SAN_OBJS  := $(patsubst user/%.c,$(OUT)/san/%.o,$(LIB_SRCS))
@@ -30,7 +30,9 @@ APPS      := $(OUT)/vflowd
 SAN_APPS  := $(OUT)/san/vflowd
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS)) \
+	     $(patsubst tests/bpf/%.c,$(OUT)/tests/%,$(BPF_TEST_SRCS))
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(OUT)/tests/%,$(wildcard tests/helpers/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
 BENCH_BPF  := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(wildcard bench/*.bpf.c))
@@ -76,7 +78,7 @@ $(OUT) $(OUT)/obj $(OUT)/san $(OUT)/tests $(OUT)/bench:
 	$(Q)mkdir -p $@
 
 # BPF: clang -> bpftool gen object (links, strips DWARF) -> skeleton
-$(OUT)/%.tmp.bpf.o: bpf/%.bpf.c include/vflow.h vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+$(OUT)/%.tmp.bpf.o: bpf/%.bpf.c include/vflow.h $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -119,6 +121,11 @@ $(OUT)/san/vflowd: $(OUT)/san/vflowd.o $(OUT)/san/libvflow.a
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
 
 $(OUT)/tests/test_%: tests/unit/test_%.c $(OUT)/san/libvflow.a | $(OUT)/tests
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $< $(OUT)/san/libvflow.a -lcmocka $(LDLIBS) -o $@
+
+# BPF handler tests: the engine in test-run mode drives the real programs
+$(OUT)/tests/test_%: tests/bpf/test_%.c $(OUT)/san/libvflow.a | $(OUT)/tests
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $< $(OUT)/san/libvflow.a -lcmocka $(LDLIBS) -o $@
 

@@ -41,11 +41,17 @@ const volatile __u64 slow_threshold_ns = VFLOW_DEFAULT_SLOW_NS;
  */
 __u64 trace_start_ns;
 
-/* A syscall in progress: in the CPU's slot, or parked in task storage. */
+/*
+ * A syscall in progress: in the CPU's slot, or parked in task storage;
+ * there also what a sandboxed thread went through since its last syscall.
+ */
 struct task_state {
 	__u64 enter_ns;		/* 0: no syscall in progress */
 	__u32 nr;
 	__u32 tid;		/* owner of a CPU slot */
+	__u64 stop_ns;		/* slept or stopped outside an entered syscall; 0: no */
+	__u32 stop_state;	/* its prev_state at that sched_switch */
+	__u32 sigsys_code;	/* pending SIGSYS si_code from seccomp, 0: none */
 };
 
 struct {
@@ -189,6 +195,8 @@ static __always_inline void sys_account(struct vflow_sys_key *key, __u64 lat)
 	sys_val_account(&st->val, lat);
 }
 
+#include "sandbox.bpf.h"
+
 static __always_inline struct task_state *slot_get(void)
 {
 	__u32 zero = 0;
@@ -196,15 +204,34 @@ static __always_inline struct task_state *slot_get(void)
 	return bpf_map_lookup_elem(&cpu_slot, &zero);
 }
 
-static __always_inline void on_sys_enter(struct task_struct *task, long id)
+/* x86-64 passes syscall arguments 2 and 3 in si and dx, arm64 in regs[1..2] */
+#if defined(__TARGET_ARCH_arm64)
+#define REGS_ARG2(regs) ((regs)->regs[1])
+#define REGS_ARG3(regs) ((regs)->regs[2])
+#else
+#define REGS_ARG2(regs) ((regs)->si)
+#define REGS_ARG3(regs) ((regs)->dx)
+#endif
+/* tp_btf arguments are trusted pointers; raw_tp ones are read through CO-RE */
+#define ARG2(regs, btf) ((btf) ? REGS_ARG2(regs) : BPF_CORE_READ(regs, si))
+#define ARG3(regs, btf) ((btf) ? REGS_ARG3(regs) : BPF_CORE_READ(regs, dx))
+
+static __always_inline void on_sys_enter(struct task_struct *task, long id, struct pt_regs *regs,
+					 const bool btf)
 {
 	struct task_state *slot = slot_get();
+	__u64 now;
 
 	if (!slot)
 		return;
+	now = bpf_ktime_get_ns();
 	slot->tid = task->pid;
 	slot->nr = id;
-	slot->enter_ns = bpf_ktime_get_ns();
+	slot->enter_ns = now;
+	if (id == NR_IOCTL)
+		sandbox_on_ioctl_enter(ARG2(regs, btf), ARG3(regs, btf), now);
+	if (task->seccomp.mode)
+		sandbox_on_enter(task, id, now);
 }
 
 /*
@@ -212,12 +239,17 @@ static __always_inline void on_sys_enter(struct task_struct *task, long id)
  * slot in task storage, since another thread will use this CPU's slot and
  * the syscall may end on another CPU.
  */
-static __always_inline void on_sched_switch(struct task_struct *task)
+static __always_inline void on_sched_switch(struct task_struct *task, bool preempt, __u32 state)
 {
 	struct task_state *slot = slot_get(), *parked;
 
-	if (!slot || !slot->enter_ns || slot->tid != (__u32)task->pid)
+	if (!slot)
 		return;
+	if (!slot->enter_ns || slot->tid != (__u32)task->pid) {
+		/* not inside an entered syscall: maybe inside a seccomp/ptrace trap */
+		sandbox_on_stop(task, preempt, state);
+		return;
+	}
 	parked = bpf_task_storage_get(&task_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (parked) {
 		parked->enter_ns = slot->enter_ns;
@@ -234,9 +266,10 @@ static __always_inline void on_sched_switch(struct task_struct *task)
  * leaving fork or a syscall entered before tracing started.
  */
 static __always_inline void on_unpaired_exit(struct task_struct *task, struct task_state *parked,
-					     __u32 nr, long ret, struct vflow_sys_key *key)
+					     __u32 nr, long ret, __u64 now, struct vflow_sys_key *key)
 {
 	struct vflow_trap_val *v;
+	__u64 lat;
 
 	if (!parked) {
 		/* remember the thread: its next unpaired exit is a real skip */
@@ -260,9 +293,11 @@ static __always_inline void on_unpaired_exit(struct task_struct *task, struct ta
 	v = sys_val_get(key);
 	if (v)
 		v->skipped += 1;
+	sandbox_account(nr, sandbox_action(task, parked, ret, now, &lat), lat);
 }
 
-static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr, long ret)
+static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr, long ret,
+					struct pt_regs *regs, const bool btf)
 {
 	struct task_state *slot = slot_get(), *parked;
 	struct vflow_sys_key key = {};
@@ -285,7 +320,7 @@ static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr,
 				counter_inc(VFLOW_CNT_NR_OUT_OF_RANGE);
 				return;
 			}
-			on_unpaired_exit(task, parked, exit_nr, ret, &key);
+			on_unpaired_exit(task, parked, exit_nr, ret, now, &key);
 			return;
 		}
 		enter_ns = parked->enter_ns;
@@ -296,6 +331,8 @@ static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr,
 	if (key.nr >= VFLOW_MAX_SYSCALL_NR)
 		return;
 	sys_account(&key, now - enter_ns);
+	if (key.nr == NR_IOCTL && ret == 0)
+		sandbox_on_ioctl_exit(ARG2(regs, btf), ARG3(regs, btf), now);
 
 	if (now - enter_ns >= slow_threshold_ns)
 		emit_slow(key.nr, key.cgroup_id, now, now - enter_ns, ret);
@@ -316,28 +353,37 @@ static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr,
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
 {
-	on_sys_enter(bpf_get_current_task_btf(), id);
+	on_sys_enter(bpf_get_current_task_btf(), id, regs, true);
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 {
-	on_sys_exit(bpf_get_current_task_btf(), REGS_NR(regs), ret);
+	on_sys_exit(bpf_get_current_task_btf(), REGS_NR(regs), ret, regs, true);
 	return 0;
 }
 
 SEC("tp_btf/sched_switch")
-int BPF_PROG(sched_switch_btf)
+int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
 {
-	on_sched_switch(bpf_get_current_task_btf());
+	on_sched_switch(bpf_get_current_task_btf(), preempt, prev_state);
+	return 0;
+}
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(signal_generate_btf, int sig, struct kernel_siginfo *info)
+{
+	/* seccomp and user dispatch signal the current thread itself */
+	sandbox_on_signal(bpf_get_current_task_btf(), sig, info);
 	return 0;
 }
 
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
 {
-	on_sys_enter(bpf_get_current_task_btf(), id);
+	on_sys_enter(bpf_get_current_task_btf(), id, regs, false);
 	return 0;
 }
 
@@ -345,14 +391,23 @@ SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 {
 	/* raw_tp arguments are untrusted pointers: read through CO-RE */
-	on_sys_exit(bpf_get_current_task_btf(), BPF_CORE_READ(regs, REGS_NR_FIELD), ret);
+	on_sys_exit(bpf_get_current_task_btf(), BPF_CORE_READ(regs, REGS_NR_FIELD), ret, regs, false);
 	return 0;
 }
 
+/* prev_state became the 4th argument in 5.18 (commit fa2c3254d7cf) */
 SEC("raw_tp/sched_switch")
-int BPF_PROG(sched_switch_raw)
+int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
 {
-	on_sched_switch(bpf_get_current_task_btf());
+	on_sched_switch(bpf_get_current_task_btf(), preempt, prev_state);
+	return 0;
+}
+
+SEC("raw_tp/signal_generate")
+int BPF_PROG(signal_generate_raw, int sig, struct kernel_siginfo *info)
+{
+	sandbox_on_signal(bpf_get_current_task_btf(), sig, info);
 	return 0;
 }
 

@@ -43,6 +43,8 @@ enum vflow_trap_kind {
 	VFLOW_TRAP_IRQ_MSI,		/* counts only; code: 0 */
 	VFLOW_TRAP_IRQ_INJ,		/* counts only; code: vector */
 	VFLOW_TRAP_XEN_MC,		/* code: Xen multicall op (xen:xen_mc_entry) */
+	VFLOW_TRAP_SANDBOX,		/* owner: tgid; sub: enum vflow_sys_action; code: nr */
+	VFLOW_TRAP_NOTIF_HANDLING,	/* owner: supervisor tgid; sub: target pid (its ns) */
 	VFLOW_TRAP_KIND_MAX,
 };
 
@@ -78,6 +80,41 @@ struct vflow_sys_key {
 	__u32 pad;		/* zero: keys are hashed as bytes */
 };
 
+/*
+ * What intercepted a syscall before it ran (or around it). Inferred at
+ * sys_exit from what the thread went through since its last syscall.
+ */
+enum vflow_sys_action {
+	VFLOW_ACT_NONE = 0,		/* entered and exited: not a trap */
+	VFLOW_ACT_SKIPPED,		/* exited without entering, cause unknown */
+	VFLOW_ACT_ERRNO,		/* seccomp ERRNO (or a tracer's error) */
+	VFLOW_ACT_TRAP,			/* seccomp TRAP: SIGSYS si_code SYS_SECCOMP */
+	VFLOW_ACT_KILL,			/* seccomp KILL_PROCESS / KILL_THREAD */
+	VFLOW_ACT_USER_NOTIF,		/* answered by a user-notify supervisor */
+	VFLOW_ACT_NOTIF_CONTINUE,	/* supervisor said CONTINUE: the syscall then ran */
+	VFLOW_ACT_PTRACE,		/* emulated by a ptrace tracer (gVisor ptrace platform) */
+	VFLOW_ACT_USER_DISPATCH,	/* syscall user dispatch: SIGSYS si_code SYS_USER_DISPATCH */
+	VFLOW_ACT_MAX,
+};
+
+/* Key of the per-CPU sandbox trap aggregate: per process, syscall, action. */
+struct vflow_sandbox_key {
+	__u32 pid;		/* tgid */
+	__u32 nr;
+	__u32 action;		/* enum vflow_sys_action */
+	__u32 pad;
+};
+
+/* Key of the user-notify supervisor aggregate. */
+struct vflow_notif_key {
+	__u32 sup_pid;		/* supervisor tgid */
+	__u32 target_pid;	/* target as the notification names it (supervisor's pid ns) */
+};
+
+/* sandbox threads, and notifications in flight, followed at once */
+#define VFLOW_MAX_SANDBOX_KEYS 16384
+#define VFLOW_MAX_NOTIF_INFLIGHT 4096
+
 /* Per-CPU value of the syscall aggregate, summed by user space. */
 struct vflow_trap_val {
 	__u64 count;		/* syscalls that entered and exited */
@@ -95,6 +132,44 @@ struct vflow_sys_stage {
 	struct vflow_trap_val val;
 };
 
+/* Key of the per-CPU KVM trap aggregate. */
+struct vflow_kvm_key {
+	__u32 pid;		/* VMM process (tgid) */
+	__u32 vcpu;		/* vcpu_id */
+	__u32 kind;		/* enum vflow_trap_kind */
+	__u32 pad;		/* zero: keys are hashed as bytes */
+	__u64 code;		/* exit reason, hypercall nr, port, page of a gpa */
+};
+
+/* vCPU threads followed at once before the least recently used is dropped */
+#define VFLOW_MAX_VCPU_THREADS 16384
+/* (VM, vCPU, kind, code) keys aggregated before updates fail */
+#define VFLOW_MAX_KVM_KEYS 16384
+/* MMIO addresses are kept per guest page: one key per device region */
+#define VFLOW_GPA_PAGE_MASK (~0xfffULL)
+/* xen_mc_flush has no op: counted as XEN_MC with this code */
+#define VFLOW_XEN_MC_FLUSH_CODE 0xffffffffULL
+
+/* A synthetic KVM event, for the test-run program kvm_test_event. */
+enum vflow_kvm_test_type {
+	VFLOW_KVM_TEST_EXIT = 1,	/* isa, code = exit_reason */
+	VFLOW_KVM_TEST_ENTRY,
+	VFLOW_KVM_TEST_ANNOTATE,	/* kind (HCALL_*, PIO, MMIO, FAST_MMIO), code */
+	VFLOW_KVM_TEST_USERSPACE_EXIT,	/* code = KVM_EXIT_* */
+	VFLOW_KVM_TEST_COUNT,		/* kind (IRQ_*, XEN_MC), code */
+};
+
+struct vflow_kvm_test_event {
+	__u32 type;		/* enum vflow_kvm_test_type */
+	__u32 pid;
+	__u32 tid;
+	__u32 vcpu;
+	__u32 isa;
+	__u32 kind;
+	__u64 code;
+	__u64 ts_ns;
+};
+
 /* Indexes of the per-CPU counters of things the programs could not record. */
 enum vflow_counter {
 	VFLOW_CNT_KEYS_FULL = 0,	/* aggregate map full: syscall not counted */
@@ -103,6 +178,13 @@ enum vflow_counter {
 	VFLOW_CNT_INFLIGHT_AT_START,	/* exits of syscalls entered before attach */
 	VFLOW_CNT_FORK_RETURN,		/* child's first exit from fork/clone */
 	VFLOW_CNT_NR_OUT_OF_RANGE,	/* syscall number >= VFLOW_MAX_SYSCALL_NR */
+	VFLOW_CNT_KVM_KEYS_FULL,	/* KVM aggregate map full: trap not counted */
+	VFLOW_CNT_KVM_LOST_ENTRY,	/* kvm_exit with no kvm_entry before the next exit */
+	VFLOW_CNT_KVM_UNPAIRED_ENTRY,	/* kvm_entry with no exit: first entry, or lost exit */
+	VFLOW_CNT_KVM_VCPU_FULL,	/* no vCPU state: exit not timed */
+	VFLOW_CNT_SANDBOX_KEYS_FULL,	/* sandbox aggregate map full: trap not counted */
+	VFLOW_CNT_NOTIF_UNMATCHED,	/* NOTIF_SEND for an id never seen received */
+	VFLOW_CNT_NOTIF_FULL,		/* too many notifications in flight: one not timed */
 	VFLOW_CNT_MAX,
 };
 

@@ -23,6 +23,8 @@ skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 # skip_all "reason" "test names...": the whole file cannot run here
 skip_all() { local why=$1; shift; for t in "$@"; do skip "$t" "$why"; done; exit 0; }
+# fail_all "what" "test names...": a precondition that should hold failed
+fail_all() { local why=$1; shift; diag "$why"; for t in "$@"; do not_ok "$t"; done; exit 0; }
 diag() { echo "# $*"; }
 
 cgroup2_root() { awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts; }

@@ -11,18 +11,23 @@
 #include "engine.h"
 #include "probe.h"
 #include "syscall.skel.h"
+#include "kvm.skel.h"
 
 /* Keys read per bpf_map_lookup_batch() call; doubled on -ENOSPC. */
 #define BATCH_KEYS_INITIAL 1024
+/* the largest map key read in batches */
+#define BATCH_KEY_MAX (sizeof(struct vflow_kvm_key) > sizeof(struct vflow_sys_key) ? \
+		       sizeof(struct vflow_kvm_key) : sizeof(struct vflow_sys_key))
 
 struct engine {
 	struct engine_opts opts;
-	struct syscall_bpf *skel;
+	struct syscall_bpf *skel;	/* NULL in test-run mode */
+	struct kvm_bpf *kvm;
 	struct ring_buffer *rb;
 	int nr_cpus;
 	size_t val_stride;		/* per-CPU value size, rounded to 8 */
 	size_t batch_keys;
-	struct vflow_sys_key *keys;
+	void *keys;			/* batch of keys, BATCH_KEY_MAX bytes each */
 	void *vals;
 	__u32 *stage_keys;		/* the staging array, all CPUs */
 	void *stage_vals;
@@ -39,6 +44,13 @@ static const char *const counter_names[VFLOW_CNT_MAX] = {
 	[VFLOW_CNT_INFLIGHT_AT_START] = "inflight_at_start",
 	[VFLOW_CNT_FORK_RETURN] = "fork_return",
 	[VFLOW_CNT_NR_OUT_OF_RANGE] = "nr_out_of_range",
+	[VFLOW_CNT_KVM_KEYS_FULL] = "kvm_keys_full",
+	[VFLOW_CNT_KVM_LOST_ENTRY] = "kvm_lost_entry",
+	[VFLOW_CNT_KVM_UNPAIRED_ENTRY] = "kvm_unpaired_entry",
+	[VFLOW_CNT_KVM_VCPU_FULL] = "kvm_vcpu_full",
+	[VFLOW_CNT_SANDBOX_KEYS_FULL] = "sandbox_keys_full",
+	[VFLOW_CNT_NOTIF_UNMATCHED] = "notif_unmatched",
+	[VFLOW_CNT_NOTIF_FULL] = "notif_full",
 };
 
 const char *engine_counter_name(enum vflow_counter c)
@@ -49,7 +61,9 @@ const char *engine_counter_name(enum vflow_counter c)
 bool engine_counter_is_loss(enum vflow_counter c)
 {
 	return c == VFLOW_CNT_KEYS_FULL || c == VFLOW_CNT_TASK_STORAGE_FAIL ||
-	       c == VFLOW_CNT_RINGBUF_DROP || c == VFLOW_CNT_NR_OUT_OF_RANGE;
+	       c == VFLOW_CNT_RINGBUF_DROP || c == VFLOW_CNT_NR_OUT_OF_RANGE ||
+	       c == VFLOW_CNT_KVM_KEYS_FULL || c == VFLOW_CNT_KVM_VCPU_FULL ||
+	       c == VFLOW_CNT_SANDBOX_KEYS_FULL || c == VFLOW_CNT_NOTIF_FULL;
 }
 
 static bool verbose_libbpf;
@@ -75,9 +89,10 @@ static void probe_add(struct engine *e, const char *name, const char *via, bool 
 {
 	if (e->nr_probes >= ENGINE_MAX_PROBES)
 		return;
-	e->probes[e->nr_probes++] = (struct engine_probe){
-		.name = name, .via = via, .live = live, .why = why ? why : "",
+	e->probes[e->nr_probes] = (struct engine_probe){
+		.via = via, .live = live, .why = why ? why : "",
 	};
+	snprintf(e->probes[e->nr_probes++].name, ENGINE_PROBE_NAME_LEN, "%s", name);
 }
 
 static int ringbuf_cb(void *ctx, void *data, size_t size)
@@ -109,6 +124,7 @@ struct attach_point {
 	offsetof(struct syscall_bpf, links.fn##_raw), start }
 static const struct attach_point attach_order[] = {
 	AP("sched:sched_switch", sched_switch, false),
+	AP("signal:signal_generate", signal_generate, false),
 	AP("raw_syscalls:sys_enter", sys_enter, false),
 	AP("raw_syscalls:sys_exit", sys_exit, true),
 };
@@ -136,7 +152,7 @@ static int fail(char *err, size_t len, int ret, const char *fmt, ...)
 
 static int batch_bufs_alloc(struct engine *e, size_t keys)
 {
-	void *k = realloc(e->keys, keys * sizeof(*e->keys));
+	void *k = realloc(e->keys, keys * BATCH_KEY_MAX);
 
 	if (!k)
 		return -ENOMEM;
@@ -149,10 +165,140 @@ static int batch_bufs_alloc(struct engine *e, size_t keys)
 	return 0;
 }
 
+/* Where the kernel refused to load, say what to check. */
+static int load_error(char *err, size_t err_len, int ret, const char *what)
+{
+	if (ret == -EPERM || ret == -EACCES)
+		return fail(err, err_len, ret, "the kernel refused to load BPF programs (%s): check "
+			    "kernel.unprivileged_bpf_disabled, kernel lockdown and any seccomp/LSM "
+			    "policy that denies bpf()", strerror(-ret));
+	return fail(err, err_len, ret, "failed to load the %s BPF programs: %s (run with -v for "
+		    "the verifier log)", what, strerror(-ret));
+}
+
+/* The syscall path: sched_switch, sys_enter, sys_exit, ring buffer. */
+static int syscall_open(struct engine *e, char *err, size_t err_len)
+{
+	bool btf_tp;
+	int ret;
+
+	e->skel = syscall_bpf__open();
+	if (!e->skel) {
+		ret = fail(err, err_len, -errno, "failed to open BPF object: %s", strerror(errno));
+		return ret;
+	}
+	e->skel->rodata->slow_threshold_ns = e->opts.slow_threshold_ns;
+
+	btf_tp = !e->opts.force_raw_tp && probe_tp_btf("sys_enter") && probe_tp_btf("sys_exit") &&
+		 probe_tp_btf("sched_switch") && probe_tp_btf("signal_generate");
+	e->syscall_via = btf_tp ? "tp_btf" : "raw_tp";
+	for (size_t i = 0; i < ARRAY_SIZE(attach_order); i++) {
+		const struct attach_point *ap = &attach_order[i];
+
+		bpf_program__set_autoload(*prog_of(e->skel, ap, !btf_tp), false);
+	}
+
+	ret = syscall_bpf__load(e->skel);
+	if (ret)
+		return load_error(err, err_len, ret, "syscall");
+
+	for (size_t i = 0; i < ARRAY_SIZE(attach_order); i++) {
+		const struct attach_point *ap = &attach_order[i];
+		struct bpf_link **link = link_of(e->skel, ap, btf_tp);
+
+		if (ap->sets_start)
+			e->skel->bss->trace_start_ns = now_ns();
+		*link = bpf_program__attach(*prog_of(e->skel, ap, btf_tp));
+		if (!*link) {
+			ret = -errno;
+			ret = fail(err, err_len, ret, "failed to attach %s: %s", ap->name, strerror(-ret));
+			return ret;
+		}
+		probe_add(e, ap->name, e->syscall_via, true, NULL);
+	}
+
+	e->rb = ring_buffer__new(bpf_map__fd(e->skel->maps.events), ringbuf_cb, e, NULL);
+	if (!e->rb)
+		return fail(err, err_len, -errno, "failed to create ring buffer: %s", strerror(errno));
+	return 0;
+}
+
+/* KVM and Xen programs: each loads only where its tracepoint exists. */
+struct kvm_prog {
+	const char *category, *name;
+	size_t prog, link;		/* offsets in struct kvm_bpf */
+};
+
+#define KP(cat, fn) { #cat, #fn, offsetof(struct kvm_bpf, progs.fn), offsetof(struct kvm_bpf, links.fn) }
+static const struct kvm_prog kvm_progs[] = {
+	/* entry before exit: an exit is only timed once its entry can be seen */
+	KP(kvm, kvm_entry), KP(kvm, kvm_exit), KP(kvm, kvm_userspace_exit),
+	KP(kvm, kvm_hypercall), KP(kvm, kvm_xen_hypercall), KP(kvm, kvm_hv_hypercall),
+	KP(kvm, kvm_pio), KP(kvm, kvm_mmio), KP(kvm, kvm_fast_mmio),
+	KP(kvm, kvm_set_irq), KP(kvm, kvm_msi_set_irq), KP(kvm, kvm_inj_virq),
+	KP(xen, xen_mc_entry), KP(xen, xen_mc_flush),
+};
+
+static struct bpf_program **kvm_prog_of(struct kvm_bpf *skel, const struct kvm_prog *kp)
+{
+	return (struct bpf_program **)((char *)skel + kp->prog);
+}
+
+/*
+ * Open, load and (unless test_run) attach the KVM object. Missing
+ * tracepoints are reported as absent probes, never an error.
+ */
+static int kvm_open(struct engine *e, char *err, size_t err_len)
+{
+	bool present[ARRAY_SIZE(kvm_progs)];
+	int ret;
+
+	e->kvm = kvm_bpf__open();
+	if (!e->kvm)
+		return fail(err, err_len, -errno, "failed to open the KVM BPF object: %s", strerror(errno));
+	bpf_program__set_autoload(e->kvm->progs.kvm_test_event, e->opts.test_run);
+	for (size_t i = 0; i < ARRAY_SIZE(kvm_progs); i++) {
+		const struct kvm_prog *kp = &kvm_progs[i];
+
+		present[i] = !e->opts.test_run && probe_tracepoint(kp->category, kp->name);
+		bpf_program__set_autoload(*kvm_prog_of(e->kvm, kp), present[i]);
+	}
+	ret = kvm_bpf__load(e->kvm);
+	if (ret)
+		return load_error(err, err_len, ret, "KVM");
+	for (size_t i = 0; i < ARRAY_SIZE(kvm_progs) && !e->opts.test_run; i++) {
+		const struct kvm_prog *kp = &kvm_progs[i];
+		struct bpf_link **link = (struct bpf_link **)((char *)e->kvm + kp->link);
+
+		char name[ENGINE_PROBE_NAME_LEN];
+
+		snprintf(name, sizeof(name), "%s:%s", kp->category, kp->name);
+		if (!present[i]) {
+			probe_add(e, name, "tracepoint", false, "tracepoint absent on this kernel");
+			continue;
+		}
+		*link = bpf_program__attach(*kvm_prog_of(e->kvm, kp));
+		probe_add(e, name, "tracepoint", *link != NULL, *link ? NULL : strerror(errno));
+	}
+	return 0;
+}
+
+int engine__kvm_test_event(struct engine *e, const struct vflow_kvm_test_event *ev)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ev, .ctx_size_in = sizeof(*ev));
+	int err;
+
+	if (!e->kvm || !e->opts.test_run)
+		return -EINVAL;
+	err = bpf_prog_test_run_opts(bpf_program__fd(e->kvm->progs.kvm_test_event), &opts);
+	if (err)
+		return -errno;
+	return opts.retval ? -EINVAL : 0;
+}
+
 int engine__open(struct engine **out, const struct engine_opts *opts, char *err, size_t err_len)
 {
 	struct engine *e;
-	bool btf_tp;
 	int ret;
 
 	*out = NULL;
@@ -185,63 +331,22 @@ int engine__open(struct engine **out, const struct engine_opts *opts, char *err,
 	}
 	e->val_stride = (sizeof(struct vflow_trap_val) + 7) & ~7UL;
 
-	e->skel = syscall_bpf__open();
-	if (!e->skel) {
-		ret = fail(err, err_len, -errno, "failed to open BPF object: %s", strerror(errno));
-		goto cleanup;
-	}
-	e->skel->rodata->slow_threshold_ns = e->opts.slow_threshold_ns;
-
-	btf_tp = !opts->force_raw_tp && probe_tp_btf("sys_enter") && probe_tp_btf("sys_exit") &&
-		 probe_tp_btf("sched_switch");
-	e->syscall_via = btf_tp ? "tp_btf" : "raw_tp";
-	for (size_t i = 0; i < ARRAY_SIZE(attach_order); i++) {
-		const struct attach_point *ap = &attach_order[i];
-
-		bpf_program__set_autoload(*prog_of(e->skel, ap, !btf_tp), false);
-	}
-
-	ret = syscall_bpf__load(e->skel);
-	if (ret == -EPERM || ret == -EACCES) {
-		ret = fail(err, err_len, ret, "the kernel refused to load BPF programs (%s): check "
-			   "kernel.unprivileged_bpf_disabled, kernel lockdown and any seccomp/LSM "
-			   "policy that denies bpf()", strerror(-ret));
-		goto cleanup;
-	} else if (ret) {
-		ret = fail(err, err_len, ret, "failed to load BPF programs: %s (run with -v for "
-			   "the verifier log)", strerror(-ret));
-		goto cleanup;
-	}
-
-	for (size_t i = 0; i < ARRAY_SIZE(attach_order); i++) {
-		const struct attach_point *ap = &attach_order[i];
-		struct bpf_link **link = link_of(e->skel, ap, btf_tp);
-
-		if (ap->sets_start)
-			e->skel->bss->trace_start_ns = now_ns();
-		*link = bpf_program__attach(*prog_of(e->skel, ap, btf_tp));
-		if (!*link) {
-			ret = -errno;
-			ret = fail(err, err_len, ret, "failed to attach %s: %s", ap->name, strerror(-ret));
-			goto cleanup;
-		}
-		probe_add(e, ap->name, e->syscall_via, true, NULL);
-	}
-
-	e->rb = ring_buffer__new(bpf_map__fd(e->skel->maps.events), ringbuf_cb, e, NULL);
-	if (!e->rb) {
-		ret = fail(err, err_len, -errno, "failed to create ring buffer: %s", strerror(errno));
-		goto cleanup;
-	}
 	ret = batch_bufs_alloc(e, BATCH_KEYS_INITIAL);
 	e->stage_keys = calloc(VFLOW_STAGE_NR, sizeof(*e->stage_keys));
 	e->stage_vals = calloc((size_t)VFLOW_STAGE_NR * e->nr_cpus,
 			       (sizeof(struct vflow_sys_stage) + 7) & ~7UL);
 	if (ret || !e->stage_keys || !e->stage_vals) {
-		ret = -ENOMEM;
-		ret = fail(err, err_len, ret, "out of memory");
+		ret = fail(err, err_len, -ENOMEM, "out of memory");
 		goto cleanup;
 	}
+	if (!opts->test_run) {
+		ret = syscall_open(e, err, err_len);
+		if (ret)
+			goto cleanup;
+	}
+	ret = kvm_open(e, err, err_len);
+	if (ret)
+		goto cleanup;
 	*out = e;
 	return 0;
 
@@ -256,6 +361,7 @@ void engine__destroy(struct engine *e)
 		return;
 	ring_buffer__free(e->rb);
 	syscall_bpf__destroy(e->skel);
+	kvm_bpf__destroy(e->kvm);
 	free(e->keys);
 	free(e->vals);
 	free(e->stage_keys);
@@ -265,7 +371,11 @@ void engine__destroy(struct engine *e)
 
 int engine__poll(struct engine *e, int timeout_ms)
 {
-	int n = ring_buffer__poll(e->rb, timeout_ms);
+	int n;
+
+	if (!e->rb)
+		return 0;
+	n = ring_buffer__poll(e->rb, timeout_ms);
 
 	return n == -EINTR ? 0 : n;
 }
@@ -278,7 +388,7 @@ size_t engine__probes(const struct engine *e, const struct engine_probe **probes
 
 const char *engine__syscall_via(const struct engine *e)
 {
-	return e->syscall_via;
+	return e->syscall_via ? e->syscall_via : "none";
 }
 
 static void row_add_val(struct trap_row *row, const struct vflow_trap_val *v)
@@ -290,13 +400,9 @@ static void row_add_val(struct trap_row *row, const struct vflow_trap_val *v)
 		row->hist[i] += v->hist[i];
 }
 
-static void row_from_percpu(struct trap_row *row, const struct vflow_sys_key *k,
-			    const void *vals, int nr_cpus, size_t stride)
+static void row_from_percpu(struct trap_row *row, const void *vals, int nr_cpus, size_t stride)
 {
 	memset(row, 0, sizeof(*row));
-	row->kind = VFLOW_TRAP_SYSCALL;
-	row->owner = k->cgroup_id;
-	row->code = k->nr;
 	for (int cpu = 0; cpu < nr_cpus; cpu++)
 		row_add_val(row, (const void *)((const char *)vals + cpu * stride));
 }
@@ -318,10 +424,51 @@ static int snapshot_grow(struct snapshot *s, size_t *cap, size_t need)
 	return 0;
 }
 
-/* Whole map through bpf_map_lookup_batch(): one syscall per batch of keys. */
-static int read_sys_stats(struct engine *e, struct snapshot *s, size_t *cap)
+static void sys_key_to_row(const void *k, struct trap_row *row)
 {
-	int fd = bpf_map__fd(e->skel->maps.sys_stats);
+	const struct vflow_sys_key *key = k;
+
+	row->kind = VFLOW_TRAP_SYSCALL;
+	row->owner = key->cgroup_id;
+	row->code = key->nr;
+}
+
+static void sandbox_key_to_row(const void *k, struct trap_row *row)
+{
+	const struct vflow_sandbox_key *key = k;
+
+	row->kind = VFLOW_TRAP_SANDBOX;
+	row->owner = key->pid;
+	row->sub = key->action;
+	row->code = key->nr;
+}
+
+static void notif_key_to_row(const void *k, struct trap_row *row)
+{
+	const struct vflow_notif_key *key = k;
+
+	row->kind = VFLOW_TRAP_NOTIF_HANDLING;
+	row->owner = key->sup_pid;
+	row->sub = key->target_pid;
+}
+
+static void kvm_key_to_row(const void *k, struct trap_row *row)
+{
+	const struct vflow_kvm_key *key = k;
+
+	row->kind = key->kind;
+	row->owner = key->pid;
+	row->sub = key->vcpu;
+	row->code = key->code;
+}
+
+/*
+ * A whole per-CPU hash of trap values through bpf_map_lookup_batch(): one
+ * syscall per batch of keys.
+ */
+static int read_trap_hash(struct engine *e, struct snapshot *s, size_t *cap, int fd,
+			  size_t key_size, void (*key_to_row)(const void *, struct trap_row *))
+{
 	__u64 token = 0;	/* hash maps use a u32 bucket cursor */
 	bool first = true;
 	int err;
@@ -341,13 +488,29 @@ static int read_sys_stats(struct engine *e, struct snapshot *s, size_t *cap)
 			return -errno;
 		if (snapshot_grow(s, cap, s->nr_rows + count))
 			return -ENOMEM;
-		for (__u32 i = 0; i < count; i++)
-			row_from_percpu(&s->rows[s->nr_rows++], &e->keys[i],
-					(char *)e->vals + (size_t)i * e->nr_cpus * e->val_stride,
+		for (__u32 i = 0; i < count; i++) {
+			struct trap_row *row = &s->rows[s->nr_rows++];
+
+			row_from_percpu(row, (char *)e->vals + (size_t)i * e->nr_cpus * e->val_stride,
 					e->nr_cpus, e->val_stride);
+			key_to_row((char *)e->keys + i * key_size, row);
+		}
 		if (err)	/* ENOENT: that was the last batch */
 			return 0;
 		first = false;
+	}
+}
+
+/* Sum a per-CPU counter array into s->counters. */
+static void read_counters(struct engine *e, struct snapshot *s, int fd)
+{
+	__u64 vals[e->nr_cpus];
+
+	for (__u32 k = 0; k < VFLOW_CNT_MAX; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int cpu = 0; cpu < e->nr_cpus; cpu++)
+			s->counters[k] += vals[cpu];
 	}
 }
 
@@ -392,26 +555,28 @@ struct snapshot *engine__snapshot(struct engine *e)
 {
 	size_t cap = BATCH_KEYS_INITIAL;
 	struct snapshot *s = snapshot__new(cap);
-	__u64 vals[e->nr_cpus];
-	int fd;
 
 	if (!s)
 		return NULL;
 	s->ts_ns = now_ns();
-	if (read_sys_stats(e, s, &cap) || read_sys_stage(e, s, &cap)) {
+	if ((e->skel && (read_trap_hash(e, s, &cap, bpf_map__fd(e->skel->maps.sys_stats),
+					sizeof(struct vflow_sys_key), sys_key_to_row) ||
+			 read_sys_stage(e, s, &cap) ||
+			 read_trap_hash(e, s, &cap, bpf_map__fd(e->skel->maps.sandbox_stats),
+					sizeof(struct vflow_sandbox_key), sandbox_key_to_row) ||
+			 read_trap_hash(e, s, &cap, bpf_map__fd(e->skel->maps.notif_stats),
+					sizeof(struct vflow_notif_key), notif_key_to_row))) ||
+	    (e->kvm && read_trap_hash(e, s, &cap, bpf_map__fd(e->kvm->maps.kvm_stats),
+				      sizeof(struct vflow_kvm_key), kvm_key_to_row))) {
 		snapshot__free(s);
 		return NULL;
 	}
 	snapshot__sort(s);
 	snapshot__merge(s);
-
-	fd = bpf_map__fd(e->skel->maps.counters);
-	for (__u32 k = 0; k < VFLOW_CNT_MAX; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			continue;
-		for (int cpu = 0; cpu < e->nr_cpus; cpu++)
-			s->counters[k] += vals[cpu];
-	}
+	if (e->skel)
+		read_counters(e, s, bpf_map__fd(e->skel->maps.counters));
+	if (e->kvm)
+		read_counters(e, s, bpf_map__fd(e->kvm->maps.kvm_counters));
 	s->events = e->events;
 	return s;
 }

@@ -14,7 +14,8 @@
 #include "vflow.h"
 #include "snapshot.h"
 
-#define ENGINE_MAX_PROBES 16
+#define ENGINE_MAX_PROBES 32
+#define ENGINE_PROBE_NAME_LEN 64
 #define ENGINE_ERR_LEN 512
 
 typedef void (*engine_event_fn)(void *ctx, const struct vflow_event *ev);
@@ -23,13 +24,14 @@ struct engine_opts {
 	__u64 slow_threshold_ns;	/* stream syscalls at least this slow; 0: default */
 	bool force_raw_tp;		/* skip tp_btf even where it works */
 	bool verbose;			/* libbpf's debug output, verifier logs */
+	bool test_run;			/* load test-run programs only, attach nothing */
 	engine_event_fn on_event;	/* called from engine__poll for each sample */
 	void *ctx;
 };
 
 /* One attach point and whether it is live. */
 struct engine_probe {
-	const char *name;		/* "raw_syscalls:sys_enter" */
+	char name[ENGINE_PROBE_NAME_LEN];	/* "raw_syscalls:sys_enter" */
 	const char *via;		/* "tp_btf", "raw_tp" or "" */
 	bool live;
 	const char *why;		/* why not, when !live */
@@ -47,6 +49,8 @@ void engine__destroy(struct engine *e);
 int engine__poll(struct engine *e, int timeout_ms);
 /* A copy of the aggregates now. NULL on ENOMEM or a failed map read. */
 struct snapshot *engine__snapshot(struct engine *e);
+/* Run one synthetic KVM event through the KVM handlers (test_run engines). */
+int engine__kvm_test_event(struct engine *e, const struct vflow_kvm_test_event *ev);
 /* The attach points and their state. */
 size_t engine__probes(const struct engine *e, const struct engine_probe **probes);
 /* Where syscall events come from: "tp_btf" or "raw_tp". */

@@ -16,7 +16,7 @@ static const char *const paradigm_names[VFLOW_PARADIGM_MAX] = {
 	[VFLOW_PARADIGM_SANDBOX] = "sandbox",
 };
 
-static const char *paradigm_name(enum vflow_paradigm p)
+const char *report_paradigm_name(enum vflow_paradigm p)
 {
 	return p < VFLOW_PARADIGM_MAX ? paradigm_names[p] : "unknown";
 }
@@ -49,7 +49,7 @@ static int entity_cmp(const void *a, const void *b)
 
 static void entity_identify(struct entity *en, struct cgroup_resolver *cg)
 {
-	const char *path = cgroup_resolver__path(cg, en->cgroup_id);
+	const char *path = cg ? cgroup_resolver__path(cg, en->cgroup_id) : NULL;
 
 	en->gone = !path;
 	if (path)
@@ -68,7 +68,12 @@ int report__build(struct report *r, const struct snapshot *cum, const struct sna
 {
 	size_t i, n = 0;
 
+	struct proc_cache *procs = r->procs;
+	bool offline = r->offline;
+
 	memset(r, 0, sizeof(*r));
+	r->offline = offline;
+	r->procs = procs;
 	r->cum = cum;
 	r->delta = delta;
 	r->dt_ns = dt_ns;
@@ -104,12 +109,15 @@ int report__build(struct report *r, const struct snapshot *cum, const struct sna
 		if (n < r->nr_entities && r->entities[n].cgroup_id == row->owner)
 			trap_row__add(&r->entities[n].delta, row);
 	}
-	qsort(r->entities, r->nr_entities, sizeof(*r->entities), entity_cmp);
-	return 0;
+	if (r->nr_entities)
+		qsort(r->entities, r->nr_entities, sizeof(*r->entities), entity_cmp);
+	return report__build_vms(r) ?: report__build_sandboxes(r);
 }
 
 void report__free(struct report *r)
 {
+	report__free_vms(r);
+	report__free_sandboxes(r);
 	free(r->entities);
 	memset(r, 0, sizeof(*r));
 }
@@ -135,7 +143,7 @@ static const struct trap_row *top_row(const struct entity *en)
 	return best;
 }
 
-static double mean_ns(const struct trap_row *row)
+double report_mean_ns(const struct trap_row *row)
 {
 	return row->count ? (double)row->total_ns / (double)row->count : 0;
 }
@@ -161,9 +169,9 @@ void report__print_text(const struct report *r, const struct report_text_opts *o
 		__u64 all_calls = en->total.count + en->total.skipped;
 
 		fprintf(f, "%-32.32s %-9s %-10s %12.1f %10.1f %9s %9s  %s (%.0f%%)\n",
-			en->wl.name, paradigm_name(en->wl.paradigm), workload_runtime_name(en->wl.runtime),
+			en->wl.name, report_paradigm_name(en->wl.paradigm), workload_runtime_name(en->wl.runtime),
 			rate_per_sec(en->delta.count, r->dt_ns), rate_per_sec(en->delta.skipped, r->dt_ns),
-			fmt_ns(mean_ns(&en->total), b1, sizeof(b1)),
+			fmt_ns(report_mean_ns(&en->total), b1, sizeof(b1)),
 			fmt_ns(hist_quantile_ns(en->total.hist, P99), b2, sizeof(b2)),
 			top ? syscall_name(top->code, nbuf, sizeof(nbuf)) : "-",
 			top && all_calls ? 100.0 * (top->count + top->skipped) / all_calls : 0.0);
@@ -173,14 +181,16 @@ void report__print_text(const struct report *r, const struct report_text_opts *o
 			fprintf(f, "  %-30.30s %-20s %12llu %10llu %9s %9s\n",
 				syscall_name(row->code, nbuf, sizeof(nbuf)), "",
 				(unsigned long long)row->count, (unsigned long long)row->skipped,
-				fmt_ns(mean_ns(row), b1, sizeof(b1)),
+				fmt_ns(report_mean_ns(row), b1, sizeof(b1)),
 				fmt_ns(hist_quantile_ns(row->hist, P99), b2, sizeof(b2)));
 		}
 	}
+	report__print_vms_text(r, o, f);
+	report__print_sandboxes_text(r, o, f);
 	fflush(f);
 }
 
-static void json_str(FILE *f, const char *s)
+void report_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -196,12 +206,12 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_latency(FILE *f, const struct trap_row *row)
+void report_json_latency(FILE *f, const struct trap_row *row)
 {
 	fprintf(f, "\"count\":%llu,\"skipped\":%llu,\"total_ns\":%llu,\"mean_ns\":%.1f,"
 		"\"p50_ns\":%.1f,\"p99_ns\":%.1f",
 		(unsigned long long)row->count, (unsigned long long)row->skipped,
-		(unsigned long long)row->total_ns, mean_ns(row),
+		(unsigned long long)row->total_ns, report_mean_ns(row),
 		hist_quantile_ns(row->hist, P50), hist_quantile_ns(row->hist, P99));
 }
 
@@ -211,9 +221,9 @@ static void json_row(FILE *f, const struct report *r, const struct trap_row *row
 	char nbuf[32];
 
 	fprintf(f, "{\"nr\":%llu,\"name\":", (unsigned long long)row->code);
-	json_str(f, syscall_name(row->code, nbuf, sizeof(nbuf)));
+	report_json_str(f, syscall_name(row->code, nbuf, sizeof(nbuf)));
 	fputc(',', f);
-	json_latency(f, row);
+	report_json_latency(f, row);
 	fprintf(f, ",\"rate\":%.3f,\"skipped_rate\":%.3f,\"hist\":[",
 		d ? rate_per_sec(d->count, r->dt_ns) : 0.0,
 		d ? rate_per_sec(d->skipped, r->dt_ns) : 0.0);
@@ -230,7 +240,7 @@ void report__print_json(const struct report *r, FILE *f)
 		r->elapsed_ns / 1e9, r->syscall_via);
 	for (size_t i = 0; i < r->nr_probes; i++) {
 		fprintf(f, "%s{\"name\":", i ? "," : "");
-		json_str(f, r->probes[i].name);
+		report_json_str(f, r->probes[i].name);
 		fprintf(f, ",\"via\":\"%s\",\"live\":%s}", r->probes[i].via,
 			r->probes[i].live ? "true" : "false");
 	}
@@ -245,17 +255,17 @@ void report__print_json(const struct report *r, FILE *f)
 
 		fprintf(f, "%s{\"cgroup_id\":%llu,\"path\":", i ? "," : "",
 			(unsigned long long)en->cgroup_id);
-		json_str(f, en->path);
+		report_json_str(f, en->path);
 		fputs(",\"name\":", f);
-		json_str(f, en->wl.name);
+		report_json_str(f, en->wl.name);
 		fprintf(f, ",\"gone\":%s,\"paradigm\":\"%s\",\"runtime\":\"%s\",\"id\":",
-			en->gone ? "true" : "false", paradigm_name(en->wl.paradigm),
+			en->gone ? "true" : "false", report_paradigm_name(en->wl.paradigm),
 			workload_runtime_name(en->wl.runtime));
-		json_str(f, en->wl.id);
+		report_json_str(f, en->wl.id);
 		fputs(",\"pod_uid\":", f);
-		json_str(f, en->wl.pod_uid);
+		report_json_str(f, en->wl.pod_uid);
 		fprintf(f, ",\"qos\":\"%s\",", workload_qos_name(en->wl.qos));
-		json_latency(f, &en->total);
+		report_json_latency(f, &en->total);
 		fprintf(f, ",\"rate\":%.3f,\"skipped_rate\":%.3f,\"syscalls\":[",
 			rate_per_sec(en->delta.count, r->dt_ns), rate_per_sec(en->delta.skipped, r->dt_ns));
 		for (size_t k = 0; k < en->nr_rows; k++) {
@@ -265,6 +275,9 @@ void report__print_json(const struct report *r, FILE *f)
 		}
 		fputs("]}", f);
 	}
-	fputs("]}\n", f);
+	fputc(']', f);
+	report__print_vms_json(r, f);
+	report__print_sandboxes_json(r, f);
+	fputs("}\n", f);
 	fflush(f);
 }

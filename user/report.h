@@ -12,6 +12,9 @@
 #include "cgroup.h"
 #include "workload.h"
 #include "engine.h"
+#include "vmident.h"
+#include "sandbox.h"
+#include "proc_cache.h"
 
 struct entity {
 	__u64 cgroup_id;
@@ -24,6 +27,50 @@ struct entity {
 	size_t nr_rows;
 };
 
+/* How a KVM trap row counts for its VM. */
+enum vm_bucket {
+	VM_EXITS = 0,		/* VM exits that are overhead (not idle) */
+	VM_IDLE,		/* HLT / MWAIT / idle-halt exits: waiting, not overhead */
+	VM_HCALL,		/* hypercalls (KVM, Xen, Hyper-V): paravirtual traps */
+	VM_NOTIFY,		/* ioeventfd kicks (fast MMIO): virtio notifications */
+	VM_EMUL_IO,		/* port I/O and MMIO emulated by KVM or the VMM */
+	VM_USERSPACE,		/* exits out to the VMM in user space: the heavier class */
+	VM_IRQ,			/* interrupt injection, Xen multicalls: counted only */
+	VM_BUCKET_MAX,
+};
+
+struct vm_vcpu {
+	__u32 vcpu;
+	struct trap_row exits, idle;	/* cumulative */
+};
+
+/* A VM: the VMM process whose vCPU threads KVM reported. */
+struct vm_entity {
+	__u32 pid;
+	bool gone;			/* the VMM process no longer exists */
+	struct vmident id;
+	struct trap_row total[VM_BUCKET_MAX];	/* since start */
+	struct trap_row delta[VM_BUCKET_MAX];	/* this interval */
+	const struct trap_row **rows;	/* its KVM rows in the cumulative snapshot */
+	size_t nr_rows;
+	struct vm_vcpu *vcpus;
+	size_t nr_vcpus;
+};
+
+#define SANDBOX_MAX_PIDS 16
+
+/* A sandbox: one process, or the processes that share a sandbox name. */
+struct sandbox_entity {
+	struct sandbox_info info;
+	__u32 pids[SANDBOX_MAX_PIDS];
+	size_t nr_pids;
+	struct trap_row total;			/* since start: count = traps */
+	struct trap_row delta;			/* this interval */
+	__u64 by_action[VFLOW_ACT_MAX];		/* traps per enum vflow_sys_action */
+	const struct trap_row **rows;		/* its sandbox rows, busiest first */
+	size_t nr_rows;
+};
+
 struct report {
 	__u64 dt_ns;			/* length of the interval */
 	__u64 elapsed_ns;		/* since the engine started */
@@ -31,13 +78,21 @@ struct report {
 	const struct snapshot *delta;	/* this interval */
 	struct entity *entities;	/* sorted by interval syscall rate, then total */
 	size_t nr_entities;
+	struct vm_entity *vms;		/* sorted by interval exit rate, then total */
+	size_t nr_vms;
+	struct sandbox_entity *sandboxes;	/* sorted by interval trap rate, then total */
+	size_t nr_sandboxes;
 	const struct engine_probe *probes;
 	size_t nr_probes;
 	const char *syscall_via;
+	bool offline;			/* from a capture: do not look processes up on this host */
+	struct proc_cache *procs;	/* identities of exited processes; may be NULL */
 };
 
 /*
- * Build the entity view of @cum and @delta (both outlive the report).
+ * Build the entity view of @cum and @delta (both outlive the report; @cg
+ * may be NULL). Set r->offline (a capture from elsewhere) and r->procs
+ * before.
  * 0 or -ENOMEM.
  */
 int report__build(struct report *r, const struct snapshot *cum, const struct snapshot *delta,
@@ -57,5 +112,22 @@ void report__print_json(const struct report *r, FILE *f);
 
 /* "1.23us", "456ns", "7.8ms" into buf */
 const char *fmt_ns(double ns, char *buf, size_t len);
+
+/* Shared by the report*.c files. */
+enum vm_bucket vm_bucket_of(const struct trap_row *row);
+const char *vm_bucket_name(enum vm_bucket b);
+int report__build_vms(struct report *r);
+void report__free_vms(struct report *r);
+void report__print_vms_text(const struct report *r, const struct report_text_opts *o, FILE *f);
+void report__print_vms_json(const struct report *r, FILE *f);
+int report__build_sandboxes(struct report *r);
+void report__free_sandboxes(struct report *r);
+void report__print_sandboxes_text(const struct report *r, const struct report_text_opts *o, FILE *f);
+void report__print_sandboxes_json(const struct report *r, FILE *f);
+const char *sys_action_name(__u32 action);	/* "errno", "trap", "user_notif", ... */
+void report_json_str(FILE *f, const char *s);
+void report_json_latency(FILE *f, const struct trap_row *row);
+double report_mean_ns(const struct trap_row *row);
+const char *report_paradigm_name(enum vflow_paradigm p);
 
 #endif

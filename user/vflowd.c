@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "cgroup.h"
 #include "engine.h"
+#include "ftrace_import.h"
 #include "report.h"
 #include "syscalls.h"
 
@@ -37,6 +38,7 @@ struct args {
 	double interval_s;
 	double duration_s;	/* 0: until a signal */
 	bool json;
+	const char *import;	/* ftrace text capture to report on, "-" for stdin */
 	size_t top;
 	size_t syscalls;
 	struct engine_opts eopts;
@@ -55,6 +57,8 @@ static void usage(FILE *f)
 "  -s, --syscalls N         show the first N syscall rows of each entity\n"
 "      --slow-ms MS         stream syscalls slower than MS as samples (default %llu)\n"
 "      --raw-tp             attach raw_tp programs even where tp_btf works\n"
+"      --import FILE        report on KVM events in an ftrace text capture (trace,\n"
+"                           trace-cmd report, perf script; - for stdin) and exit\n"
 "  -v, --verbose            libbpf debug output and verifier logs\n"
 "  -V, --version            print the version and exit\n"
 "  -h, --help               this help\n",
@@ -78,7 +82,7 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 	return 0;
 }
 
-enum { OPT_SLOW_MS = 256, OPT_RAW_TP };
+enum { OPT_SLOW_MS = 256, OPT_RAW_TP, OPT_IMPORT };
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
@@ -90,6 +94,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "syscalls", required_argument, NULL, 's' },
 		{ "slow-ms", required_argument, NULL, OPT_SLOW_MS },
 		{ "raw-tp", no_argument, NULL, OPT_RAW_TP },
+		{ "import", required_argument, NULL, OPT_IMPORT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -132,6 +137,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_RAW_TP:
 			a->eopts.force_raw_tp = true;
 			break;
+		case OPT_IMPORT:
+			a->import = optarg;
+			break;
 		case 'v':
 			a->eopts.verbose = true;
 			break;
@@ -167,11 +175,11 @@ static __u64 mono_ns(void)
 }
 
 /* Print the interval since @prev; returns the new cumulative snapshot. */
-static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, const struct args *a,
-			     struct snapshot *prev, __u64 start_ns)
+static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struct proc_cache *pc,
+			     const struct args *a, struct snapshot *prev, __u64 start_ns)
 {
 	struct snapshot *cur = engine__snapshot(e), *delta;
-	struct report r;
+	struct report r = { .procs = pc };
 
 	if (!cur) {
 		fprintf(stderr, "vflowd: failed to read the BPF maps: %s\n", strerror(errno));
@@ -203,9 +211,52 @@ static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, const
 	return cur;
 }
 
+/* --import: one report over the whole capture, from the same code as live. */
+static int run_import(const struct args *a)
+{
+	FILE *f = strcmp(a->import, "-") ? fopen(a->import, "re") : stdin;
+	struct import_stats st = {};
+	struct snapshot *s = NULL;
+	struct report r = { .offline = true };
+	int ret;
+
+	if (!f) {
+		fprintf(stderr, "vflowd: cannot open '%s': %s: give an ftrace text capture\n",
+			a->import, strerror(errno));
+		return 1;
+	}
+	ret = ftrace_import(f, &s, &st);
+	if (f != stdin)
+		fclose(f);
+	if (ret) {
+		fprintf(stderr, "vflowd: failed to read '%s': %s\n", a->import, strerror(-ret));
+		return 1;
+	}
+	fprintf(stderr, "vflowd: %s: %lu lines, %lu KVM events, %lu lines skipped, "
+		"%lu exits without entry, %lu entries without exit\n", a->import, st.lines,
+		st.events, st.skipped, st.unpaired_exits, st.unpaired_entries);
+	if (report__build(&r, s, s, NULL, st.last_ns - st.first_ns, st.last_ns - st.first_ns)) {
+		fprintf(stderr, "vflowd: out of memory building the report\n");
+		snapshot__free(s);
+		return 1;
+	}
+	r.syscall_via = "import";
+	if (a->json) {
+		report__print_json(&r, stdout);
+	} else {
+		struct report_text_opts o = { .top = a->top, .per_entity_syscalls = a->syscalls };
+
+		report__print_text(&r, &o, stdout);
+	}
+	report__free(&r);
+	snapshot__free(s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cgroup_resolver cg = { .root_fd = -1 };
+	struct proc_cache pc = {};
 	struct snapshot *prev = NULL;
 	char err[ENGINE_ERR_LEN];
 	struct engine *e = NULL;
@@ -215,6 +266,8 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &a))
 		return 2;
+	if (a.import)
+		return run_import(&a);
 	ret = cgroup_resolver__init(&cg);
 	if (ret) {
 		fprintf(stderr, "vflowd: no cgroup v2 hierarchy found (%s): mount one with "
@@ -222,8 +275,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ret = engine__open(&e, &a.eopts, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "vflowd: %s\n", err);
+	if (ret || proc_cache__init(&pc)) {
+		fprintf(stderr, "vflowd: %s\n", ret ? err : "out of memory");
+		engine__destroy(e);
 		cgroup_resolver__free(&cg);
 		return 1;
 	}
@@ -241,7 +295,7 @@ int main(int argc, char **argv)
 		if (end && now >= end)
 			break;
 		if (now >= next) {
-			prev = emit(e, &cg, &a, prev, start);
+			prev = emit(e, &cg, &pc, &a, prev, start);
 			next += (__u64)(a.interval_s * NS_PER_SEC);
 			if (next <= now)	/* fell behind: skip, do not burst */
 				next = now + (__u64)(a.interval_s * NS_PER_SEC);
@@ -255,9 +309,10 @@ int main(int argc, char **argv)
 		}
 	}
 	/* the last partial interval */
-	prev = emit(e, &cg, &a, prev, start);
+	prev = emit(e, &cg, &pc, &a, prev, start);
 	snapshot__free(prev);
 	engine__destroy(e);
+	proc_cache__free(&pc);
 	cgroup_resolver__free(&cg);
 	return ret < 0 ? 1 : 0;
 }

@@ -25,7 +25,7 @@ run_in_cgroup "$CG_INFLIGHT" sleep 3 &
 INFLIGHT_PID=$!
 sleep 0.5
 
-start_vflowd "$TMP/out.jsonl" -i 0.2 || skip_all "vflowd did not start" "${NAMES[@]}"
+start_vflowd "$TMP/out.jsonl" -i 0.2 || fail_all "vflowd did not start" "${NAMES[@]}"
 run_in_cgroup "$CG_SLEEP" "$BUILD/tests/sysloop" 0 0 "$SLEEPS" &
 SLEEP_PID=$!
 run_in_cgroup "$CG_ERRNO" "$BUILD/tests/seccomp_errno" "$(nr_of getpgid)" "$BUILD/tests/sysloop" "$N" "$M"

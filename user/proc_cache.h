@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What vflow learnt about a process while it was alive (its VM or sandbox
+ * identity), so that a report made after it exited still names it.
+ */
+#ifndef VFLOW_PROC_CACHE_H
+#define VFLOW_PROC_CACHE_H
+
+#include <linux/types.h>
+#include "sandbox.h"
+#include "vmident.h"
+
+#define PROC_CACHE_SLOTS 4096
+
+struct proc_cache_entry {
+	__u32 pid;		/* 0: empty */
+	bool has_vm, has_sandbox;
+	struct vmident vm;
+	struct sandbox_info sandbox;
+};
+
+struct proc_cache {
+	struct proc_cache_entry *slots;	/* direct-mapped by pid */
+};
+
+int proc_cache__init(struct proc_cache *c);
+void proc_cache__free(struct proc_cache *c);
+/* Identity of @pid: read from /proc while it lives, else the last one read. 0 or -ENOENT. */
+int proc_cache__vm(struct proc_cache *c, __u32 pid, struct vmident *out);
+int proc_cache__sandbox(struct proc_cache *c, __u32 pid, struct sandbox_info *out);
+
+#endif

@@ -99,6 +99,8 @@ static __always_inline void sandbox_account(__u32 nr, __u32 action, __u64 lat)
 			counter_inc(VFLOW_CNT_SANDBOX_KEYS_FULL);
 			return;
 		}
+		/* short-lived sandbox processes (gVisor stubs) must be named before they exit */
+		emit_event(VFLOW_EV_SANDBOX_PROC, nr, 0, 0, 0, 0);
 	}
 	/* count: traps; total_ns and hist: the timed round trips among them */
 	v->count += 1;

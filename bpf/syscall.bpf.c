@@ -123,7 +123,9 @@ static __always_inline bool nr_is_fork(__u32 nr)
 	return nr == NR_CLONE || nr == NR_CLONE3 || nr == NR_FORK || nr == NR_VFORK;
 }
 
-static __always_inline void emit_slow(__u32 nr, __u64 cgid, __u64 now, __u64 lat, long ret)
+/* Stream one event of @kind through the ring buffer; a full buffer is counted. */
+static __always_inline void emit_event(__u32 kind, __u32 nr, __u64 cgid, __u64 now, __u64 lat,
+				       long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct vflow_event *e;
@@ -133,7 +135,7 @@ static __always_inline void emit_slow(__u32 nr, __u64 cgid, __u64 now, __u64 lat
 		counter_inc(VFLOW_CNT_RINGBUF_DROP);
 		return;
 	}
-	e->kind = VFLOW_EV_SLOW_SYSCALL;
+	e->kind = kind;
 	e->nr = nr;
 	e->pid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
@@ -335,7 +337,7 @@ static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr,
 		sandbox_on_ioctl_exit(ARG2(regs, btf), ARG3(regs, btf), now);
 
 	if (now - enter_ns >= slow_threshold_ns)
-		emit_slow(key.nr, key.cgroup_id, now, now - enter_ns, ret);
+		emit_event(VFLOW_EV_SLOW_SYSCALL, key.nr, key.cgroup_id, now, now - enter_ns, ret);
 }
 
 /* x86-64 keeps the syscall number in orig_ax, arm64 in syscallno */

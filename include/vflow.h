@@ -191,6 +191,7 @@ enum vflow_counter {
 /* Event kinds streamed through the ring buffer. */
 enum vflow_event_kind {
 	VFLOW_EV_SLOW_SYSCALL = 1,
+	VFLOW_EV_SANDBOX_PROC,		/* a process's first sandbox trap: name it while it lives */
 };
 
 /* A sample streamed through the ring buffer. */

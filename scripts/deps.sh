@@ -10,6 +10,7 @@ pkgs=(
 	libcmocka-dev				# unit tests
 	util-linux procps iproute2 python3 tmux	# integration tests (unshare, ps)
 	libbpf-tools bpftrace			# benchmark peers
+	runsc					# gVisor, for the sandbox tests
 )
 
 missing=()

@@ -56,6 +56,14 @@ int proc_cache__sandbox(struct proc_cache *c, __u32 pid, struct sandbox_info *ou
 	e = &c->slots[pid % PROC_CACHE_SLOTS];
 	if (!sandbox_read(pid, out)) {
 		e = slot_of(c, pid);
+		/*
+		 * An exiting process reads as less than it was (no argv, no
+		 * exe): keep a more specific identity read earlier.
+		 */
+		if (e->has_sandbox && e->sandbox.kind > SANDBOX_SECCOMP && out->kind <= SANDBOX_SECCOMP) {
+			*out = e->sandbox;
+			return 0;
+		}
 		e->sandbox = *out;
 		e->has_sandbox = true;
 		return 0;

@@ -211,6 +211,15 @@ static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struc
 	return cur;
 }
 
+/* Ring-buffer events: name new sandbox processes while they are alive. */
+static void on_event(void *ctx, const struct vflow_event *ev)
+{
+	struct sandbox_info info;
+
+	if (ev->kind == VFLOW_EV_SANDBOX_PROC)
+		proc_cache__sandbox(ctx, ev->pid, &info);
+}
+
 /* --import: one report over the whole capture, from the same code as live. */
 static int run_import(const struct args *a)
 {
@@ -258,7 +267,7 @@ int main(int argc, char **argv)
 	struct cgroup_resolver cg = { .root_fd = -1 };
 	struct proc_cache pc = {};
 	struct snapshot *prev = NULL;
-	char err[ENGINE_ERR_LEN];
+	char err[ENGINE_ERR_LEN] = "out of memory";
 	struct engine *e = NULL;
 	__u64 start, next, end;
 	struct args a = {};
@@ -274,10 +283,14 @@ int main(int argc, char **argv)
 			"'mount -t cgroup2 none /sys/fs/cgroup/unified'\n", strerror(-ret));
 		return 1;
 	}
-	ret = engine__open(&e, &a.eopts, err, sizeof(err));
-	if (ret || proc_cache__init(&pc)) {
-		fprintf(stderr, "vflowd: %s\n", ret ? err : "out of memory");
-		engine__destroy(e);
+	ret = proc_cache__init(&pc);
+	a.eopts.on_event = on_event;
+	a.eopts.ctx = &pc;
+	if (!ret)
+		ret = engine__open(&e, &a.eopts, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "vflowd: %s\n", err);
+		proc_cache__free(&pc);
 		cgroup_resolver__free(&cg);
 		return 1;
 	}

@@ -357,6 +357,7 @@ static void test_import_trace_tgid(void **state)
 		{ VMX, 4240, 0, 12, 1, 1000000, 0, H1(20) },
 		{ VMX, 4240, 1, 12, 1, 500000, 0, H1(19) },
 		{ VMX, 4240, 0, 1, 1, 1000, 0, H1(10) },
+		{ UEXIT, 4240, 0, KVM_EXIT_INTR, 1, 1000, 0, H1(10) },
 		{ VMX, 4240, 1, 10, 1, 2000, 0, H1(11) },
 		{ VMX, 5000, 0, 18, 1, 4000, 0, H1(12) },
 		{ VFLOW_TRAP_HCALL_HV, 5000, 0, 0x2, 1, 4000, 0, H1(12) },
@@ -365,7 +366,7 @@ static void test_import_trace_tgid(void **state)
 		{ VMX, 5003, 1, 12, 1, 2000, 0, H1(11) },
 	};
 	static const struct import_stats st = {
-		.lines = 45, .events = 16, .skipped = 29,
+		.lines = 47, .events = 17, .skipped = 30,
 		.first_ns = 100000000000ULL, .last_ns = 100005002000ULL,
 	};
 
@@ -478,7 +479,15 @@ static void test_import_malformed(void **state)
 
 #define GEN_THREADS	200	/* past the initial thread table */
 #define GEN_TID_BASE	10000
-#define GEN_TID_STRIDE	919	/* coprime to 1000: tids arrive out of order */
+#define GEN_TID_SPAN	1000
+#define GEN_TID_STRIDE	919	/* coprime to GEN_TID_SPAN: tids arrive out of order */
+#define VMX_HLT		12
+#define VMX_EPT_VIOLATION 48
+
+static int gen_tid(int i)
+{
+	return GEN_TID_BASE + i * GEN_TID_STRIDE % GEN_TID_SPAN;
+}
 
 /* More threads and keys than the initial tables hold; 200 exits open at once. */
 static void test_import_many_threads(void **state)
@@ -497,10 +506,10 @@ static void test_import_many_threads(void **state)
 
 		for (int i = 0; i < GEN_THREADS; i++)
 			fprintf(w, "CPU %d/KVM-%d [000] d..1. %d.%06d: kvm_exit: vcpu %d reason %s rip 0x0\n",
-				i, GEN_TID_BASE + i * GEN_TID_STRIDE % 1000, round + 1, i, i, reason);
+				i, gen_tid(i), round + 1, i, i, reason);
 		for (int i = 0; i < GEN_THREADS; i++)
 			fprintf(w, "CPU %d/KVM-%d [000] d..1. %d.%06u: kvm_entry: vcpu %d, rip 0x0\n",
-				i, GEN_TID_BASE + i * GEN_TID_STRIDE % 1000, round + 1, i + lat_us, i);
+				i, gen_tid(i), round + 1, i + lat_us, i);
 	}
 	assert_int_equal(fclose(w), 0);
 	f = fmemopen(text, len, "r");
@@ -513,15 +522,15 @@ static void test_import_many_threads(void **state)
 	assert_int_equal(st.skipped, 0);
 	assert_int_equal(s->nr_rows, 2 * GEN_THREADS);
 	for (int i = 0; i < GEN_THREADS; i++) {
-		struct trap_row key = { .kind = VMX, .owner = GEN_TID_BASE + i * GEN_TID_STRIDE % 1000,
-					.sub = i, .code = 48 };
+		struct trap_row key = { .kind = VMX, .owner = gen_tid(i), .sub = i,
+					.code = VMX_EPT_VIOLATION };
 		const struct trap_row *r = snapshot__find(s, &key);
 
 		assert_non_null(r);
 		assert_int_equal(r->count, 2);
 		assert_int_equal(r->total_ns, 2000);
-		assert_int_equal(r->hist[10], 2);
-		key.code = 12;
+		assert_int_equal(r->hist[vflow_hist_slot(1000)], 2);
+		key.code = VMX_HLT;
 		r = snapshot__find(s, &key);
 		assert_non_null(r);
 		assert_int_equal(r->count, 1);
@@ -531,12 +540,14 @@ static void test_import_many_threads(void **state)
 
 static void test_import_empty_and_errors(void **state)
 {
+	static struct snapshot sentinel;
 	char empty[1] = "";
 	struct import_stats st;
-	struct snapshot *s = (struct snapshot *)&st;
+	struct snapshot *s = NULL;
 	FILE *f;
 
 	(void)state;
+	/* no stats wanted: NULL is fine */
 	f = fmemopen(empty, 0, "r");
 	assert_non_null(f);
 	assert_int_equal(ftrace_import(f, &s, NULL), 0);
@@ -549,6 +560,7 @@ static void test_import_empty_and_errors(void **state)
 	/* a stream that cannot be read: the error, and no snapshot */
 	f = fopen("/dev/null", "w");
 	assert_non_null(f);
+	s = &sentinel;
 	assert_true(ftrace_import(f, &s, &st) < 0);
 	assert_null(s);
 	fclose(f);

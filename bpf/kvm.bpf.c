@@ -121,6 +121,7 @@ static __always_inline void on_kvm_exit(__u32 pid, __u32 tid, __u32 vcpu, __u32 
 	st->pid = pid;
 	st->vcpu = vcpu;
 	st->ann_kind = 0;
+	st->uexit_ns = 0;	/* a user-space exit belongs to the exit before it */
 	st->exit_ns = now;
 }
 
@@ -170,6 +171,8 @@ static __always_inline void on_kvm_entry(__u32 tid, __u64 now)
 
 	if (!st || !st->exit_ns) {
 		counter_inc(VFLOW_CNT_KVM_UNPAIRED_ENTRY);
+		if (st)
+			st->uexit_ns = 0;
 		return;
 	}
 	lat = now - st->exit_ns;

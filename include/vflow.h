@@ -45,6 +45,7 @@ enum vflow_trap_kind {
 	VFLOW_TRAP_XEN_MC,		/* code: Xen multicall op (xen:xen_mc_entry) */
 	VFLOW_TRAP_SANDBOX,		/* owner: tgid; sub: enum vflow_sys_action; code: nr */
 	VFLOW_TRAP_NOTIF_HANDLING,	/* owner: supervisor tgid; sub: target pid (its ns) */
+	VFLOW_TRAP_FILTER_COST,		/* owner: tgid; seccomp filter runs (fexit, where allowed) */
 	VFLOW_TRAP_KIND_MAX,
 };
 

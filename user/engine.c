@@ -7,11 +7,13 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "engine.h"
 #include "probe.h"
 #include "syscall.skel.h"
 #include "kvm.skel.h"
+#include "seccomp_cost.skel.h"
 
 /* Keys read per bpf_map_lookup_batch() call; doubled on -ENOSPC. */
 #define BATCH_KEYS_INITIAL 1024
@@ -23,6 +25,7 @@ struct engine {
 	struct engine_opts opts;
 	struct syscall_bpf *skel;	/* NULL in test-run mode */
 	struct kvm_bpf *kvm;
+	struct seccomp_cost_bpf *filter;	/* NULL where fentry/fexit are refused */
 	struct ring_buffer *rb;
 	int nr_cpus;
 	size_t val_stride;		/* per-CPU value size, rounded to 8 */
@@ -179,7 +182,7 @@ static int load_error(char *err, size_t err_len, int ret, const char *what)
 /* The syscall path: sched_switch, sys_enter, sys_exit, ring buffer. */
 static int syscall_open(struct engine *e, char *err, size_t err_len)
 {
-	bool btf_tp;
+	bool btf_tp = false;
 	int ret;
 
 	e->skel = syscall_bpf__open();
@@ -189,8 +192,14 @@ static int syscall_open(struct engine *e, char *err, size_t err_len)
 	}
 	e->skel->rodata->slow_threshold_ns = e->opts.slow_threshold_ns;
 
-	btf_tp = !e->opts.force_raw_tp && probe_tp_btf("sys_enter") && probe_tp_btf("sys_exit") &&
-		 probe_tp_btf("sched_switch") && probe_tp_btf("signal_generate");
+	if (!e->opts.force_raw_tp) {
+		struct btf *vmlinux = btf__load_vmlinux_btf();
+
+		btf_tp = probe_tp_btf(vmlinux, "sys_enter") && probe_tp_btf(vmlinux, "sys_exit") &&
+			 probe_tp_btf(vmlinux, "sched_switch") &&
+			 probe_tp_btf(vmlinux, "signal_generate");
+		btf__free(vmlinux);
+	}
 	e->syscall_via = btf_tp ? "tp_btf" : "raw_tp";
 	for (size_t i = 0; i < ARRAY_SIZE(attach_order); i++) {
 		const struct attach_point *ap = &attach_order[i];
@@ -283,6 +292,36 @@ static int kvm_open(struct engine *e, char *err, size_t err_len)
 	return 0;
 }
 
+/*
+ * The seccomp filter's own cost through fentry/fexit: optional. Kernels
+ * (or hosts) that refuse fentry get an absent probe, never an error.
+ */
+static void filter_cost_open(struct engine *e)
+{
+	const char *name = "fexit:__seccomp_filter";
+	int ret;
+
+	e->filter = seccomp_cost_bpf__open();
+	ret = e->filter ? seccomp_cost_bpf__load(e->filter) : -errno;
+	if (!ret)
+		ret = seccomp_cost_bpf__attach(e->filter);
+	if (ret) {
+		seccomp_cost_bpf__destroy(e->filter);
+		e->filter = NULL;
+		probe_add(e, name, "fentry", false, ret == -EPERM || ret == -EACCES ?
+			  "fentry/fexit refused by this kernel: filter cost not measured" :
+			  "fentry/fexit unavailable: filter cost not measured");
+		return;
+	}
+	probe_add(e, name, "fentry", true, NULL);
+}
+
+static void filter_key_to_row(const void *k, struct trap_row *row)
+{
+	row->kind = VFLOW_TRAP_FILTER_COST;
+	row->owner = *(const __u32 *)k;
+}
+
 int engine__kvm_test_event(struct engine *e, const struct vflow_kvm_test_event *ev)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ev, .ctx_size_in = sizeof(*ev));
@@ -347,6 +386,8 @@ int engine__open(struct engine **out, const struct engine_opts *opts, char *err,
 	ret = kvm_open(e, err, err_len);
 	if (ret)
 		goto cleanup;
+	if (!opts->test_run)
+		filter_cost_open(e);
 	*out = e;
 	return 0;
 
@@ -362,6 +403,7 @@ void engine__destroy(struct engine *e)
 	ring_buffer__free(e->rb);
 	syscall_bpf__destroy(e->skel);
 	kvm_bpf__destroy(e->kvm);
+	seccomp_cost_bpf__destroy(e->filter);
 	free(e->keys);
 	free(e->vals);
 	free(e->stage_keys);
@@ -567,7 +609,9 @@ struct snapshot *engine__snapshot(struct engine *e)
 			 read_trap_hash(e, s, &cap, bpf_map__fd(e->skel->maps.notif_stats),
 					sizeof(struct vflow_notif_key), notif_key_to_row))) ||
 	    (e->kvm && read_trap_hash(e, s, &cap, bpf_map__fd(e->kvm->maps.kvm_stats),
-				      sizeof(struct vflow_kvm_key), kvm_key_to_row))) {
+				      sizeof(struct vflow_kvm_key), kvm_key_to_row)) ||
+	    (e->filter && read_trap_hash(e, s, &cap, bpf_map__fd(e->filter->maps.filter_cost),
+					 sizeof(__u32), filter_key_to_row))) {
 		snapshot__free(s);
 		return NULL;
 	}

@@ -164,6 +164,7 @@ static const char *const trap_kinds[VFLOW_TRAP_KIND_MAX] = {
 	[VFLOW_TRAP_XEN_MC] = "xen_mc",
 	[VFLOW_TRAP_SANDBOX] = "sandbox",
 	[VFLOW_TRAP_NOTIF_HANDLING] = "notif_handling",
+	[VFLOW_TRAP_FILTER_COST] = "filter_cost",
 };
 
 static const char *const class_names[] = {

@@ -69,7 +69,7 @@ bool probe_tracepoint(const char *category, const char *name)
 	return access(path, F_OK) == 0;
 }
 
-bool probe_tp_btf(const char *name)
+bool probe_tp_btf(const struct btf *vmlinux, const char *name)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_RAW_TP);
 	struct bpf_insn insns[] = {
@@ -77,15 +77,12 @@ bool probe_tp_btf(const char *name)
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	char tp_name[128];
-	struct btf *vmlinux;
 	int id, fd;
 
-	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux)
 		return false;
 	snprintf(tp_name, sizeof(tp_name), "btf_trace_%s", name);
 	id = btf__find_by_name_kind(vmlinux, tp_name, BTF_KIND_TYPEDEF);
-	btf__free(vmlinux);
 	if (id <= 0)
 		return false;
 	opts.attach_btf_id = id;

@@ -17,7 +17,11 @@ bool probe_btf(void);
 int probe_tracefs(void);
 /* Does tracepoint "category/name" exist (tracefs must be mounted)? */
 bool probe_tracepoint(const char *category, const char *name);
-/* Can a tp_btf program attach to raw tracepoint @name ("sys_enter")? */
-bool probe_tp_btf(const char *name);
+struct btf;
+/*
+ * Can a tp_btf program attach to raw tracepoint @name ("sys_enter")?
+ * @vmlinux: the kernel's BTF, parsed once by the caller (it takes ~0.1 s).
+ */
+bool probe_tp_btf(const struct btf *vmlinux, const char *name);
 
 #endif

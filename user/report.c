@@ -241,8 +241,10 @@ void report__print_json(const struct report *r, FILE *f)
 	for (size_t i = 0; i < r->nr_probes; i++) {
 		fprintf(f, "%s{\"name\":", i ? "," : "");
 		report_json_str(f, r->probes[i].name);
-		fprintf(f, ",\"via\":\"%s\",\"live\":%s}", r->probes[i].via,
+		fprintf(f, ",\"via\":\"%s\",\"live\":%s,\"why\":", r->probes[i].via,
 			r->probes[i].live ? "true" : "false");
+		report_json_str(f, r->probes[i].why);
+		fputc('}', f);
 	}
 	fputs("],\"counters\":{", f);
 	for (int k = 0; k < VFLOW_CNT_MAX; k++)

@@ -246,5 +246,16 @@ void report__print_sandboxes_json(const struct report *r, FILE *f)
 		json_hist(f, row);
 		fputc('}', f);
 	}
+	/* where fexit is allowed: the filters' own cost per process */
+	fputs("],\"filter_cost\":[", f);
+	for (size_t i = 0, n = 0; i < r->cum->nr_rows; i++) {
+		const struct trap_row *row = &r->cum->rows[i];
+
+		if (row->kind != VFLOW_TRAP_FILTER_COST)
+			continue;
+		fprintf(f, "%s{\"pid\":%llu,", n++ ? "," : "", (unsigned long long)row->owner);
+		json_timed(f, row);
+		fputc('}', f);
+	}
 	fputc(']', f);
 }

@@ -211,6 +211,17 @@ static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struc
 	return cur;
 }
 
+/* One line per probe that is not live, so nothing is missing silently. */
+static void print_absent_probes(const struct engine *e)
+{
+	const struct engine_probe *p;
+	size_t n = engine__probes(e, &p);
+
+	for (size_t i = 0; i < n; i++)
+		if (!p[i].live)
+			fprintf(stderr, "vflowd: probe %s absent: %s\n", p[i].name, p[i].why);
+}
+
 /* Ring-buffer events: name new sandbox processes while they are alive. */
 static void on_event(void *ctx, const struct vflow_event *ev)
 {
@@ -298,6 +309,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	fprintf(stderr, "vflowd: tracing syscalls via %s; cgroup2 at %s\n",
 		engine__syscall_via(e), cg.root);
+	print_absent_probes(e);
 
 	start = mono_ns();
 	next = start + (__u64)(a.interval_s * NS_PER_SEC);

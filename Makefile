@@ -14,20 +14,21 @@ WARNINGS := -Wall -Wextra $(if $(WERROR),-Werror)
 CFLAGS   ?= -g -O2
 CFLAGS   += -std=gnu11 $(WARNINGS) -Iinclude -Iuser -I$(OUT) \
 	    -DVFLOW_VERSION='"$(VERSION)"' -DVFLOW_GIT_REV='"$(GIT_REV)"'
-LDLIBS   := -lbpf -lelf -lz
+LDLIBS   := -lbpf -lelf -lz -lmicrohttpd -lyaml -lcrypt -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Wall -Wextra -Wno-unused-parameter $(if $(WERROR),-Werror)
 
 # Sanitizer build used by the tests (ASan + UBSan, abort on the first report).
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 BPF_PROGS := syscall kvm seccomp_cost
-LIB_SRCS  := $(filter-out user/vflowd.c,$(wildcard user/*.c))
+APP_MAINS := user/vflowd.c user/vflowtop.c
+LIB_SRCS  := $(filter-out $(APP_MAINS),$(wildcard user/*.c))
 LIB_OBJS  := $(patsubst user/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 SAN_OBJS  := $(patsubst user/%.c,$(OUT)/san/%.o,$(LIB_SRCS))
 SKELS     := $(patsubst %,$(OUT)/%.skel.h,$(BPF_PROGS))
 GEN_HDRS  := $(SKELS) $(OUT)/syscall_names.h
-APPS      := $(OUT)/vflowd
-SAN_APPS  := $(OUT)/san/vflowd
+APPS      := $(OUT)/vflowd $(if $(wildcard user/vflowtop.c),$(OUT)/vflowtop)
+SAN_APPS  := $(OUT)/san/vflowd $(if $(wildcard user/vflowtop.c),$(OUT)/san/vflowtop)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
@@ -107,6 +108,10 @@ $(OUT)/vflowd: $(OUT)/obj/vflowd.o $(OUT)/libvflow.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+$(OUT)/vflowtop: $(OUT)/obj/vflowtop.o $(OUT)/libvflow.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lncursesw -o $@
+
 # Sanitizer variants for the tests
 $(OUT)/san/%.o: user/%.c $(wildcard user/*.h) include/vflow.h $(GEN_HDRS) | $(OUT)/san
 	$(call msg,CC-SAN,$@)
@@ -120,6 +125,10 @@ $(OUT)/san/vflowd: $(OUT)/san/vflowd.o $(OUT)/san/libvflow.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
 
+$(OUT)/san/vflowtop: $(OUT)/san/vflowtop.o $(OUT)/san/libvflow.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -lncursesw -o $@
+
 $(OUT)/tests/test_%: tests/unit/test_%.c $(OUT)/san/libvflow.a | $(OUT)/tests
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $< $(OUT)/san/libvflow.a -lcmocka $(LDLIBS) -o $@
@@ -128,6 +137,12 @@ $(OUT)/tests/test_%: tests/unit/test_%.c $(OUT)/san/libvflow.a | $(OUT)/tests
 $(OUT)/tests/test_%: tests/bpf/test_%.c $(OUT)/san/libvflow.a | $(OUT)/tests
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $< $(OUT)/san/libvflow.a -lcmocka $(LDLIBS) -o $@
+
+# The exporter's HTTP layer alone, for the HTTP tests: libmicrohttpd and
+# GnuTLS do not link statically.
+$(OUT)/tests/http_serve: tests/helpers/http_serve.c user/http.c user/webconfig.c $(wildcard user/*.h) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) tests/helpers/http_serve.c user/http.c user/webconfig.c -lmicrohttpd -lyaml -lcrypt -o $@
 
 # Workload programs the integration tests run: plain builds, no sanitizers,
 # so they make exactly the syscalls their source says.

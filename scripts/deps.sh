@@ -8,9 +8,12 @@ pkgs=(
 	libbpf-dev bpftool libelf-dev zlib1g-dev	# libbpf, skeletons
 	linux-libc-dev libc6-dev		# syscall table, static test helpers
 	libcmocka-dev				# unit tests
+	libncurses-dev				# vflowtop
 	util-linux procps iproute2 python3 tmux	# integration tests (unshare, ps)
 	libbpf-tools bpftrace			# benchmark peers
 	runsc					# gVisor, for the sandbox tests
+	libmicrohttpd-dev libyaml-dev libcrypt-dev	# exporter: HTTP, web config, bcrypt
+	prometheus curl openssl apache2-utils python3-yaml	# exporter tests
 )
 
 missing=()

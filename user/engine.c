@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "engine.h"
+#include "metrics.h"
 #include "probe.h"
 #include "syscall.skel.h"
 #include "kvm.skel.h"
@@ -623,4 +624,51 @@ struct snapshot *engine__snapshot(struct engine *e)
 		read_counters(e, s, bpf_map__fd(e->kvm->maps.kvm_counters));
 	s->events = e->events;
 	return s;
+}
+
+static bool bpf_stats_enabled(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "re");
+	int on = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &on) != 1)
+			on = 0;
+		fclose(f);
+	}
+	return on == 1;
+}
+
+static size_t obj_prog_stats(struct bpf_object *obj, struct prog_stat *out, size_t n, size_t max)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (n >= max || fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_program__name(p));
+		out[n].run_time_ns = info.run_time_ns;
+		out[n].run_cnt = info.run_cnt;
+		n++;
+	}
+	return n;
+}
+
+size_t engine__prog_stats(const struct engine *e, struct prog_stat *out, size_t max)
+{
+	size_t n = 0;
+
+	if (!bpf_stats_enabled())
+		return 0;
+	if (e->skel)
+		n = obj_prog_stats(e->skel->obj, out, n, max);
+	if (e->kvm)
+		n = obj_prog_stats(e->kvm->obj, out, n, max);
+	if (e->filter)
+		n = obj_prog_stats(e->filter->obj, out, n, max);
+	return n;
 }

@@ -56,6 +56,13 @@ size_t engine__probes(const struct engine *e, const struct engine_probe **probes
 /* Where syscall events come from: "tp_btf" or "raw_tp". */
 const char *engine__syscall_via(const struct engine *e);
 
+struct prog_stat;
+/*
+ * Run time and count of each loaded BPF program, where the kernel keeps
+ * them (kernel.bpf_stats_enabled=1); 0 programs otherwise.
+ */
+size_t engine__prog_stats(const struct engine *e, struct prog_stat *out, size_t max);
+
 /* Names of the enum vflow_counter slots, for output ("keys_full", ...). */
 const char *engine_counter_name(enum vflow_counter c);
 /* Is this counter a loss (something not recorded) rather than information? */

@@ -62,6 +62,7 @@ struct vm_entity {
 /* A sandbox: one process, or the processes that share a sandbox name. */
 struct sandbox_entity {
 	struct sandbox_info info;
+	bool gone;				/* none of its processes exists any more */
 	__u32 pids[SANDBOX_MAX_PIDS];
 	size_t nr_pids;
 	struct trap_row total;			/* since start: count = traps */

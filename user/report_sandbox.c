@@ -9,6 +9,7 @@
  * hist_count(), not count.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
@@ -125,6 +126,14 @@ int report__build_sandboxes(struct report *r)
 			for (size_t j = 0; j < r->sandboxes[k].nr_pids; j++)
 				if (r->sandboxes[k].pids[j] == row->owner)
 					trap_row__add(&r->sandboxes[k].delta, row);
+	}
+	for (size_t k = 0; k < r->nr_sandboxes; k++) {
+		struct sandbox_entity *s = &r->sandboxes[k];
+
+		s->gone = true;
+		for (size_t j = 0; j < s->nr_pids && !r->offline; j++)
+			if (!kill(s->pids[j], 0) || errno != ESRCH)
+				s->gone = false;
 	}
 	for (size_t k = 0; k < r->nr_sandboxes; k++)
 		qsort(r->sandboxes[k].rows, r->sandboxes[k].nr_rows, sizeof(*r->sandboxes[k].rows),

@@ -17,12 +17,18 @@
 #include "cgroup.h"
 #include "engine.h"
 #include "ftrace_import.h"
+#include "http.h"
+#include "metrics.h"
 #include "report.h"
+#include "webconfig.h"
 #include "syscalls.h"
 
 #define DEFAULT_INTERVAL_S 1.0
 #define DEFAULT_TOP 20
 #define POLL_SLICE_MS 100
+#define MAX_PROG_STATS 64
+#define DEFAULT_MAX_CONNECTIONS 64
+#define DEFAULT_WEB_TIMEOUT_S 10
 #define NS_PER_SEC 1000000000ULL
 #define NS_PER_MS 1000000ULL
 
@@ -39,6 +45,13 @@ struct args {
 	double duration_s;	/* 0: until a signal */
 	bool json;
 	const char *import;	/* ftrace text capture to report on, "-" for stdin */
+	bool quiet;		/* no table/JSON output (an exporter-only daemon) */
+	const char *listen;	/* --web.listen-address: serve /metrics */
+	const char *telemetry_path;
+	const char *web_config;
+	double max_connections;
+	double max_entities;
+	double series_ttl_s;
 	size_t top;
 	size_t syscalls;
 	struct engine_opts eopts;
@@ -59,6 +72,14 @@ static void usage(FILE *f)
 "      --raw-tp             attach raw_tp programs even where tp_btf works\n"
 "      --import FILE        report on KVM events in an ftrace text capture (trace,\n"
 "                           trace-cmd report, perf script; - for stdin) and exit\n"
+"  -q, --quiet              print no tables (with --web.listen-address: exporter only)\n"
+"      --web.listen-address ADDR  serve Prometheus metrics on ADDR (host:port, [v6]:port;\n"
+"                           the default port is 9477: 127.0.0.1:9477)\n"
+"      --web.telemetry-path PATH  metrics path (default /metrics)\n"
+"      --web.config.file FILE     TLS and basic auth (exporter-toolkit format)\n"
+"      --web.max-connections N    concurrent HTTP connections (default 64)\n"
+"      --max-entities N     containers, VMs and sandboxes exported by name, each (default 100)\n"
+"      --web.series-ttl SECONDS   gone and idle this long: folded into \"other\" (default 300)\n"
 "  -v, --verbose            libbpf debug output and verifier logs\n"
 "  -V, --version            print the version and exit\n"
 "  -h, --help               this help\n",
@@ -82,7 +103,8 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 	return 0;
 }
 
-enum { OPT_SLOW_MS = 256, OPT_RAW_TP, OPT_IMPORT };
+enum { OPT_SLOW_MS = 256, OPT_RAW_TP, OPT_IMPORT, OPT_LISTEN, OPT_TPATH, OPT_WEBCONF, OPT_MAXCONN,
+       OPT_MAXENT, OPT_TTL };
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
@@ -95,6 +117,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "slow-ms", required_argument, NULL, OPT_SLOW_MS },
 		{ "raw-tp", no_argument, NULL, OPT_RAW_TP },
 		{ "import", required_argument, NULL, OPT_IMPORT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
+		{ "web.telemetry-path", required_argument, NULL, OPT_TPATH },
+		{ "web.config.file", required_argument, NULL, OPT_WEBCONF },
+		{ "web.max-connections", required_argument, NULL, OPT_MAXCONN },
+		{ "max-entities", required_argument, NULL, OPT_MAXENT },
+		{ "web.series-ttl", required_argument, NULL, OPT_TTL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -105,8 +134,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 	a->interval_s = DEFAULT_INTERVAL_S;
 	a->top = DEFAULT_TOP;
+	a->max_connections = DEFAULT_MAX_CONNECTIONS;
+	a->max_entities = METRICS_DEFAULT_MAX_ENTITIES;
+	a->series_ttl_s = METRICS_DEFAULT_TTL_S;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:d:jn:s:vVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:d:jn:s:qvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (parse_num("--interval", optarg, 0.01, 86400, &a->interval_s))
@@ -139,6 +171,44 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_IMPORT:
 			a->import = optarg;
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case OPT_LISTEN: {
+			struct sockaddr_storage ss;
+			socklen_t len;
+
+			if (http_parse_listen(optarg, &ss, &len)) {
+				fprintf(stderr, "vflowd: invalid --web.listen-address '%s': give host:port, "
+					"[v6addr]:port or :port\n", optarg);
+				return -EINVAL;
+			}
+			a->listen = optarg;
+			break;
+		}
+		case OPT_TPATH:
+			if (optarg[0] != '/') {
+				fprintf(stderr, "vflowd: invalid --web.telemetry-path '%s': it must start "
+					"with /\n", optarg);
+				return -EINVAL;
+			}
+			a->telemetry_path = optarg;
+			break;
+		case OPT_WEBCONF:
+			a->web_config = optarg;
+			break;
+		case OPT_MAXCONN:
+			if (parse_num("--web.max-connections", optarg, 1, 65536, &a->max_connections))
+				return -EINVAL;
+			break;
+		case OPT_MAXENT:
+			if (parse_num("--max-entities", optarg, 1, 1e6, &a->max_entities))
+				return -EINVAL;
+			break;
+		case OPT_TTL:
+			if (parse_num("--web.series-ttl", optarg, 1, 1e7, &a->series_ttl_s))
+				return -EINVAL;
 			break;
 		case 'v':
 			a->eopts.verbose = true;
@@ -176,7 +246,8 @@ static __u64 mono_ns(void)
 
 /* Print the interval since @prev; returns the new cumulative snapshot. */
 static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struct proc_cache *pc,
-			     const struct args *a, struct snapshot *prev, __u64 start_ns)
+			     struct metrics *m, const struct args *a, struct snapshot *prev,
+			     __u64 start_ns, bool print)
 {
 	struct snapshot *cur = engine__snapshot(e), *delta;
 	struct report r = { .procs = pc };
@@ -195,7 +266,16 @@ static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struc
 	}
 	r.nr_probes = engine__probes(e, &r.probes);
 	r.syscall_via = engine__syscall_via(e);
-	if (a->json) {
+	if (m) {
+		struct prog_stat progs[MAX_PROG_STATS];
+		size_t n = engine__prog_stats(e, progs, MAX_PROG_STATS);
+
+		if (metrics__render(m, &r, progs, n, cur->ts_ns))
+			fprintf(stderr, "vflowd: out of memory rendering metrics: serving the last ones\n");
+	}
+	if (a->quiet || !print) {
+		;
+	} else if (a->json) {
 		report__print_json(&r, stdout);
 	} else {
 		struct report_text_opts o = { .top = a->top, .per_entity_syscalls = a->syscalls };
@@ -220,6 +300,38 @@ static void print_absent_probes(const struct engine *e)
 	for (size_t i = 0; i < n; i++)
 		if (!p[i].live)
 			fprintf(stderr, "vflowd: probe %s absent: %s\n", p[i].name, p[i].why);
+}
+
+/*
+ * The Prometheus exporter: metrics rendered each interval, served by
+ * libmicrohttpd's thread. The web config is checked before anything loads.
+ */
+static int exporter_prepare(const struct args *a, struct web_config *web, struct metrics *m,
+			    char *err, size_t err_len)
+{
+	int ret;
+
+	if (a->web_config) {
+		ret = web_config__load(a->web_config, web, err, err_len);
+		if (ret)
+			return ret;
+	}
+	ret = metrics__init(m, a->max_entities, (__u64)(a->series_ttl_s * NS_PER_SEC));
+	if (ret)
+		snprintf(err, err_len, "cannot set up the metrics: %s", strerror(-ret));
+	return ret;
+}
+
+static int exporter_start(const struct args *a, const struct web_config *web, struct metrics *m,
+			  struct http_server **http, char *err, size_t err_len)
+{
+	struct http_opts o = {
+		.listen_address = a->listen, .telemetry_path = a->telemetry_path,
+		.web = a->web_config ? web : NULL, .max_connections = a->max_connections,
+		.timeout_s = DEFAULT_WEB_TIMEOUT_S,
+	};
+
+	return http_server__start(http, &o, metrics__body, m, err, err_len);
 }
 
 /* Ring-buffer events: name new sandbox processes while they are alive. */
@@ -277,10 +389,13 @@ int main(int argc, char **argv)
 {
 	struct cgroup_resolver cg = { .root_fd = -1 };
 	struct proc_cache pc = {};
+	struct http_server *http = NULL;
+	struct web_config web = {};
+	struct metrics mt = {};
 	struct snapshot *prev = NULL;
 	char err[ENGINE_ERR_LEN] = "out of memory";
 	struct engine *e = NULL;
-	__u64 start, next, end;
+	__u64 start = 0, next, end;
 	struct args a = {};
 	int ret;
 
@@ -294,13 +409,30 @@ int main(int argc, char **argv)
 			"'mount -t cgroup2 none /sys/fs/cgroup/unified'\n", strerror(-ret));
 		return 1;
 	}
+	if (a.listen && exporter_prepare(&a, &web, &mt, err, sizeof(err))) {
+		fprintf(stderr, "vflowd: %s\n", err);
+		web_config__free(&web);
+		cgroup_resolver__free(&cg);
+		return 1;
+	}
 	ret = proc_cache__init(&pc);
 	a.eopts.on_event = on_event;
 	a.eopts.ctx = &pc;
 	if (!ret)
 		ret = engine__open(&e, &a.eopts, err, sizeof(err));
+	if (!ret && a.listen) {
+		/* something to serve from the first scrape on */
+		start = mono_ns();
+		prev = emit(e, &cg, &pc, &mt, &a, prev, start, false);
+		ret = exporter_start(&a, &web, &mt, &http, err, sizeof(err));
+	}
 	if (ret) {
 		fprintf(stderr, "vflowd: %s\n", err);
+		snapshot__free(prev);
+		engine__destroy(e);
+		if (a.listen)
+			metrics__free(&mt);
+		web_config__free(&web);
 		proc_cache__free(&pc);
 		cgroup_resolver__free(&cg);
 		return 1;
@@ -311,7 +443,8 @@ int main(int argc, char **argv)
 		engine__syscall_via(e), cg.root);
 	print_absent_probes(e);
 
-	start = mono_ns();
+	if (!a.listen)
+		start = mono_ns();
 	next = start + (__u64)(a.interval_s * NS_PER_SEC);
 	end = a.duration_s > 0 ? start + (__u64)(a.duration_s * NS_PER_SEC) : 0;
 	while (!exiting) {
@@ -320,7 +453,7 @@ int main(int argc, char **argv)
 		if (end && now >= end)
 			break;
 		if (now >= next) {
-			prev = emit(e, &cg, &pc, &a, prev, start);
+			prev = emit(e, &cg, &pc, a.listen ? &mt : NULL, &a, prev, start, true);
 			next += (__u64)(a.interval_s * NS_PER_SEC);
 			if (next <= now)	/* fell behind: skip, do not burst */
 				next = now + (__u64)(a.interval_s * NS_PER_SEC);
@@ -334,8 +467,12 @@ int main(int argc, char **argv)
 		}
 	}
 	/* the last partial interval */
-	prev = emit(e, &cg, &pc, &a, prev, start);
+	prev = emit(e, &cg, &pc, a.listen ? &mt : NULL, &a, prev, start, true);
 	snapshot__free(prev);
+	http_server__stop(http);
+	if (a.listen)
+		metrics__free(&mt);
+	web_config__free(&web);
 	engine__destroy(e);
 	proc_cache__free(&pc);
 	cgroup_resolver__free(&cg);

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The exporter's rendering: bounded cardinality, expiry, histograms, formats. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "metrics.h"
+
+#define NS 1000000000ULL
+#define NR_ENT 5
+
+static struct snapshot snap;
+static struct entity ents[NR_ENT];
+static struct trap_row rows[NR_ENT];
+
+/* Five host cgroups with 50, 40, 30, 20, 10 getppid calls of ~1 us. */
+static void fake_report(struct report *r, bool last_gone)
+{
+	memset(r, 0, sizeof(*r));
+	memset(ents, 0, sizeof(ents));
+	for (int i = 0; i < NR_ENT; i++) {
+		rows[i] = (struct trap_row){ .kind = VFLOW_TRAP_SYSCALL, .owner = 100 + i, .code = 110,
+					     .count = 50 - 10 * i, .total_ns = (50 - 10 * i) * 1000ULL };
+		rows[i].hist[vflow_hist_slot(1000)] = rows[i].count;
+		ents[i].cgroup_id = 100 + i;
+		snprintf(ents[i].wl.name, sizeof(ents[i].wl.name), "/cg%d", i);
+		ents[i].total = rows[i];
+		ents[i].rows = &rows[i];
+		ents[i].nr_rows = 1;
+	}
+	ents[NR_ENT - 1].gone = last_gone;
+	snap.rows = rows;
+	snap.nr_rows = NR_ENT;
+	r->cum = &snap;
+	r->entities = ents;
+	r->nr_entities = NR_ENT;
+	r->syscall_via = "tp_btf";
+}
+
+static bool has(const char *body, const char *line)
+{
+	return strstr(body, line) != NULL;
+}
+
+static void test_cardinality_folds_into_other(void **state)
+{
+	struct metrics m;
+	struct report r;
+	size_t len;
+	char *b;
+
+	(void)state;
+	assert_int_equal(metrics__init(&m, 2, 300 * NS), 0);
+	fake_report(&r, false);
+	assert_int_equal(metrics__render(&m, &r, NULL, 0, 1 * NS), 0);
+	b = metrics__body(&m, false, &len);
+	assert_non_null(b);
+	assert_true(has(b, "vflow_syscalls_total{entity=\"/cg0\",paradigm=\"host\",runtime=\"host\"} 50\n"));
+	assert_true(has(b, "vflow_syscalls_total{entity=\"/cg1\",paradigm=\"host\",runtime=\"host\"} 40\n"));
+	assert_false(has(b, "entity=\"/cg2\""));
+	/* 30 + 20 + 10: counters stay monotonic when entities fold */
+	assert_true(has(b, "vflow_syscalls_total{entity=\"other\",paradigm=\"host\",runtime=\"host\"} 60\n"));
+	assert_true(has(b, "vflow_exported_entities{type=\"container\"} 2\n"));
+	free(b);
+	metrics__free(&m);
+}
+
+static void test_gone_and_idle_expire(void **state)
+{
+	struct metrics m;
+	struct report r;
+	size_t len;
+	char *b;
+
+	(void)state;
+	assert_int_equal(metrics__init(&m, 10, 300 * NS), 0);
+	fake_report(&r, true);
+	assert_int_equal(metrics__render(&m, &r, NULL, 0, 1 * NS), 0);
+	b = metrics__body(&m, false, &len);
+	assert_true(has(b, "entity=\"/cg4\""));	/* gone, but recently active */
+	free(b);
+	assert_int_equal(metrics__render(&m, &r, NULL, 0, 400 * NS), 0);
+	b = metrics__body(&m, false, &len);
+	assert_false(has(b, "entity=\"/cg4\""));	/* gone and idle past the TTL */
+	assert_true(has(b, "vflow_syscalls_total{entity=\"other\",paradigm=\"host\",runtime=\"host\"} 10\n"));
+	free(b);
+	metrics__free(&m);
+}
+
+static void test_histogram_and_openmetrics(void **state)
+{
+	struct metrics m;
+	struct report r;
+	size_t len;
+	char *b;
+
+	(void)state;
+	assert_int_equal(metrics__init(&m, 10, 300 * NS), 0);
+	fake_report(&r, false);
+	assert_int_equal(metrics__render(&m, &r, NULL, 0, 1 * NS), 0);
+	b = metrics__body(&m, false, &len);
+	/* 1000 ns lies in slot 10: [512, 1024) ns, bucket le = 1.024e-06 s */
+	assert_true(has(b, "vflow_syscall_latency_seconds_bucket{entity=\"/cg0\",paradigm=\"host\",runtime=\"host\",le=\"5.12e-07\"} 0\n"));
+	assert_true(has(b, "vflow_syscall_latency_seconds_bucket{entity=\"/cg0\",paradigm=\"host\",runtime=\"host\",le=\"1.024e-06\"} 50\n"));
+	assert_true(has(b, "vflow_syscall_latency_seconds_bucket{entity=\"/cg0\",paradigm=\"host\",runtime=\"host\",le=\"+Inf\"} 50\n"));
+	assert_true(has(b, "vflow_syscall_latency_seconds_sum{entity=\"/cg0\",paradigm=\"host\",runtime=\"host\"} 0.000050000\n"));
+	assert_true(has(b, "# TYPE vflow_syscalls_total counter\n"));
+	free(b);
+	b = metrics__body(&m, true, &len);
+	assert_true(has(b, "# TYPE vflow_syscalls counter\n"));
+	assert_string_equal(b + len - 6, "# EOF\n");
+	free(b);
+	metrics__free(&m);
+}
+
+static void test_label_escaping(void **state)
+{
+	struct metrics m;
+	struct report r;
+	size_t len;
+	char *b;
+
+	(void)state;
+	assert_int_equal(metrics__init(&m, 10, 300 * NS), 0);
+	fake_report(&r, false);
+	snprintf(ents[0].wl.name, sizeof(ents[0].wl.name), "/a\"b\\c\nd");
+	assert_int_equal(metrics__render(&m, &r, NULL, 0, 1 * NS), 0);
+	b = metrics__body(&m, false, &len);
+	assert_true(has(b, "entity=\"/a\\\"b\\\\c\\nd\""));
+	free(b);
+	metrics__free(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cardinality_folds_into_other),
+		cmocka_unit_test(test_gone_and_idle_expire),
+		cmocka_unit_test(test_histogram_and_openmetrics),
+		cmocka_unit_test(test_label_escaping),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

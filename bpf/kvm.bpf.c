@@ -19,6 +19,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "vflow.h"
+#include "trap.bpf.h"
 
 #define KVM_ISA_VMX 1
 #define KVM_ISA_SVM 2
@@ -56,7 +57,6 @@ struct {
 	__type(value, __u64);
 } kvm_counters SEC(".maps");
 
-static const struct vflow_trap_val zero_val;
 static const struct vflow_vcpu zero_state;
 
 static __always_inline void counter_inc(__u32 idx)
@@ -70,12 +70,8 @@ static __always_inline void counter_inc(__u32 idx)
 static __always_inline struct vflow_trap_val *kvm_val_get(__u32 pid, __u32 vcpu, __u32 kind, __u64 code)
 {
 	struct vflow_kvm_key key = { .pid = pid, .vcpu = vcpu, .kind = kind, .code = code };
-	struct vflow_trap_val *v = bpf_map_lookup_elem(&kvm_stats, &key);
+	struct vflow_trap_val *v = trap_val_get(&kvm_stats, &key);
 
-	if (v)
-		return v;
-	bpf_map_update_elem(&kvm_stats, &key, &zero_val, BPF_NOEXIST);
-	v = bpf_map_lookup_elem(&kvm_stats, &key);
 	if (!v)
 		counter_inc(VFLOW_CNT_KVM_KEYS_FULL);
 	return v;
@@ -84,14 +80,9 @@ static __always_inline struct vflow_trap_val *kvm_val_get(__u32 pid, __u32 vcpu,
 static __always_inline void kvm_account(__u32 pid, __u32 vcpu, __u32 kind, __u64 code, __u64 lat)
 {
 	struct vflow_trap_val *v = kvm_val_get(pid, vcpu, kind, code);
-	__u32 slot = vflow_hist_slot(lat);
 
-	if (!v)
-		return;
-	v->count += 1;
-	v->total_ns += lat;
-	if (slot < VFLOW_HIST_SLOTS)
-		v->hist[slot] += 1;
+	if (v)
+		trap_val_account(v, lat);
 }
 
 static __always_inline void on_kvm_exit(__u32 pid, __u32 tid, __u32 vcpu, __u32 isa, __u64 reason,

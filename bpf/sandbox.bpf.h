@@ -90,11 +90,9 @@ static __always_inline void sandbox_account(__u32 nr, __u32 action, __u64 lat)
 		.pid = bpf_get_current_pid_tgid() >> 32, .nr = nr, .action = action,
 	};
 	struct vflow_trap_val *v = bpf_map_lookup_elem(&sandbox_stats, &key);
-	__u32 slot;
 
 	if (!v) {
-		bpf_map_update_elem(&sandbox_stats, &key, &zero_val, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&sandbox_stats, &key);
+		v = trap_val_get(&sandbox_stats, &key);
 		if (!v) {
 			counter_inc(VFLOW_CNT_SANDBOX_KEYS_FULL);
 			return;
@@ -103,13 +101,11 @@ static __always_inline void sandbox_account(__u32 nr, __u32 action, __u64 lat)
 		emit_event(VFLOW_EV_SANDBOX_PROC, nr, 0, 0, 0, 0);
 	}
 	/* count: traps; total_ns and hist: the timed round trips among them */
-	v->count += 1;
-	if (!lat)
+	if (!lat) {
+		v->count += 1;
 		return;
-	v->total_ns += lat;
-	slot = vflow_hist_slot(lat);
-	if (slot < VFLOW_HIST_SLOTS)
-		v->hist[slot] += 1;
+	}
+	trap_val_account(v, lat);
 }
 
 /* A sandboxed thread leaves the CPU outside any syscall it entered. */
@@ -223,7 +219,6 @@ static __always_inline void sandbox_on_ioctl_enter(__u64 cmd, __u64 uptr, __u64 
 	struct notif_inflight *in;
 	struct vflow_trap_val *v;
 	__u64 id, lat;
-	__u32 slot;
 
 	if ((__u32)cmd != SECCOMP_IOCTL_NOTIF_SEND_CMD)
 		return;
@@ -241,20 +236,11 @@ static __always_inline void sandbox_on_ioctl_enter(__u64 cmd, __u64 uptr, __u64 
 	bpf_map_delete_elem(&notif_inflight, &id);
 	if (bpf_map_update_elem(&notif_answered, &key.target_pid, &now, BPF_ANY))
 		counter_inc(VFLOW_CNT_NOTIF_FULL);
-	v = bpf_map_lookup_elem(&notif_stats, &key);
-	if (!v) {
-		bpf_map_update_elem(&notif_stats, &key, &zero_val, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&notif_stats, &key);
-		if (!v) {
-			counter_inc(VFLOW_CNT_SANDBOX_KEYS_FULL);
-			return;
-		}
-	}
-	v->count += 1;
-	v->total_ns += lat;
-	slot = vflow_hist_slot(lat);
-	if (slot < VFLOW_HIST_SLOTS)
-		v->hist[slot] += 1;
+	v = trap_val_get(&notif_stats, &key);
+	if (v)
+		trap_val_account(v, lat);
+	else
+		counter_inc(VFLOW_CNT_SANDBOX_KEYS_FULL);
 }
 
 #endif /* VFLOW_SANDBOX_BPF_H */

@@ -10,6 +10,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "vflow.h"
+#include "trap.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -25,8 +26,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct vflow_trap_val);
 } filter_cost SEC(".maps");
-
-static const struct vflow_trap_val zero_val;
 
 SEC("fentry/__seccomp_filter")
 int BPF_PROG(seccomp_filter_enter)
@@ -45,7 +44,7 @@ int BPF_PROG(seccomp_filter_enter)
 SEC("fexit/__seccomp_filter")
 int BPF_PROG(seccomp_filter_exit)
 {
-	__u32 zero = 0, pid = bpf_get_current_pid_tgid() >> 32, slot;
+	__u32 zero = 0, pid = bpf_get_current_pid_tgid() >> 32;
 	__u64 *t = bpf_map_lookup_elem(&filter_start, &zero), lat;
 	struct vflow_trap_val *v;
 
@@ -53,18 +52,9 @@ int BPF_PROG(seccomp_filter_exit)
 		return 0;
 	lat = bpf_ktime_get_ns() - *t;
 	*t = 0;
-	v = bpf_map_lookup_elem(&filter_cost, &pid);
-	if (!v) {
-		bpf_map_update_elem(&filter_cost, &pid, &zero_val, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&filter_cost, &pid);
-		if (!v)
-			return 0;
-	}
-	v->count += 1;
-	v->total_ns += lat;
-	slot = vflow_hist_slot(lat);
-	if (slot < VFLOW_HIST_SLOTS)
-		v->hist[slot] += 1;
+	v = trap_val_get(&filter_cost, &pid);
+	if (v)
+		trap_val_account(v, lat);
 	return 0;
 }
 

@@ -26,6 +26,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "vflow.h"
+#include "trap.bpf.h"
 
 /* Syscalls through which a new task returns to user space for the first time. */
 #define NR_CLONE 56
@@ -94,7 +95,6 @@ struct {
 	__uint(max_entries, VFLOW_EVENTS_RINGBUF_BYTES);
 } events SEC(".maps");
 
-static const struct vflow_trap_val zero_val;
 
 static __always_inline void counter_inc(__u32 idx)
 {
@@ -106,13 +106,8 @@ static __always_inline void counter_inc(__u32 idx)
 
 static __always_inline struct vflow_trap_val *sys_val_get(struct vflow_sys_key *key)
 {
-	struct vflow_trap_val *v = bpf_map_lookup_elem(&sys_stats, key);
+	struct vflow_trap_val *v = trap_val_get(&sys_stats, key);
 
-	if (v)
-		return v;
-	/* -EEXIST: another CPU created it meanwhile; this CPU's copy is zeroed */
-	bpf_map_update_elem(&sys_stats, key, &zero_val, BPF_NOEXIST);
-	v = bpf_map_lookup_elem(&sys_stats, key);
 	if (!v)
 		counter_inc(VFLOW_CNT_KEYS_FULL);
 	return v;
@@ -156,16 +151,6 @@ static __always_inline void sys_val_add(struct vflow_trap_val *dst, const struct
 		dst->hist[i] += src->hist[i];
 }
 
-static __always_inline void sys_val_account(struct vflow_trap_val *v, __u64 lat)
-{
-	__u32 slot = vflow_hist_slot(lat);
-
-	v->count += 1;
-	v->total_ns += lat;
-	if (slot < VFLOW_HIST_SLOTS)	/* for the verifier: already clamped */
-		v->hist[slot] += 1;
-}
-
 /* Account one paired syscall of key->cgroup_id. */
 static __always_inline void sys_account(struct vflow_sys_key *key, __u64 lat)
 {
@@ -178,7 +163,7 @@ static __always_inline void sys_account(struct vflow_sys_key *key, __u64 lat)
 	if (!st) {
 		v = sys_val_get(key);
 		if (v)
-			sys_val_account(v, lat);
+			trap_val_account(v, lat);
 		return;
 	}
 	if (st->cgroup_id != cgid) {
@@ -194,7 +179,7 @@ static __always_inline void sys_account(struct vflow_sys_key *key, __u64 lat)
 		__builtin_memset(&st->val, 0, sizeof(st->val));
 		st->cgroup_id = cgid;
 	}
-	sys_val_account(&st->val, lat);
+	trap_val_account(&st->val, lat);
 }
 
 #include "sandbox.bpf.h"

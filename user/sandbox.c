@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "sandbox.h"
 
 #define CMDLINE_MAX	(64 * 1024)	/* longer argv is parsed truncated */
@@ -358,28 +359,10 @@ void sandbox_parse(const char *cmdline, size_t len, const char *comm, const char
 	}
 }
 
-/* Up to @cap bytes of /proc/PID/@file, or -errno; ESRCH too means gone. */
-static ssize_t read_proc(pid_t pid, const char *file, char *buf, size_t cap)
-{
-	char path[PROC_PATH_LEN];
-	ssize_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ESRCH ? -ENOENT : -errno;
-	n = (ssize_t)fread(buf, 1, cap, f);
-	if (ferror(f))
-		n = errno == ESRCH ? -ENOENT : -errno;
-	fclose(f);
-	return n;
-}
-
 /* comm of @pid, without its newline; 0 or -errno. */
 static ssize_t read_comm(pid_t pid, char buf[COMM_BUF_LEN])
 {
-	ssize_t n = read_proc(pid, "comm", buf, COMM_BUF_LEN - 1);
+	ssize_t n = procfs_read(pid, "comm", buf, COMM_BUF_LEN - 1);
 
 	buf[n < 0 ? 0 : n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
@@ -400,10 +383,10 @@ int sandbox_read(pid_t pid, struct sandbox_info *out)
 	if (!buf)
 		return -ENOMEM;
 	status = buf + CMDLINE_MAX;
-	cmd_len = read_proc(pid, "cmdline", buf, CMDLINE_MAX);
+	cmd_len = procfs_read(pid, "cmdline", buf, CMDLINE_MAX);
 	n = cmd_len < 0 ? cmd_len : read_comm(pid, comm);
 	if (n >= 0)
-		n = read_proc(pid, "status", status, STATUS_MAX);
+		n = procfs_read(pid, "status", status, STATUS_MAX);
 	if (n < 0)
 		goto out;
 	status[n] = '\0';

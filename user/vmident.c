@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "procfs.h"
 #include "vmident.h"
 
 #define CMDLINE_MAX	(64 * 1024)	/* longer argv is parsed truncated */
@@ -304,24 +305,6 @@ void vmident_parse(const char *cmdline, size_t len, const char *comm, const char
 		snprintf(out->name, sizeof(out->name), "%s:%d", vmm_kind_name(out->vmm), (int)pid);
 }
 
-/* Up to @cap bytes of /proc/PID/@file, or -errno; ESRCH too means gone. */
-static ssize_t read_proc(pid_t pid, const char *file, char *buf, size_t cap)
-{
-	char path[sizeof("/proc//cmdline") + sizeof("-2147483648")];
-	ssize_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ESRCH ? -ENOENT : -errno;
-	n = (ssize_t)fread(buf, 1, cap, f);
-	if (ferror(f))
-		n = errno == ESRCH ? -ENOENT : -errno;
-	fclose(f);
-	return n;
-}
-
 int vmident_read(pid_t pid, struct vmident *out)
 {
 	char comm[COMM_BUF_LEN], *buf, *cg, *path = NULL;
@@ -334,13 +317,13 @@ int vmident_read(pid_t pid, struct vmident *out)
 	if (!buf)
 		return -ENOMEM;
 	cg = buf + CMDLINE_MAX;
-	cmd_len = read_proc(pid, "cmdline", buf, CMDLINE_MAX);
-	n = cmd_len < 0 ? cmd_len : read_proc(pid, "comm", comm, sizeof(comm) - 1);
+	cmd_len = procfs_read(pid, "cmdline", buf, CMDLINE_MAX);
+	n = cmd_len < 0 ? cmd_len : procfs_read(pid, "comm", comm, sizeof(comm) - 1);
 	if (n < 0)
 		goto out;
 	comm[n] = '\0';
 	comm[strcspn(comm, "\n")] = '\0';
-	n = read_proc(pid, "cgroup", cg + 1, CGROUP_FILE_MAX);
+	n = procfs_read(pid, "cgroup", cg + 1, CGROUP_FILE_MAX);
 	if (n == -ENOENT)
 		goto out;
 	/* other failures (no cgroup support) only lose the libvirt scope */

@@ -22,7 +22,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 
 BPF_PROGS := syscall kvm seccomp_cost
 APP_MAINS := user/vflowd.c user/vflowtop.c
-LIB_SRCS  := $(filter-out $(APP_MAINS),$(wildcard user/*.c))
+TOP_SRCS  := $(wildcard user/top_*.c)
+LIB_SRCS  := $(filter-out $(APP_MAINS) $(TOP_SRCS),$(wildcard user/*.c))
 LIB_OBJS  := $(patsubst user/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 SAN_OBJS  := $(patsubst user/%.c,$(OUT)/san/%.o,$(LIB_SRCS))
 SKELS     := $(patsubst %,$(OUT)/%.skel.h,$(BPF_PROGS))
@@ -108,7 +109,7 @@ $(OUT)/vflowd: $(OUT)/obj/vflowd.o $(OUT)/libvflow.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/vflowtop: $(OUT)/obj/vflowtop.o $(OUT)/libvflow.a
+$(OUT)/vflowtop: $(OUT)/obj/vflowtop.o $(patsubst user/%.c,$(OUT)/obj/%.o,$(TOP_SRCS)) $(OUT)/libvflow.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lncursesw -o $@
 
@@ -125,7 +126,7 @@ $(OUT)/san/vflowd: $(OUT)/san/vflowd.o $(OUT)/san/libvflow.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/san/vflowtop: $(OUT)/san/vflowtop.o $(OUT)/san/libvflow.a
+$(OUT)/san/vflowtop: $(OUT)/san/vflowtop.o $(patsubst user/%.c,$(OUT)/san/%.o,$(TOP_SRCS)) $(OUT)/san/libvflow.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -lncursesw -o $@
 

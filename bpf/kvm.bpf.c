@@ -45,6 +45,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, VFLOW_MAX_KVM_KEYS);
 	__type(key, struct vflow_kvm_key);
 	__type(value, struct vflow_trap_val);

@@ -39,6 +39,7 @@ struct notif_inflight {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, VFLOW_MAX_SANDBOX_KEYS);
 	__type(key, struct vflow_sandbox_key);
 	__type(value, struct vflow_trap_val);
@@ -46,6 +47,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, VFLOW_MAX_SANDBOX_KEYS);
 	__type(key, struct vflow_notif_key);
 	__type(value, struct vflow_trap_val);

@@ -22,6 +22,7 @@ struct {
 /* key: tgid; value: count, time and histogram of filter runs */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, VFLOW_MAX_SANDBOX_KEYS);
 	__type(key, __u32);
 	__type(value, struct vflow_trap_val);

@@ -62,7 +62,7 @@ static enum vflow_paradigm row_paradigm(const struct trap_row *row)
 
 static bool is_kvm(const struct trap_row *row)
 {
-	return row->kind != VFLOW_TRAP_SYSCALL;
+	return row->kind >= VFLOW_TRAP_VMEXIT_VMX && row->kind <= VFLOW_TRAP_XEN_MC;
 }
 
 static struct vm_entity *vm_find_or_add(struct report *r, __u32 pid, size_t *cap)

@@ -184,6 +184,7 @@ static __always_inline void sys_account(struct vflow_sys_key *key, __u64 lat)
 }
 
 #include "sandbox.bpf.h"
+#include "sched.bpf.h"
 
 static __always_inline struct task_state *slot_get(void)
 {

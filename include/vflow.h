@@ -46,6 +46,14 @@ enum vflow_trap_kind {
 	VFLOW_TRAP_SANDBOX,		/* owner: tgid; sub: enum vflow_sys_action; code: nr */
 	VFLOW_TRAP_NOTIF_HANDLING,	/* owner: supervisor tgid; sub: target pid (its ns) */
 	VFLOW_TRAP_FILTER_COST,		/* owner: tgid; seccomp filter runs (fexit, where allowed) */
+	/*
+	 * Scheduling per cgroup (owner), not traps but kept in the same rows:
+	 * ONCPU: total_ns = on-CPU time, count = voluntary switches,
+	 * skipped = involuntary ones; RUNQ: count, total_ns and hist of the
+	 * run-queue wait (wakeup -> running).
+	 */
+	VFLOW_TRAP_SCHED_ONCPU,
+	VFLOW_TRAP_SCHED_RUNQ,
 	VFLOW_TRAP_KIND_MAX,
 };
 
@@ -171,6 +179,17 @@ struct vflow_kvm_test_event {
 	__u64 ts_ns;
 };
 
+/* Per-cgroup scheduling aggregate (per CPU). */
+struct vflow_sched_val {
+	__u64 oncpu_ns;
+	__u64 switches_vol;	/* prev left the CPU to wait (prev_state != running) */
+	__u64 switches_invol;	/* prev was preempted */
+	struct vflow_trap_val runq;	/* wakeup -> on CPU */
+};
+
+/* cgroups followed by the scheduling aggregate */
+#define VFLOW_MAX_SCHED_KEYS 4096
+
 /* Indexes of the per-CPU counters of things the programs could not record. */
 enum vflow_counter {
 	VFLOW_CNT_KEYS_FULL = 0,	/* aggregate map full: syscall not counted */
@@ -186,6 +205,7 @@ enum vflow_counter {
 	VFLOW_CNT_SANDBOX_KEYS_FULL,	/* sandbox aggregate map full: trap not counted */
 	VFLOW_CNT_NOTIF_UNMATCHED,	/* NOTIF_SEND for an id never seen received */
 	VFLOW_CNT_NOTIF_FULL,		/* too many notifications in flight: one not timed */
+	VFLOW_CNT_SCHED_KEYS_FULL,	/* scheduling aggregate map full: a switch not counted */
 	VFLOW_CNT_MAX,
 };
 

@@ -55,6 +55,7 @@ static const char *const counter_names[VFLOW_CNT_MAX] = {
 	[VFLOW_CNT_SANDBOX_KEYS_FULL] = "sandbox_keys_full",
 	[VFLOW_CNT_NOTIF_UNMATCHED] = "notif_unmatched",
 	[VFLOW_CNT_NOTIF_FULL] = "notif_full",
+	[VFLOW_CNT_SCHED_KEYS_FULL] = "sched_keys_full",
 };
 
 const char *engine_counter_name(enum vflow_counter c)
@@ -67,7 +68,8 @@ bool engine_counter_is_loss(enum vflow_counter c)
 	return c == VFLOW_CNT_KEYS_FULL || c == VFLOW_CNT_TASK_STORAGE_FAIL ||
 	       c == VFLOW_CNT_RINGBUF_DROP || c == VFLOW_CNT_NR_OUT_OF_RANGE ||
 	       c == VFLOW_CNT_KVM_KEYS_FULL || c == VFLOW_CNT_KVM_VCPU_FULL ||
-	       c == VFLOW_CNT_SANDBOX_KEYS_FULL || c == VFLOW_CNT_NOTIF_FULL;
+	       c == VFLOW_CNT_SANDBOX_KEYS_FULL || c == VFLOW_CNT_NOTIF_FULL ||
+	       c == VFLOW_CNT_SCHED_KEYS_FULL;
 }
 
 static bool verbose_libbpf;
@@ -169,6 +171,31 @@ static int batch_bufs_alloc(struct engine *e, size_t keys)
 	return 0;
 }
 
+/* Scheduling statistics: optional, a failure is an absent probe. */
+static void sched_attach(struct engine *e, bool btf_tp)
+{
+	static const char *const names[] = {
+		"sched:sched_switch (stats)", "sched:sched_wakeup", "sched:sched_wakeup_new",
+	};
+	struct bpf_program *progs[] = {
+		e->skel->progs.sched_stats_switch, e->skel->progs.sched_stats_wakeup,
+		e->skel->progs.sched_stats_wakeup_new,
+	};
+	struct bpf_link **links[] = {
+		&e->skel->links.sched_stats_switch, &e->skel->links.sched_stats_wakeup,
+		&e->skel->links.sched_stats_wakeup_new,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
+		if (!btf_tp) {
+			probe_add(e, names[i], "raw_tp", false, "scheduling costs need tp_btf");
+			continue;
+		}
+		*links[i] = bpf_program__attach(progs[i]);
+		probe_add(e, names[i], "tp_btf", *links[i] != NULL, *links[i] ? NULL : strerror(errno));
+	}
+}
+
 /* Where the kernel refused to load, say what to check. */
 static int load_error(char *err, size_t err_len, int ret, const char *what)
 {
@@ -207,6 +234,10 @@ static int syscall_open(struct engine *e, char *err, size_t err_len)
 
 		bpf_program__set_autoload(*prog_of(e->skel, ap, !btf_tp), false);
 	}
+	/* scheduling costs need the next task in task storage: tp_btf only */
+	bpf_program__set_autoload(e->skel->progs.sched_stats_switch, btf_tp);
+	bpf_program__set_autoload(e->skel->progs.sched_stats_wakeup, btf_tp);
+	bpf_program__set_autoload(e->skel->progs.sched_stats_wakeup_new, btf_tp);
 
 	ret = syscall_bpf__load(e->skel);
 	if (ret)
@@ -227,6 +258,7 @@ static int syscall_open(struct engine *e, char *err, size_t err_len)
 		probe_add(e, ap->name, e->syscall_via, true, NULL);
 	}
 
+	sched_attach(e, btf_tp);
 	e->rb = ring_buffer__new(bpf_map__fd(e->skel->maps.events), ringbuf_cb, e, NULL);
 	if (!e->rb)
 		return fail(err, err_len, -errno, "failed to create ring buffer: %s", strerror(errno));
@@ -544,6 +576,47 @@ static int read_trap_hash(struct engine *e, struct snapshot *s, size_t *cap, int
 	}
 }
 
+/* Per-cgroup scheduling aggregates: two rows each (see VFLOW_TRAP_SCHED_*). */
+static int read_sched(struct engine *e, struct snapshot *s, size_t *cap)
+{
+	int fd = bpf_map__fd(e->skel->maps.sched_stats);
+	size_t stride = (sizeof(struct vflow_sched_val) + 7) & ~7UL;
+	__u64 key, next, *prev = NULL;
+	void *vals = calloc(e->nr_cpus, stride);
+
+	if (!vals)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct trap_row *on, *rq;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;	/* removed meanwhile */
+		if (snapshot_grow(s, cap, s->nr_rows + 2)) {
+			free(vals);
+			return -ENOMEM;
+		}
+		on = &s->rows[s->nr_rows++];
+		rq = &s->rows[s->nr_rows++];
+		memset(on, 0, sizeof(*on));
+		memset(rq, 0, sizeof(*rq));
+		on->kind = VFLOW_TRAP_SCHED_ONCPU;
+		rq->kind = VFLOW_TRAP_SCHED_RUNQ;
+		on->owner = rq->owner = key;
+		for (int cpu = 0; cpu < e->nr_cpus; cpu++) {
+			const struct vflow_sched_val *v = (const void *)((char *)vals + cpu * stride);
+
+			on->total_ns += v->oncpu_ns;
+			on->count += v->switches_vol;
+			on->skipped += v->switches_invol;
+			row_add_val(rq, &v->runq);
+		}
+	}
+	free(vals);
+	return 0;
+}
+
 /* Sum a per-CPU counter array into s->counters. */
 static void read_counters(struct engine *e, struct snapshot *s, int fd)
 {
@@ -608,7 +681,8 @@ struct snapshot *engine__snapshot(struct engine *e)
 			 read_trap_hash(e, s, &cap, bpf_map__fd(e->skel->maps.sandbox_stats),
 					sizeof(struct vflow_sandbox_key), sandbox_key_to_row) ||
 			 read_trap_hash(e, s, &cap, bpf_map__fd(e->skel->maps.notif_stats),
-					sizeof(struct vflow_notif_key), notif_key_to_row))) ||
+					sizeof(struct vflow_notif_key), notif_key_to_row) ||
+			 read_sched(e, s, &cap))) ||
 	    (e->kvm && read_trap_hash(e, s, &cap, bpf_map__fd(e->kvm->maps.kvm_stats),
 				      sizeof(struct vflow_kvm_key), kvm_key_to_row)) ||
 	    (e->filter && read_trap_hash(e, s, &cap, bpf_map__fd(e->filter->maps.filter_cost),

@@ -165,6 +165,8 @@ static const char *const trap_kinds[VFLOW_TRAP_KIND_MAX] = {
 	[VFLOW_TRAP_SANDBOX] = "sandbox",
 	[VFLOW_TRAP_NOTIF_HANDLING] = "notif_handling",
 	[VFLOW_TRAP_FILTER_COST] = "filter_cost",
+	[VFLOW_TRAP_SCHED_ONCPU] = "sched_oncpu",
+	[VFLOW_TRAP_SCHED_RUNQ] = "sched_runq",
 };
 
 static const char *const class_names[] = {

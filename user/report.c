@@ -47,6 +47,13 @@ static int entity_cmp(const void *a, const void *b)
 	return x->cgroup_id < y->cgroup_id ? -1 : x->cgroup_id > y->cgroup_id;
 }
 
+static int entity_id_cmp(const void *a, const void *b)
+{
+	const struct entity *x = a, *y = b;
+
+	return x->cgroup_id < y->cgroup_id ? -1 : x->cgroup_id > y->cgroup_id;
+}
+
 static void entity_identify(struct entity *en, struct cgroup_resolver *cg)
 {
 	const char *path = cg ? cgroup_resolver__path(cg, en->cgroup_id) : NULL;
@@ -60,6 +67,25 @@ static void entity_identify(struct entity *en, struct cgroup_resolver *cg)
 		memset(&en->wl, 0, sizeof(en->wl));
 		snprintf(en->wl.name, sizeof(en->wl.name), "%.*s",
 			 (int)sizeof(en->wl.name) - 1, en->path);
+	}
+}
+
+/* Scheduling rows to their cgroup's entity (entities are in cgroup order). */
+static void attach_sched(struct report *r, const struct snapshot *s, bool delta)
+{
+	for (size_t i = 0; i < s->nr_rows; i++) {
+		const struct trap_row *row = &s->rows[i];
+		struct entity key = { .cgroup_id = row->owner }, *en;
+
+		if (row->kind != VFLOW_TRAP_SCHED_ONCPU && row->kind != VFLOW_TRAP_SCHED_RUNQ)
+			continue;
+		en = bsearch(&key, r->entities, r->nr_entities, sizeof(*en), entity_id_cmp);
+		if (!en)
+			continue;	/* a cgroup that made no syscall */
+		if (row->kind == VFLOW_TRAP_SCHED_ONCPU)
+			trap_row__add(delta ? &en->d_oncpu : &en->oncpu, row);
+		else
+			trap_row__add(delta ? &en->d_runq : &en->runq, row);
 	}
 }
 
@@ -100,6 +126,9 @@ int report__build(struct report *r, const struct snapshot *cum, const struct sna
 		en->nr_rows++;
 		trap_row__add(&en->total, row);
 	}
+	attach_sched(r, cum, false);
+	if (delta)
+		attach_sched(r, delta, true);
 	/* entities are still in cgroup order, like the delta rows: merge */
 	for (i = 0, n = 0; delta && i < delta->nr_rows && delta->rows[i].kind == VFLOW_TRAP_SYSCALL; i++) {
 		const struct trap_row *row = &delta->rows[i];
@@ -268,8 +297,14 @@ void report__print_json(const struct report *r, FILE *f)
 		report_json_str(f, en->wl.pod_uid);
 		fprintf(f, ",\"qos\":\"%s\",", workload_qos_name(en->wl.qos));
 		report_json_latency(f, &en->total);
-		fprintf(f, ",\"rate\":%.3f,\"skipped_rate\":%.3f,\"syscalls\":[",
-			rate_per_sec(en->delta.count, r->dt_ns), rate_per_sec(en->delta.skipped, r->dt_ns));
+		fprintf(f, ",\"rate\":%.3f,\"skipped_rate\":%.3f,", rate_per_sec(en->delta.count, r->dt_ns),
+			rate_per_sec(en->delta.skipped, r->dt_ns));
+		fprintf(f, "\"sched\":{\"oncpu_ns\":%llu,\"switches_vol\":%llu,\"switches_invol\":%llu,"
+			"\"cpu_share\":%.4f,\"runq\":{", (unsigned long long)en->oncpu.total_ns,
+			(unsigned long long)en->oncpu.count, (unsigned long long)en->oncpu.skipped,
+			r->dt_ns ? (double)en->d_oncpu.total_ns / r->dt_ns : 0.0);
+		report_json_latency(f, &en->runq);
+		fputs("}},\"syscalls\":[", f);
 		for (size_t k = 0; k < en->nr_rows; k++) {
 			if (k)
 				fputc(',', f);

@@ -23,6 +23,8 @@ struct entity {
 	struct workload wl;
 	struct trap_row total;		/* since start, all syscalls */
 	struct trap_row delta;		/* this interval */
+	/* scheduling (VFLOW_TRAP_SCHED_*): since start and this interval */
+	struct trap_row oncpu, runq, d_oncpu, d_runq;
 	const struct trap_row *rows;	/* its rows in the cumulative snapshot */
 	size_t nr_rows;
 };

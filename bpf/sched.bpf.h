@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The scheduling half of the model (included by syscall.bpf.c): per cgroup,
+ * on-CPU time, voluntary and involuntary context switches, and the
+ * run-queue wait from sched_wakeup(_new) to sched_switch-in as a log2
+ * histogram. For a VM this is the host half of the document's two-level
+ * scheduling. tp_btf only: it needs the next task, which raw_tp cannot
+ * hand to task storage.
+ */
+#ifndef VFLOW_SCHED_BPF_H
+#define VFLOW_SCHED_BPF_H
+
+struct sched_task {
+	__u64 oncpu_since_ns;	/* 0: not seen switching in */
+	__u64 wakeup_ns;	/* 0: no wakeup pending */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sched_task);
+} sched_tasks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, VFLOW_MAX_SCHED_KEYS);
+	__type(key, __u64);	/* cgroup v2 id */
+	__type(value, struct vflow_sched_val);
+} sched_stats SEC(".maps");
+
+static const struct vflow_sched_val sched_zero;
+
+static __always_inline struct vflow_sched_val *sched_val_get(struct task_struct *t)
+{
+	__u64 cgid = t->cgroups->dfl_cgrp->kn->id;
+	struct vflow_sched_val *v = bpf_map_lookup_elem(&sched_stats, &cgid);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(&sched_stats, &cgid, &sched_zero, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&sched_stats, &cgid);
+	if (!v)
+		counter_inc(VFLOW_CNT_SCHED_KEYS_FULL);
+	return v;
+}
+
+static __always_inline void sched_on_wakeup(struct task_struct *p)
+{
+	struct sched_task *st = bpf_task_storage_get(&sched_tasks, p, 0,
+						     BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (st)
+		st->wakeup_ns = bpf_ktime_get_ns();
+}
+
+static __always_inline void sched_on_switch(bool preempt, struct task_struct *prev,
+					    struct task_struct *next, __u32 prev_state)
+{
+	struct sched_task *st;
+	struct vflow_sched_val *v;
+	__u64 now = bpf_ktime_get_ns();
+
+	/* the idle task (pid 0) is not a workload */
+	if (prev->pid) {
+		st = bpf_task_storage_get(&sched_tasks, prev, 0, 0);
+		v = sched_val_get(prev);
+		if (v) {
+			if (st && st->oncpu_since_ns && now > st->oncpu_since_ns)
+				v->oncpu_ns += now - st->oncpu_since_ns;
+			if (preempt || !prev_state)
+				v->switches_invol += 1;
+			else
+				v->switches_vol += 1;
+		}
+		if (st)
+			st->oncpu_since_ns = 0;
+	}
+	if (!next->pid)
+		return;
+	st = bpf_task_storage_get(&sched_tasks, next, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return;
+	st->oncpu_since_ns = now;
+	if (st->wakeup_ns && now > st->wakeup_ns) {
+		v = sched_val_get(next);
+		if (v)
+			trap_val_account(&v->runq, now - st->wakeup_ns);
+	}
+	st->wakeup_ns = 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_stats_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	sched_on_switch(preempt, prev, next, prev_state);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(sched_stats_wakeup, struct task_struct *p)
+{
+	sched_on_wakeup(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(sched_stats_wakeup_new, struct task_struct *p)
+{
+	sched_on_wakeup(p);
+	return 0;
+}
+
+#endif

@@ -14,7 +14,7 @@ WARNINGS := -Wall -Wextra $(if $(WERROR),-Werror)
 CFLAGS   ?= -g -O2
 CFLAGS   += -std=gnu11 $(WARNINGS) -Iinclude -Iuser -I$(OUT) \
 	    -DVFLOW_VERSION='"$(VERSION)"' -DVFLOW_GIT_REV='"$(GIT_REV)"'
-LDLIBS   := -lbpf -lelf -lz -lmicrohttpd -lyaml -lcrypt -lpthread
+LDLIBS   := -lbpf -lelf -lz -lmicrohttpd -lyaml -lcrypt -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Wall -Wextra -Wno-unused-parameter $(if $(WERROR),-Werror)
 
 # Sanitizer build used by the tests (ASan + UBSan, abort on the first report).

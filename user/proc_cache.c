@@ -73,3 +73,32 @@ int proc_cache__sandbox(struct proc_cache *c, __u32 pid, struct sandbox_info *ou
 	*out = e->sandbox;
 	return 0;
 }
+
+int proc_cache__sched_delta(struct proc_cache *c, __u32 pid, struct proc_sched *delta)
+{
+	struct proc_cache_entry *e;
+	struct proc_sched now;
+	int ret;
+
+	memset(delta, 0, sizeof(*delta));
+	if (!c || !c->slots)
+		return -EINVAL;
+	ret = proc_sched_read(pid, &now);
+	if (ret)
+		return ret;
+	e = slot_of(c, pid);
+	/*
+	 * Sums over live threads: one that exits takes its share with it, and
+	 * a reused pid starts over. A sum that went down gives no interval.
+	 */
+	if (e->has_sched && now.oncpu_ns >= e->sched.oncpu_ns && now.runq_ns >= e->sched.runq_ns &&
+	    now.switches_vol >= e->sched.switches_vol && now.switches_invol >= e->sched.switches_invol) {
+		delta->oncpu_ns = now.oncpu_ns - e->sched.oncpu_ns;
+		delta->runq_ns = now.runq_ns - e->sched.runq_ns;
+		delta->switches_vol = now.switches_vol - e->sched.switches_vol;
+		delta->switches_invol = now.switches_invol - e->sched.switches_invol;
+	}
+	e->sched = now;
+	e->has_sched = true;
+	return 0;
+}

@@ -9,6 +9,7 @@
 #include <linux/types.h>
 #include "sandbox.h"
 #include "vmident.h"
+#include "proc_sched.h"
 
 #define PROC_CACHE_SLOTS 4096
 
@@ -17,6 +18,8 @@ struct proc_cache_entry {
 	bool has_vm, has_sandbox;
 	struct vmident vm;
 	struct sandbox_info sandbox;
+	bool has_sched;
+	struct proc_sched sched;	/* at the previous interval */
 };
 
 struct proc_cache {
@@ -28,5 +31,10 @@ void proc_cache__free(struct proc_cache *c);
 /* Identity of @pid: read from /proc while it lives, else the last one read. 0 or -ENOENT. */
 int proc_cache__vm(struct proc_cache *c, __u32 pid, struct vmident *out);
 int proc_cache__sandbox(struct proc_cache *c, __u32 pid, struct sandbox_info *out);
+/*
+ * Scheduling figures of @pid since the previous call for it (zero the first
+ * time: there is no interval yet). 0 or -ENOENT (gone) / -EINVAL (no cache).
+ */
+int proc_cache__sched_delta(struct proc_cache *c, __u32 pid, struct proc_sched *delta);
 
 #endif

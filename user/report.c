@@ -94,12 +94,16 @@ int report__build(struct report *r, const struct snapshot *cum, const struct sna
 {
 	size_t i, n = 0;
 
+	const struct model_config *model = r->model;
+	const struct advice_rules *advice = r->advice;
 	struct proc_cache *procs = r->procs;
 	bool offline = r->offline;
 
 	memset(r, 0, sizeof(*r));
 	r->offline = offline;
 	r->procs = procs;
+	r->model = model;
+	r->advice = advice;
 	r->cum = cum;
 	r->delta = delta;
 	r->dt_ns = dt_ns;
@@ -140,7 +144,7 @@ int report__build(struct report *r, const struct snapshot *cum, const struct sna
 	}
 	if (r->nr_entities)
 		qsort(r->entities, r->nr_entities, sizeof(*r->entities), entity_cmp);
-	return report__build_vms(r) ?: report__build_sandboxes(r);
+	return report__build_vms(r) ?: report__build_sandboxes(r) ?: report__build_model(r);
 }
 
 void report__free(struct report *r)
@@ -304,7 +308,9 @@ void report__print_json(const struct report *r, FILE *f)
 			(unsigned long long)en->oncpu.count, (unsigned long long)en->oncpu.skipped,
 			r->dt_ns ? (double)en->d_oncpu.total_ns / r->dt_ns : 0.0);
 		report_json_latency(f, &en->runq);
-		fputs("}},\"syscalls\":[", f);
+		fputs("}},\"model\":", f);
+		report_json_model(f, &en->model);
+		fputs(",\"syscalls\":[", f);
 		for (size_t k = 0; k < en->nr_rows; k++) {
 			if (k)
 				fputc(',', f);
@@ -315,6 +321,12 @@ void report__print_json(const struct report *r, FILE *f)
 	fputc(']', f);
 	report__print_vms_json(r, f);
 	report__print_sandboxes_json(r, f);
-	fputs("}\n", f);
+	fputs(",\"paradigms\":[", f);
+	for (int p = 0; p < VFLOW_PARADIGM_MAX; p++) {
+		fprintf(f, "%s{\"paradigm\":\"%s\",\"model\":", p ? "," : "", report_paradigm_name(p));
+		report_json_model(f, &r->paradigms[p]);
+		fputc('}', f);
+	}
+	fputs("]}\n", f);
 	fflush(f);
 }

@@ -15,6 +15,25 @@
 #include "vmident.h"
 #include "sandbox.h"
 #include "proc_cache.h"
+#include "model.h"
+#include "advice.h"
+
+#define MODEL_MAX_ADVICE 4
+
+struct model_advice {
+	char id[32];
+	char section[16];
+	char text[256];
+};
+
+/* The model applied to one entity (or one paradigm) over the interval. */
+struct entity_model {
+	bool valid;
+	struct model_inputs in;
+	struct model_result res;
+	struct model_advice advice[MODEL_MAX_ADVICE];
+	size_t nr_advice;
+};
 
 struct entity {
 	__u64 cgroup_id;
@@ -25,6 +44,7 @@ struct entity {
 	struct trap_row delta;		/* this interval */
 	/* scheduling (VFLOW_TRAP_SCHED_*): since start and this interval */
 	struct trap_row oncpu, runq, d_oncpu, d_runq;
+	struct entity_model model;
 	const struct trap_row *rows;	/* its rows in the cumulative snapshot */
 	size_t nr_rows;
 };
@@ -57,6 +77,7 @@ struct vm_entity {
 	size_t nr_rows;
 	struct vm_vcpu *vcpus;
 	size_t nr_vcpus;
+	struct entity_model model;
 };
 
 #define SANDBOX_MAX_PIDS 16
@@ -72,6 +93,7 @@ struct sandbox_entity {
 	__u64 by_action[VFLOW_ACT_MAX];		/* traps per enum vflow_sys_action */
 	const struct trap_row **rows;		/* its sandbox rows, busiest first */
 	size_t nr_rows;
+	struct entity_model model;
 };
 
 struct report {
@@ -90,6 +112,9 @@ struct report {
 	const char *syscall_via;
 	bool offline;			/* from a capture: do not look processes up on this host */
 	struct proc_cache *procs;	/* identities of exited processes; may be NULL */
+	const struct model_config *model;	/* NULL: no model figures */
+	const struct advice_rules *advice;	/* NULL: no advice */
+	struct entity_model paradigms[VFLOW_PARADIGM_MAX];	/* each paradigm as a whole */
 };
 
 /*
@@ -128,6 +153,9 @@ void report__free_sandboxes(struct report *r);
 void report__print_sandboxes_text(const struct report *r, const struct report_text_opts *o, FILE *f);
 void report__print_sandboxes_json(const struct report *r, FILE *f);
 const char *sys_action_name(__u32 action);	/* "errno", "trap", "user_notif", ... */
+int report__build_model(struct report *r);
+void report_json_model(FILE *f, const struct entity_model *m);
+double report_trap_share(const struct entity_model *m);
 void report_json_str(FILE *f, const char *s);
 void report_json_latency(FILE *f, const struct trap_row *row);
 double report_mean_ns(const struct trap_row *row);

@@ -229,7 +229,9 @@ void report__print_sandboxes_json(const struct report *r, FILE *f)
 		for (__u32 a = VFLOW_ACT_SKIPPED, first = 1; a < VFLOW_ACT_MAX; a++, first = 0)
 			fprintf(f, "%s\"%s\":%llu", first ? "" : ",", sys_action_name(a),
 				(unsigned long long)sb->by_action[a]);
-		fputs("},\"syscalls\":[", f);
+		fputs("},\"model\":", f);
+		report_json_model(f, &sb->model);
+		fputs(",\"syscalls\":[", f);
 		for (size_t k = 0; k < sb->nr_rows; k++) {
 			const struct trap_row *row = sb->rows[k];
 

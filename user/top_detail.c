@@ -39,10 +39,12 @@ static int drow_cmp(const void *a, const void *b)
 static void drow_fill(struct top_drow *d, const struct trap_row *row, const struct report *r)
 {
 	const struct trap_row *dl = r->delta ? snapshot__find(r->delta, row) : NULL;
+	char nbuf[sizeof(d->name)];
 
 	d->row = row;
 	d->rate = dl ? rate_per_sec(dl->count, r->dt_ns) : 0;
-	top_trap_name(row, d->name, sizeof(d->name));
+	/* the name may be a constant rather than nbuf */
+	snprintf(d->name, sizeof(d->name), "%s", top_trap_name(row, nbuf, sizeof(nbuf)));
 	d->what = "";
 	d->id = -1;
 	if (row->kind == VFLOW_TRAP_SANDBOX) {
@@ -116,7 +118,7 @@ static void detail_line(struct top_frame *fr, enum top_attr attr, int name_w, bo
 	for (int c = 0; c < 8; c++) {
 		if (!ids && (c == 1 || c == 2))
 			continue;
-		pos = top_put(line, pos, c ? widths[c] : name_w, cells[c], c >= 2);
+		pos = top_put(line, pos, c ? widths[c] : name_w, cells[c], c >= 2 ? TOP_PUT_RIGHT : 0);
 	}
 	top_frame__add(fr, attr, "%s", line);
 }
@@ -162,7 +164,7 @@ static void detail_rows(struct top_frame *fr, const struct top_item *it, struct 
 /* Slot bounds as "[low, high)"; the last slot has no upper bound. */
 static void slot_label(unsigned int slot, char *buf, size_t len)
 {
-	char lo[24], hi[24];
+	char lo[16], hi[16];
 
 	fmt_ns(hist_slot_low_ns(slot), lo, sizeof(lo));
 	if (slot == VFLOW_HIST_SLOTS - 1)
@@ -178,7 +180,7 @@ static void histogram(struct top_frame *fr, const struct top_state *st, const st
 {
 	const __u64 *h = d->row->hist;
 	int lo = 0, hi = VFLOW_HIST_SLOTS - 1, bar_w;
-	char label[48], bar[TOP_LINE_MAX];
+	char label[64], bar[TOP_LINE_MAX];
 	__u64 peak = 0;
 
 	while (lo <= hi && !h[lo])

@@ -90,27 +90,28 @@ static void pad_to(char *line, int pos)
 /*
  * Write @s in a cell of @width columns at @pos of @line (ASCII), padded;
  * too long, it is cut with ".." where it loses least: at the front of a
- * path, at the end of anything else. Returns the next cell's position.
+ * path (the leaf names it), in the middle of a name that ends in a pid
+ * (TOP_PUT_MID), at the end of anything else. Returns the next cell's
+ * position.
  */
-int top_put(char *line, int pos, int width, const char *s, bool right)
+int top_put(char *line, int pos, int width, const char *s, unsigned int flags)
 {
-	int len = strlen(s), el = sizeof(ELLIPSIS) - 1;
+	int len = strlen(s), el = sizeof(ELLIPSIS) - 1, keep = width - el, head;
 	char *cell = line + pos;
 
 	if (width <= 0 || pos + width >= TOP_LINE_MAX)
 		return pos;
 	pad_to(line, pos);
 	memset(cell, ' ', width);
-	if (len <= width)
-		memcpy(cell + (right ? width - len : 0), s, len);
-	else if (width <= el)
+	if (len <= width) {
+		memcpy(cell + (flags & TOP_PUT_RIGHT ? width - len : 0), s, len);
+	} else if (keep <= 0) {
 		memcpy(cell, s, width);
-	else if (s[0] == '/') {
-		memcpy(cell, ELLIPSIS, el);
-		memcpy(cell + el, s + len - (width - el), width - el);
 	} else {
-		memcpy(cell, s, width - el);
-		memcpy(cell + width - el, ELLIPSIS, el);
+		head = s[0] == '/' ? 0 : flags & TOP_PUT_MID ? keep / 2 : keep;
+		memcpy(cell, s, head);
+		memcpy(cell + head, ELLIPSIS, el);
+		memcpy(cell + head + el, s + len - (keep - head), keep - head);
 	}
 	cell[width] = '\0';
 	return pos + width + GAP;
@@ -127,13 +128,25 @@ const char *top_fmt_rate(double rate, char *buf, size_t len)
 	return buf;
 }
 
+/* Three significant digits, so that a latency fits 7 columns: "159ns", "61.8ms". */
 const char *top_fmt_lat(double ns, char *buf, size_t len)
 {
+	static const struct { double div; const char *unit; } units[] = {
+		{ 1e9, "s" }, { 1e6, "ms" }, { 1e3, "us" }, { 1, "ns" },
+	};
+	size_t u = 0;
+	double v;
+
 	if (ns < 0) {
 		snprintf(buf, len, "-");
 		return buf;
 	}
-	return fmt_ns(ns, buf, len);
+	while (u < sizeof(units) / sizeof(units[0]) - 1 && ns < units[u].div)
+		u++;
+	v = ns / units[u].div;
+	snprintf(buf, len, v >= 100 || u == 3 ? "%.0f%s" : v >= 10 ? "%.1f%s" : "%.2f%s", v,
+		 units[u].unit);
+	return buf;
 }
 
 void top_frame__header(struct top_frame *fr, const struct top_info *info,
@@ -158,29 +171,29 @@ static void paradigm_table(struct top_frame *fr, const struct top_info *info,
 	int pos = 0;
 
 	line[0] = '\0';
-	pos = top_put(line, pos, PAR_NAME_W, "PARADIGM", false);
-	pos = top_put(line, pos, PAR_NUM_W, "TRAPS/s", true);
-	pos = top_put(line, pos, PAR_NUM_W, "MEAN", true);
-	pos = top_put(line, pos, PAR_NUM_W, "P99", true);
-	pos = top_put(line, pos, PAR_NUM_W, "TRAP CPU%", true);
-	top_frame__add(fr, TOP_A_HEADER, "%s %s", line, eta);
+	pos = top_put(line, pos, PAR_NAME_W, "PARADIGM", 0);
+	pos = top_put(line, pos, PAR_NUM_W, "TRAPS/s", TOP_PUT_RIGHT);
+	pos = top_put(line, pos, PAR_NUM_W, "MEAN", TOP_PUT_RIGHT);
+	pos = top_put(line, pos, PAR_NUM_W, "P99", TOP_PUT_RIGHT);
+	pos = top_put(line, pos, PAR_NUM_W, "TRAP CPU%", TOP_PUT_RIGHT);
+	top_frame__add(fr, TOP_A_HEADER, "%s  %s", line, eta);
 	for (int p = top_paradigm_filter_next(TOP_PARADIGM_ALL); p != TOP_PARADIGM_ALL;
 	     p = top_paradigm_filter_next(p)) {
 		const struct top_paradigm_sum *s = &v->par[p];
 		double mean = have_data ? top_mean_ns(&s->cum) : -1;
 
 		line[0] = '\0';
-		pos = top_put(line, 0, PAR_NAME_W, report_paradigm_name(p), false);
+		pos = top_put(line, 0, PAR_NAME_W, report_paradigm_name(p), 0);
 		pos = top_put(line, pos, PAR_NUM_W, have_data ? top_fmt_rate(s->rate, b, sizeof(b)) : "-",
-			      true);
-		pos = top_put(line, pos, PAR_NUM_W, top_fmt_lat(mean, b, sizeof(b)), true);
+			      TOP_PUT_RIGHT);
+		pos = top_put(line, pos, PAR_NUM_W, top_fmt_lat(mean, b, sizeof(b)), TOP_PUT_RIGHT);
 		pos = top_put(line, pos, PAR_NUM_W,
 			      top_fmt_lat(mean < 0 ? -1 : hist_quantile_ns(s->cum.hist, P99), b, sizeof(b)),
-			      true);
+			      TOP_PUT_RIGHT);
 		snprintf(b, sizeof(b), "%.1f%%", s->cpu_pct);
-		pos = top_put(line, pos, PAR_NUM_W, have_data ? b : "-", true);
+		pos = top_put(line, pos, PAR_NUM_W, have_data ? b : "-", TOP_PUT_RIGHT);
 		/* no overhead model yet: the column waits for it rather than guess */
-		top_frame__add(fr, TOP_A_NORMAL, "%s %s", line, "-");
+		top_frame__add(fr, TOP_A_NORMAL, "%s  %s", line, "-");
 	}
 	top_frame__add(fr, TOP_A_DIM, "%s: model: not yet.  TRAP CPU%%: time in traps / "
 		       "(interval x %d CPUs)", eta, info->ncpus);
@@ -193,9 +206,9 @@ static void entity_widths(int width, int w[TOP_COL_MAX])
 	int rest;
 
 	w[TOP_COL_PARADIGM] = 9;		/* "container" */
-	w[TOP_COL_KIND] = wide ? 11 : 8;	/* "firecracker", "containerd" */
+	w[TOP_COL_KIND] = wide ? 11 : 7;	/* "firecracker", "seccomp" */
 	w[TOP_COL_RATE] = 8;			/* "TRAPS/s*", "9999999" */
-	w[TOP_COL_MEAN] = w[TOP_COL_P99] = wide ? 9 : 8;	/* "999.99us" */
+	w[TOP_COL_MEAN] = w[TOP_COL_P99] = wide ? 8 : 7;	/* "99.9ms" */
 	w[TOP_COL_CPU] = 10;			/* "TRAP CPU%*" */
 	rest = width - (TOP_COL_MAX - 1) * GAP;
 	for (int c = 0; c < TOP_COL_MAX; c++)
@@ -227,7 +240,7 @@ static void entity_header(struct top_frame *fr, const struct top_state *st, cons
 			hl_off = pos;
 			hl_len = w[c];
 		}
-		pos = top_put(line, pos, w[c], label, col_right(c));
+		pos = top_put(line, pos, w[c], label, col_right(c) ? TOP_PUT_RIGHT : 0);
 	}
 	pad_to(line, fr->width);
 	l = top_frame__add(fr, TOP_A_HEADER, "%s", line);
@@ -243,16 +256,16 @@ static void entity_row(struct top_frame *fr, const struct top_item *it, const in
 	char line[TOP_LINE_MAX] = "", b[32];
 	int pos = 0;
 
-	pos = top_put(line, pos, w[TOP_COL_NAME], it->name, false);
-	pos = top_put(line, pos, w[TOP_COL_PARADIGM], report_paradigm_name(it->paradigm), false);
-	pos = top_put(line, pos, w[TOP_COL_KIND], it->kind, false);
-	pos = top_put(line, pos, w[TOP_COL_RATE], top_fmt_rate(it->rate, b, sizeof(b)), true);
-	pos = top_put(line, pos, w[TOP_COL_REASON], it->reason[0] ? it->reason : "-", false);
-	pos = top_put(line, pos, w[TOP_COL_MEAN], top_fmt_lat(it->mean_ns, b, sizeof(b)), true);
+	pos = top_put(line, pos, w[TOP_COL_NAME], it->name, TOP_PUT_MID);
+	pos = top_put(line, pos, w[TOP_COL_PARADIGM], report_paradigm_name(it->paradigm), 0);
+	pos = top_put(line, pos, w[TOP_COL_KIND], it->kind, 0);
+	pos = top_put(line, pos, w[TOP_COL_RATE], top_fmt_rate(it->rate, b, sizeof(b)), TOP_PUT_RIGHT);
+	pos = top_put(line, pos, w[TOP_COL_REASON], it->reason[0] ? it->reason : "-", 0);
+	pos = top_put(line, pos, w[TOP_COL_MEAN], top_fmt_lat(it->mean_ns, b, sizeof(b)), TOP_PUT_RIGHT);
 	pos = top_put(line, pos, w[TOP_COL_P99],
-		      top_fmt_lat(it->mean_ns < 0 ? -1 : it->p99_ns, b, sizeof(b)), true);
+		      top_fmt_lat(it->mean_ns < 0 ? -1 : it->p99_ns, b, sizeof(b)), TOP_PUT_RIGHT);
 	snprintf(b, sizeof(b), "%.1f%%", it->cpu_pct);
-	pos = top_put(line, pos, w[TOP_COL_CPU], b, true);
+	pos = top_put(line, pos, w[TOP_COL_CPU], b, TOP_PUT_RIGHT);
 	if (selected)
 		pad_to(line, fr->width);
 	top_frame__add(fr, selected ? TOP_A_SELECTED : it->gone ? TOP_A_DIM : TOP_A_NORMAL, "%s", line);

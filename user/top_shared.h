@@ -123,6 +123,19 @@ struct top_state {
 #define TOP_ACT_PAUSE	0x8	/* paused was toggled */
 #define TOP_ACT_REVIEW	0x10	/* sort or filters changed: rebuild the view */
 
+/* The command line. */
+struct top_args {
+	double interval_s;
+	long iterations;	/* 0: until q or a signal */
+	bool batch, json;
+	pid_t pid;
+	const char *cgroup;
+	int paradigm;		/* TOP_PARADIGM_ALL or a paradigm */
+};
+
+/* top_args.c: 0, or -EINVAL after one line on stderr; exits for --help and --version */
+int top_args__parse(int argc, char **argv, struct top_args *a);
+
 /* top_view.c */
 int top_view__build(struct top_view *v, const struct report *r, struct top_filter *f, int ncpus);
 void top_view__sort(struct top_view *v, enum top_col col);
@@ -188,7 +201,9 @@ void top_frame__header(struct top_frame *fr, const struct top_info *info,
 void top_frame__footer(struct top_frame *fr, const struct top_state *st, const char *keys);
 void top_frame__print(const struct top_frame *fr, FILE *f);
 /* top_frame.c: cells */
-int top_put(char *line, int pos, int width, const char *s, bool right);
+#define TOP_PUT_RIGHT	0x1	/* right-aligned (numbers) */
+#define TOP_PUT_MID	0x2	/* too long: cut in the middle ("seccomp:sec..:4242") */
+int top_put(char *line, int pos, int width, const char *s, unsigned int flags);
 const char *top_fmt_rate(double rate, char *buf, size_t len);
 const char *top_fmt_lat(double ns, char *buf, size_t len);
 
@@ -203,8 +218,15 @@ int top_ui__start(char *err, size_t err_len);
 void top_ui__stop(void);
 void top_ui__draw(const struct top_frame *fr);
 void top_ui__size(int *width, int *height);
-int top_ui__getkey(void);	/* ERR when none is waiting */
+#define TOP_NO_KEY (-1)
+int top_ui__getkey(void);	/* TOP_NO_KEY when none is waiting */
 unsigned int top_ui__key(struct top_state *st, int ch, const struct top_view *v, size_t nr_drows,
 			 int height);
+/*
+ * Keep the selected entity selected in a new or re-sorted view (@find), or
+ * note which one is now selected. False when it is not in the view; in the
+ * drill-down it then stays the one asked for.
+ */
+bool top_ui__follow(struct top_state *st, const struct top_view *v, bool find);
 
 #endif

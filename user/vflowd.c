@@ -21,6 +21,9 @@
 #include "metrics.h"
 #include "report.h"
 #include "webconfig.h"
+#include "model.h"
+#include "advice.h"
+#include "calibrate.h"
 #include "syscalls.h"
 
 #define DEFAULT_INTERVAL_S 1.0
@@ -33,6 +36,9 @@
 #define NS_PER_MS 1000000ULL
 
 static volatile sig_atomic_t exiting;
+/* the model's constants and rules, loaded once at start */
+static const struct model_config *g_model;
+static const struct advice_rules *g_advice;
 
 static void on_signal(int sig)
 {
@@ -52,6 +58,10 @@ struct args {
 	double max_connections;
 	double max_entities;
 	double series_ttl_s;
+	const char *model_config;	/* NULL: the shipped default, if found */
+	const char *advice_rules;
+	bool calibrate;
+	const char *calibrate_out;
 	size_t top;
 	size_t syscalls;
 	struct engine_opts eopts;
@@ -80,6 +90,11 @@ static void usage(FILE *f)
 "      --web.max-connections N    concurrent HTTP connections (default 64)\n"
 "      --max-entities N     containers, VMs and sandboxes exported by name, each (default 100)\n"
 "      --web.series-ttl SECONDS   gone and idle this long: folded into \"other\" (default 300)\n"
+"      --model-config FILE  the overhead model's constants (default: config/model.conf\n"
+"                           next to the binary, or $VFLOW_CONFIG_DIR, or /etc/vflow)\n"
+"      --advice-rules FILE  advice rules (default: advice.rules beside model.conf)\n"
+"      --calibrate          measure this host's trap and switch costs, print them, exit\n"
+"      --calibrate-out FILE with --calibrate: write a model config with them\n"
 "  -v, --verbose            libbpf debug output and verifier logs\n"
 "  -V, --version            print the version and exit\n"
 "  -h, --help               this help\n",
@@ -104,7 +119,7 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 }
 
 enum { OPT_SLOW_MS = 256, OPT_RAW_TP, OPT_IMPORT, OPT_LISTEN, OPT_TPATH, OPT_WEBCONF, OPT_MAXCONN,
-       OPT_MAXENT, OPT_TTL };
+       OPT_MAXENT, OPT_TTL, OPT_MODEL, OPT_ADVICE, OPT_CALIBRATE, OPT_CALIBRATE_OUT };
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
@@ -124,6 +139,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "web.max-connections", required_argument, NULL, OPT_MAXCONN },
 		{ "max-entities", required_argument, NULL, OPT_MAXENT },
 		{ "web.series-ttl", required_argument, NULL, OPT_TTL },
+		{ "model-config", required_argument, NULL, OPT_MODEL },
+		{ "advice-rules", required_argument, NULL, OPT_ADVICE },
+		{ "calibrate", no_argument, NULL, OPT_CALIBRATE },
+		{ "calibrate-out", required_argument, NULL, OPT_CALIBRATE_OUT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -206,6 +225,18 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (parse_num("--max-entities", optarg, 1, 1e6, &a->max_entities))
 				return -EINVAL;
 			break;
+		case OPT_MODEL:
+			a->model_config = optarg;
+			break;
+		case OPT_ADVICE:
+			a->advice_rules = optarg;
+			break;
+		case OPT_CALIBRATE:
+			a->calibrate = true;
+			break;
+		case OPT_CALIBRATE_OUT:
+			a->calibrate_out = optarg;
+			break;
 		case OPT_TTL:
 			if (parse_num("--web.series-ttl", optarg, 1, 1e7, &a->series_ttl_s))
 				return -EINVAL;
@@ -250,7 +281,7 @@ static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struc
 			     __u64 start_ns, bool print)
 {
 	struct snapshot *cur = engine__snapshot(e), *delta;
-	struct report r = { .procs = pc };
+	struct report r = { .procs = pc, .model = g_model, .advice = g_advice };
 
 	if (!cur) {
 		fprintf(stderr, "vflowd: failed to read the BPF maps: %s\n", strerror(errno));
@@ -334,13 +365,121 @@ static int exporter_start(const struct args *a, const struct web_config *web, st
 	return http_server__start(http, &o, metrics__body, m, err, err_len);
 }
 
+/* Where the shipped config lives: $VFLOW_CONFIG_DIR, ../config beside the binary, /etc/vflow. */
+static void config_path(char *buf, size_t len, const char *file)
+{
+	static const char *const rel[] = { "../config", "../../config" };
+	const char *env = getenv("VFLOW_CONFIG_DIR");
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (env && *env && snprintf(buf, len, "%s/%s", env, file) < (int)len)
+		return;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		/* build/vflowd and build/san/vflowd both find <repo>/config */
+		for (size_t i = 0; slash && i < sizeof(rel) / sizeof(rel[0]); i++)
+			if (snprintf(buf, len, "%s/%s/%s", exe, rel[i], file) < (int)len &&
+			    !access(buf, R_OK))
+				return;
+	}
+	snprintf(buf, len, "/etc/vflow/%s", file);
+}
+
+/*
+ * The model's constants and the advice rules: a file named on the command
+ * line must load; the shipped defaults may be missing (built-in constants,
+ * no advice), which is said once on stderr.
+ */
+static int model_load(const struct args *a, struct model_config *mc, struct advice_rules *ar,
+		      bool *have_advice, char *err, size_t err_len)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	model_config__defaults(mc);
+	if (a->model_config) {
+		ret = model_config__load(mc, a->model_config, err, err_len);
+		if (ret)
+			return ret;
+	} else {
+		config_path(path, sizeof(path), "model.conf");
+		if (!access(path, R_OK)) {
+			ret = model_config__load(mc, path, err, err_len);
+			if (ret)
+				return ret;
+		} else {
+			fprintf(stderr, "vflowd: no %s: using the document's constants built in\n", path);
+		}
+	}
+	*have_advice = false;
+	if (a->advice_rules) {
+		snprintf(path, sizeof(path), "%s", a->advice_rules);
+	} else {
+		config_path(path, sizeof(path), "advice.rules");
+		if (access(path, R_OK)) {
+			fprintf(stderr, "vflowd: no %s: no advice\n", path);
+			return 0;
+		}
+	}
+	ret = advice_rules__load(ar, path, err, err_len);
+	*have_advice = !ret;
+	return ret;
+}
+
+/* --calibrate: measure, print, and write a model config if asked. */
+static int run_calibrate(const struct args *a)
+{
+	struct calibration cal;
+	struct model_config mc;
+	char err[ENGINE_ERR_LEN], tmp[PATH_MAX];
+	FILE *f;
+
+	if (calibrate_run(&cal, err, sizeof(err))) {
+		fprintf(stderr, "vflowd: calibration failed: %s\n", err);
+		return 1;
+	}
+	calibrate_print(&cal, stdout);
+	if (!a->calibrate_out)
+		return 0;
+	model_config__defaults(&mc);
+	calibrate_apply(&cal, &mc);
+	/* write beside, then rename: a reader never sees half a file */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", a->calibrate_out);
+	f = fopen(tmp, "we");
+	if (!f || model_config__save(&mc, f) || fflush(f) || fsync(fileno(f))) {
+		fprintf(stderr, "vflowd: cannot write %s: %s: choose a writable --calibrate-out\n",
+			a->calibrate_out, strerror(errno));
+		if (f)
+			fclose(f);
+		unlink(tmp);
+		return 1;
+	}
+	fclose(f);
+	if (rename(tmp, a->calibrate_out)) {
+		fprintf(stderr, "vflowd: cannot write %s: %s\n", a->calibrate_out, strerror(errno));
+		unlink(tmp);
+		return 1;
+	}
+	printf("host profile written to %s (use it with --model-config)\n", a->calibrate_out);
+	return 0;
+}
+
 /* Ring-buffer events: name new sandbox processes while they are alive. */
 static void on_event(void *ctx, const struct vflow_event *ev)
 {
 	struct sandbox_info info;
+	struct proc_sched unused;
 
-	if (ev->kind == VFLOW_EV_SANDBOX_PROC)
-		proc_cache__sandbox(ctx, ev->pid, &info);
+	if (ev->kind != VFLOW_EV_SANDBOX_PROC)
+		return;
+	proc_cache__sandbox(ctx, ev->pid, &info);
+	/* its scheduling baseline too: the model's first interval starts here */
+	proc_cache__sched_delta(ctx, ev->pid, &unused);
 }
 
 /* --import: one report over the whole capture, from the same code as live. */
@@ -349,7 +488,7 @@ static int run_import(const struct args *a)
 	FILE *f = strcmp(a->import, "-") ? fopen(a->import, "re") : stdin;
 	struct import_stats st = {};
 	struct snapshot *s = NULL;
-	struct report r = { .offline = true };
+	struct report r = { .offline = true, .model = g_model, .advice = g_advice };
 	int ret;
 
 	if (!f) {
@@ -392,28 +531,47 @@ int main(int argc, char **argv)
 	struct http_server *http = NULL;
 	struct web_config web = {};
 	struct metrics mt = {};
+	bool have_metrics = false, have_advice = false;
+	struct model_config mc;
+	struct advice_rules ar = {};
 	struct snapshot *prev = NULL;
 	char err[ENGINE_ERR_LEN] = "out of memory";
 	struct engine *e = NULL;
 	__u64 start = 0, next, end;
 	struct args a = {};
-	int ret;
+	int ret, status = 1;
 
 	if (parse_args(argc, argv, &a))
 		return 2;
-	if (a.import)
-		return run_import(&a);
+	if (a.calibrate_out && !a.calibrate) {
+		fprintf(stderr, "vflowd: --calibrate-out needs --calibrate\n");
+		return 2;
+	}
+	if (a.calibrate)
+		return run_calibrate(&a);
+	if (model_load(&a, &mc, &ar, &have_advice, err, sizeof(err))) {
+		fprintf(stderr, "vflowd: %s\n", err);
+		goto cleanup;
+	}
+	g_model = &mc;
+	g_advice = have_advice ? &ar : NULL;
+	if (a.import) {
+		status = run_import(&a);
+		goto cleanup;
+	}
 	ret = cgroup_resolver__init(&cg);
 	if (ret) {
 		fprintf(stderr, "vflowd: no cgroup v2 hierarchy found (%s): mount one with "
 			"'mount -t cgroup2 none /sys/fs/cgroup/unified'\n", strerror(-ret));
-		return 1;
+		goto cleanup;
 	}
-	if (a.listen && exporter_prepare(&a, &web, &mt, err, sizeof(err))) {
-		fprintf(stderr, "vflowd: %s\n", err);
-		web_config__free(&web);
-		cgroup_resolver__free(&cg);
-		return 1;
+	if (a.listen) {
+		ret = exporter_prepare(&a, &web, &mt, err, sizeof(err));
+		have_metrics = !ret;
+		if (ret) {
+			fprintf(stderr, "vflowd: %s\n", err);
+			goto cleanup;
+		}
 	}
 	ret = proc_cache__init(&pc);
 	a.eopts.on_event = on_event;
@@ -428,14 +586,7 @@ int main(int argc, char **argv)
 	}
 	if (ret) {
 		fprintf(stderr, "vflowd: %s\n", err);
-		snapshot__free(prev);
-		engine__destroy(e);
-		if (a.listen)
-			metrics__free(&mt);
-		web_config__free(&web);
-		proc_cache__free(&pc);
-		cgroup_resolver__free(&cg);
-		return 1;
+		goto cleanup;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -447,6 +598,7 @@ int main(int argc, char **argv)
 		start = mono_ns();
 	next = start + (__u64)(a.interval_s * NS_PER_SEC);
 	end = a.duration_s > 0 ? start + (__u64)(a.duration_s * NS_PER_SEC) : 0;
+	status = 0;
 	while (!exiting) {
 		__u64 now = mono_ns();
 
@@ -463,18 +615,23 @@ int main(int argc, char **argv)
 				      (int)((next - now) / NS_PER_MS) + 1 : POLL_SLICE_MS);
 		if (ret < 0) {
 			fprintf(stderr, "vflowd: ring buffer poll failed: %s\n", strerror(-ret));
+			status = 1;
 			break;
 		}
 	}
 	/* the last partial interval */
 	prev = emit(e, &cg, &pc, a.listen ? &mt : NULL, &a, prev, start, true);
+
+cleanup:
 	snapshot__free(prev);
 	http_server__stop(http);
-	if (a.listen)
+	if (have_metrics)
 		metrics__free(&mt);
 	web_config__free(&web);
 	engine__destroy(e);
 	proc_cache__free(&pc);
 	cgroup_resolver__free(&cg);
-	return ret < 0 ? 1 : 0;
+	if (have_advice)
+		advice_rules__free(&ar);
+	return status;
 }

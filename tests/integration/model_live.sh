@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The overhead model live: a container-like cgroup (a docker-style scope
+# running a syscall loop) beside a seccomp-trapping sandbox. Both must show
+# eta, C_trap and C_schedule with their provenance, and the sandbox's trap
+# share (C_trap / on-CPU time) must be larger than the container's.
+. "$(dirname "$0")/../lib.sh"
+
+NAMES=("container: eta, C_trap, C_schedule with provenance" "sandbox: eta, C_trap, C_schedule with provenance"
+       "sandbox trap share larger than the container's" "paradigm rows carry the document's bands"
+       "vflowd stopped cleanly")
+[ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, cgroups)" "${NAMES[@]}"
+[ -n "$(cgroup2_root)" ] || skip_all "no cgroup v2 hierarchy mounted" "${NAMES[@]}"
+CID=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+SLICE=$(new_cgroup "vflow-test-model-$$.slice")
+CG="$SLICE/docker-$CID.scope"
+mkdir "$CG" && on_exit "rmdir '$CG'"
+
+start_vflowd "$TMP/out.jsonl" -i 1 || fail_all "vflowd did not start" "${NAMES[@]}"
+# both run for ~3 s, side by side, bounded
+run_in_cgroup "$CG" sh -c "for i in 1 2 3 4 5 6; do '$BUILD/tests/sysloop' 300000; done" &
+W1=$!
+VFLOW_NOTIFY_DELAY_MS=1 "$BUILD/tests/seccomp_actions" notify 1500 >"$TMP/sb.out" &
+W2=$!
+wait "$W1" "$W2"
+sleep 1.2
+stop_vflowd
+
+python3 - "$TMP/out.jsonl" "$CID" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+cid = sys.argv[2]
+def tap(ok, what, got):
+    print(("ok" if ok else "not ok") + " - %s%s" % (what, "" if ok else " (got %s)" % (got,)))
+PROV = {"measured", "calibrated", "modelled"}
+def complete(m):
+    return m and all(k in m and m[k]["provenance"] in PROV for k in ("eta", "c_trap_ns", "c_schedule_ns")) \
+        and 0 <= m["eta"]["value"] <= 1
+# the interval where each was busiest
+best_c = max((e["model"] for l in lines for e in l["entities"] if e.get("id") == cid and e["model"]),
+             key=lambda m: m["oncpu_ns"], default=None)
+best_s = max((s["model"] for l in lines for s in l["sandboxes"] if s["model"] and
+              s["by_action"].get("user_notif", 0) > 0), key=lambda m: m["oncpu_ns"], default=None)
+tap(complete(best_c) and best_c["c_trap_ns"]["provenance"] == "modelled" and best_c["oncpu_ns"] > 0,
+    "container: eta, C_trap, C_schedule with provenance", best_c)
+tap(complete(best_s) and best_s["c_trap_ns"]["value"] > 0, "sandbox: eta, C_trap, C_schedule with provenance", best_s)
+tap(best_c and best_s and best_s["trap_share"] > best_c["trap_share"],
+    "sandbox trap share larger than the container's",
+    (best_s and best_s["trap_share"], best_c and best_c["trap_share"]))
+par = {p["paradigm"]: p["model"] for p in lines[-1]["paradigms"]}
+tap(par.get("container") and par["container"]["eta_band"] == [0.85, 0.95] and
+    par.get("sandbox") and par["sandbox"]["eta_band"] == [0.9, 0.98],
+    "paradigm rows carry the document's bands", {k: v and v["eta_band"] for k, v in par.items()})
+PY

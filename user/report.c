@@ -181,6 +181,33 @@ double report_mean_ns(const struct trap_row *row)
 	return row->count ? (double)row->total_ns / (double)row->count : 0;
 }
 
+/* One line per active paradigm: the model's figures and the document's band. */
+static void print_paradigms_text(const struct report *r, FILE *f)
+{
+	char b1[32], b2[32];
+	bool header = false;
+
+	for (int p = 0; r->model && p < VFLOW_PARADIGM_MAX; p++) {
+		const struct entity_model *m = &r->paradigms[p];
+
+		if (!m->valid || (m->in.oncpu_ns <= 0 && !m->in.traps))
+			continue;
+		if (!header) {
+			fprintf(f, "%-10s %10s %9s %9s %9s %7s %11s  %s\n", "PARADIGM", "TRAPS/s", "C_TRAP",
+				"C_SCHED", "C_ISOL", "ETA", "DOC BAND", "");
+			header = true;
+		}
+		fprintf(f, "%-10s %10.1f %9s %9s %9s %6.1f%% %4.0f-%3.0f%%  %s%s\n",
+			report_paradigm_name(p), m->res.f_trap.value,
+			fmt_ns(m->res.c_trap_ns.value, b1, sizeof(b1)),
+			fmt_ns(m->res.c_schedule_ns.value, b2, sizeof(b2)),
+			fmt_ns(m->res.c_isolation_ns.value, b1 + 16, sizeof(b1) - 16),
+			100 * m->res.eta.value, 100 * m->res.eta_lo, 100 * m->res.eta_hi,
+			m->res.eta_out_of_band ? "outside the band " : "",
+			provenance_name(m->res.eta.prov));
+	}
+}
+
 void report__print_text(const struct report *r, const struct report_text_opts *o, FILE *f)
 {
 	char b1[32], b2[32], nbuf[32];
@@ -194,6 +221,7 @@ void report__print_text(const struct report *r, const struct report_text_opts *o
 		VFLOW_VERSION, r->syscall_via, r->dt_ns / 1e9, r->elapsed_ns / 1e9,
 		rate_per_sec(all.count, r->dt_ns), rate_per_sec(all.skipped, r->dt_ns),
 		(unsigned long long)report__lost(r), (unsigned long long)r->cum->events);
+	print_paradigms_text(r, f);
 	fprintf(f, "%-32s %-9s %-10s %12s %10s %9s %9s  %s\n", "ENTITY", "PARADIGM", "RUNTIME",
 		"SYSCALLS/s", "SKIPPED/s", "MEAN", "P99", "TOP SYSCALL");
 	for (size_t i = 0; i < r->nr_entities && (!o->top || shown < o->top); i++, shown++) {

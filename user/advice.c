@@ -234,35 +234,38 @@ static bool placeholder(const char *name, size_t n, const struct advice_obs *o, 
 	v = metric_value(o, m);
 	if (as_pct)
 		snprintf(buf, len, "%.0f", v * PCT);
+	else if (fabs(v) >= WHOLE_ABOVE)
+		snprintf(buf, len, "%.0f", v);
 	else
-		snprintf(buf, len, fabs(v) >= WHOLE_ABOVE ? "%.0f" : "%.3g", v);
+		snprintf(buf, len, "%.3g", v);
 	return true;
+}
+
+static void append(char *out, size_t len, size_t *used, const char *s, size_t n)
+{
+	if (out && *used < len)
+		*used += snprintf(out + *used, len - *used, "%.*s", (int)n, s);
 }
 
 /* Fill in @text's placeholders for @o (NULL: check them). NULL, or the bad one. */
 static const char *expand(const char *text, const struct advice_obs *o, char *out, size_t len)
 {
-	char val[EXPANDED_MAX];
+	char val[EXPANDED_MAX] = "";
 	size_t used = 0;
 
 	for (const char *s = text; *s; ) {
-		const char *close = strchr(s, '}');
-		size_t n;
+		size_t n = strcspn(s, "{");
+		const char *close;
 
-		if (*s != '{') {
-			n = strcspn(s, "{");
-		} else if (!close || !placeholder(s + 1, (size_t)(close - s - 1), o, val,
-						  sizeof(val))) {
-			return s;
-		} else {
-			if (o && used < len)
-				used += snprintf(out + used, len - used, "%s", val);
-			s = close + 1;
-			continue;
-		}
-		if (o && used < len)
-			used += snprintf(out + used, len - used, "%.*s", (int)n, s);
+		append(out, len, &used, s, n);
 		s += n;
+		if (!*s)
+			break;
+		close = strchr(s, '}');
+		if (!close || !placeholder(s + 1, (size_t)(close - s - 1), o, val, sizeof(val)))
+			return s;
+		append(out, len, &used, val, strlen(val));
+		s = close + 1;
 	}
 	return NULL;
 }

@@ -242,6 +242,9 @@ static int parse_line(struct model_config *c, char *s, size_t *seen, const char 
 		return fail(err, len, path, ln, "%s = %s is not a positive integer: give the "
 			    "number of hops (section 8.1)", key, val);
 	key_set(c, (size_t)k, v);
+	/* a rate written for this host (by hand or --calibrate) is this host's */
+	if (k == KEY_TSC_HZ)
+		c->tsc_prov = PROV_CALIBRATED;
 	seen[k] = ln;
 	return 0;
 }

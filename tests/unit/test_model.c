@@ -487,6 +487,41 @@ static void test_save_load_round_trip(void **state)
 	back.tsc_hz = 1e9;
 	assert_int_equal(model_config__load(&back, tmp_path, err, sizeof(err)), 0);
 	assert_true(back.tsc_hz == 1e9);
+	assert_int_equal(back.tsc_prov, PROV_MODELLED);
+
+	/* a rate in the file is this host's: calibrated, over a modelled fallback */
+	write_tmp("tsc_hz = 2.1e9\n");
+	assert_int_equal(model_config__load(&back, tmp_path, err, sizeof(err)), 0);
+	assert_true(back.tsc_hz == 2.1e9);
+	assert_int_equal(back.tsc_prov, PROV_CALIBRATED);
+}
+
+/* The shipped file is what save() writes, but for the host-specific TSC line. */
+static void assert_shipped_is_saved(const char *path, const struct model_config *def)
+{
+	char *saved = NULL, *line = NULL, *next;
+	size_t saved_len = 0, cap = 0;
+	FILE *mem = open_memstream(&saved, &saved_len), *f = fopen(path, "r");
+	const char *want;
+
+	assert_non_null(mem);
+	assert_non_null(f);
+	assert_int_equal(model_config__save(def, mem), 0);
+	fclose(mem);
+	want = saved;
+	while (getline(&line, &cap, f) > 0) {
+		next = strchr(want, '\n');
+		assert_non_null(next);
+		if (strncmp(line, "# tsc_hz = ", 11) && strncmp(line, "tsc_hz = ", 9) &&
+		    strncmp(line, want, (size_t)(next - want) + 1))
+			fail_msg("%s differs from save(): \"%s\" vs \"%.*s\"", path, line,
+				 (int)(next - want), want);
+		want = next + 1;
+	}
+	assert_string_equal(want, "");
+	free(line);
+	free(saved);
+	fclose(f);
 }
 
 static void test_shipped_config(void **state)
@@ -504,6 +539,7 @@ static void test_shipped_config(void **state)
 		fail_msg("%s", err);
 	c.tsc_hz = def.tsc_hz;
 	assert_config_equal(&c, &def);
+	assert_shipped_is_saved(path, &def);
 }
 
 /* A bad file: -EINVAL, "FILE:LINE: ..." naming @line, and the config untouched. */

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/audit.h>
+#include <linux/bpf.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
@@ -114,8 +115,10 @@ static double median(const double *v, int n)
 }
 
 static void set_err(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* keeps errno, so that "set_err(...); return -errno;" returns the cause */
 static void set_err(char *err, size_t len, const char *fmt, ...)
 {
+	int saved = errno;
 	va_list ap;
 
 	if (!err || !len)
@@ -123,6 +126,16 @@ static void set_err(char *err, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
+	errno = saved;
+}
+
+/* "WHAT failed: strerror" in @buf; -errno */
+static int sys_fail(char *buf, size_t len, const char *what)
+{
+	int e = errno;
+
+	snprintf(buf, len, "%s failed: %s", what, strerror(e));
+	return -e;
 }
 
 /* append to a fixed buffer, truncating quietly */
@@ -429,8 +442,7 @@ static int install_filter(struct sock_filter *insns, unsigned short len, unsigne
 	long ret;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
-		snprintf(msg, msg_len, "prctl(PR_SET_NO_NEW_PRIVS) failed: %s", strerror(errno));
-		return -errno;
+		return sys_fail(msg, msg_len, "prctl(PR_SET_NO_NEW_PRIVS)");
 	}
 	ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
 	if (ret < 0) {
@@ -498,8 +510,7 @@ static int setup_trap(void *arg, char *msg, size_t len)
 	(void)arg;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL)) {
-		snprintf(msg, len, "sigaction(SIGSYS) failed: %s", strerror(errno));
-		return -errno;
+		return sys_fail(msg, len, "sigaction(SIGSYS)");
 	}
 	ret = install_filter(f, sizeof(f) / sizeof(f[0]), 0, msg, len);
 	if (ret < 0)
@@ -606,8 +617,7 @@ static int setup_notif(void *arg, char *msg, size_t len)
 	close(na->sock);
 	/* one round trip proves the supervisor answers (the caller's deadline bounds it) */
 	if (raw_getppid_arg(0) < 0) {
-		snprintf(msg, len, "the supervisor's reply failed: %s", strerror(errno));
-		return -errno;
+		return sys_fail(msg, len, "the first round trip to the supervisor");
 	}
 	return 0;
 }
@@ -618,33 +628,27 @@ struct pingpong {
 	int to_partner[2], from_partner[2];
 };
 
+/* the partner: echo each byte back until EOF */
+static void partner_main(struct pingpong *pp, pid_t parent, int cpu)
+{
+	char c;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent || pin_self(cpu))
+		_exit(1);
+	close(pp->to_partner[1]);
+	close(pp->from_partner[0]);
+	while (read(pp->to_partner[0], &c, 1) == 1)
+		if (write(pp->from_partner[1], &c, 1) != 1)
+			break;
+	_exit(0);
+}
+
 static int setup_pingpong(void *arg, char *msg, size_t len)
 {
 	struct pingpong *pp = arg;
-	pid_t self = getpid(), pid;
 
-	if (pipe(pp->to_partner) || pipe(pp->from_partner)) {
-		snprintf(msg, len, "pipe failed: %s", strerror(errno));
-		return -errno;
-	}
-	pid = fork();
-	if (pid < 0) {
-		snprintf(msg, len, "fork failed: %s", strerror(errno));
-		return -errno;
-	}
-	if (pid == 0) {
-		char c;
-
-		/* inherits the CPU pinning; dies with the worker */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != self)
-			_exit(1);
-		close(pp->to_partner[1]);
-		close(pp->from_partner[0]);
-		while (read(pp->to_partner[0], &c, 1) == 1)
-			if (write(pp->from_partner[1], &c, 1) != 1)
-				break;
-		_exit(0);
-	}
+	(void)msg;
+	(void)len;
 	close(pp->to_partner[0]);
 	close(pp->from_partner[1]);
 	return 0;
@@ -773,7 +777,7 @@ static bool read_line(const char *path, char *buf, size_t len)
 static bool cpuinfo_flag(const char *flag)
 {
 	FILE *f = fopen("/proc/cpuinfo", "re");
-	char line[4096];
+	char line[8192];
 	size_t fl = strlen(flag);
 	bool found = false;
 
@@ -871,7 +875,8 @@ void calibrate_detect_self(struct calibration *cal)
 				unsigned int a, b, c, d;
 
 				kvm = true;
-				/* a PVM hypervisor marks KVM's vendor-features leaf with "PVM" */
+				/* a PVM hypervisor that intercepts CPUID marks KVM's
+				 * vendor-features leaf with "PVM" */
 				if (max >= base + 2) {
 					__cpuid(base + 2, a, b, c, d);
 					if (b == 0x4d5650)
@@ -896,6 +901,16 @@ void calibrate_detect_self(struct calibration *cal)
 	hv_flag = cpuinfo_flag("hypervisor");
 	if (hv_flag)
 		appendf(ev, evl, "; cpuinfo flag hypervisor");
+	/*
+	 * A PVM guest runs in hardware ring 3 under a host that is itself a
+	 * VM: a plain CPUID goes past the PVM hypervisor to the outer one (PVM
+	 * guest kernels use a synthetic CPUID), so its user space sees that
+	 * one's signature. The guest kernel's feature flag says it.
+	 */
+	if (cpuinfo_flag("kvm_pvm_guest")) {
+		pvm = true;
+		appendf(ev, evl, "; cpuinfo flag kvm_pvm_guest");
+	}
 
 	if (xen) {
 		/* guest_type is PV, HVM or PVH; a PV guest without it has no Xen CPUID leaf */
@@ -923,6 +938,112 @@ void calibrate_detect_self(struct calibration *cal)
 		appendf(ev, evl, "; kvm_pvm loaded: hosts PVM guests");
 	else if (!access("/dev/kvm", F_OK))
 		appendf(ev, evl, "; /dev/kvm present: hosts KVM guests");
+}
+
+/* ---- other tracers: BPF on the tracepoints our figures cross ---- */
+
+/* the tracepoints a syscall, a SIGSYS and a context switch cross */
+static const char *const watched_tp[] = { "sys_enter", "sys_exit", "sched_switch", "sched_wakeup",
+					   "signal_generate" };
+#define N_WATCHED (sizeof(watched_tp) / sizeof(watched_tp[0]))
+
+/* bpf_link_info as the kernel lays it out (perf_event info is newer than some headers) */
+struct cal_link_info {
+	__u32 type, id, prog_id, pad;
+	union {
+		struct { __u64 tp_name; __u32 tp_name_len; } raw_tp;
+		struct { __u32 type, pad; __u64 tp_name; __u32 name_len; } perf;
+		__u8 space[64];
+	};
+};
+#define CAL_PERF_EVENT_TRACEPOINT 5	/* enum bpf_perf_event_type */
+
+static int link_info(int fd, struct cal_link_info *info)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = fd;
+	attr.info.info_len = sizeof(*info);
+	attr.info.info = (__u64)(uintptr_t)info;
+	return syscall(SYS_bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr)) ? -errno : 0;
+}
+
+/* count BPF links on the watched tracepoints, and fentry/tp_btf links (targets unnamed); silent without privileges */
+static void count_bpf_links(int counts[N_WATCHED], int *tracing)
+{
+	union bpf_attr attr;
+	__u32 id = 0;
+
+	for (int guard = 0; guard < 65536; guard++) {
+		struct cal_link_info info;
+		char name[64] = "";
+		int fd;
+
+		memset(&attr, 0, sizeof(attr));
+		attr.start_id = id;
+		if (syscall(SYS_bpf, BPF_LINK_GET_NEXT_ID, &attr, sizeof(attr)))
+			break;
+		id = attr.next_id;
+		memset(&attr, 0, sizeof(attr));
+		attr.link_id = id;
+		fd = syscall(SYS_bpf, BPF_LINK_GET_FD_BY_ID, &attr, sizeof(attr));
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (!link_info(fd, &info)) {
+			__u32 type = info.type, ptype = info.perf.type;
+
+			memset(&info, 0, sizeof(info));
+			if (type == BPF_LINK_TYPE_RAW_TRACEPOINT) {
+				info.raw_tp.tp_name = (__u64)(uintptr_t)name;
+				info.raw_tp.tp_name_len = sizeof(name);
+				if (link_info(fd, &info))
+					name[0] = 0;
+			} else if (type == BPF_LINK_TYPE_PERF_EVENT && ptype == CAL_PERF_EVENT_TRACEPOINT) {
+				info.perf.tp_name = (__u64)(uintptr_t)name;
+				info.perf.name_len = sizeof(name);
+				if (link_info(fd, &info))
+					name[0] = 0;
+			} else if (type == BPF_LINK_TYPE_TRACING) {
+				(*tracing)++;
+			}
+			name[sizeof(name) - 1] = 0;
+			for (size_t i = 0; i < N_WATCHED; i++)
+				if (!strcmp(name, watched_tp[i]))
+					counts[i]++;
+		}
+		close(fd);
+	}
+}
+
+/* the larger of two samples (tracers come and go during the run), as text */
+static void describe_tracers(const int a[N_WATCHED], int ta, const int b[N_WATCHED], int tb, char *buf,
+			     size_t len)
+{
+	char tf[16] = "";
+	int t = ta > tb ? ta : tb;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < N_WATCHED; i++) {
+		int n = a[i] > b[i] ? a[i] : b[i];
+
+		if (n)
+			appendf(buf, len, "%s%s x%d", buf[0] ? ", " : "BPF on ", watched_tp[i], n);
+	}
+	if (t)
+		appendf(buf, len, "%s%d fentry/tp_btf link%s", buf[0] ? "; " : "", t, t > 1 ? "s" : "");
+	/* ftrace (trace-cmd, perf trace) on the syscall events */
+	for (const char *const *path = (const char *const[]){
+		     "/sys/kernel/tracing/events/raw_syscalls/enable",
+		     "/sys/kernel/debug/tracing/events/raw_syscalls/enable", NULL };
+	     *path; path++) {
+		if (read_line(*path, tf, sizeof(tf))) {
+			if (strcmp(tf, "0"))
+				appendf(buf, len, "%sftrace raw_syscalls events on", buf[0] ? "; " : "");
+			break;
+		}
+	}
 }
 
 /* ---- the run ---- */
@@ -1064,14 +1185,53 @@ static int bench_notif(const char *name, int cpu, int sup_cpu, double *out, char
 	return ret;
 }
 
+/* a worker and its partner (both our children, so we reap both) on one CPU */
+static int bench_pingpong(int cpu, double *out, char *err, size_t err_len)
+{
+	struct pingpong pp;
+	pid_t parent = getpid(), partner;
+	int ret;
+
+	if (pipe2(pp.to_partner, O_CLOEXEC)) {
+		set_err(err, err_len, "context switch: pipe failed: %s", strerror(errno));
+		return -errno;
+	}
+	if (pipe2(pp.from_partner, O_CLOEXEC)) {
+		ret = -errno;
+		set_err(err, err_len, "context switch: pipe failed: %s", strerror(errno));
+		close(pp.to_partner[0]);
+		close(pp.to_partner[1]);
+		return ret;
+	}
+	fflush(NULL);
+	partner = fork();
+	if (partner == 0)
+		partner_main(&pp, parent, cpu);
+	if (partner < 0) {
+		ret = -errno;
+		set_err(err, err_len, "context switch: fork failed: %s", strerror(errno));
+	} else {
+		ret = bench_one("context switch", cpu, setup_pingpong, loop_pingpong, &pp, out, err, err_len);
+		*out /= 2;	/* a round trip is two switches */
+	}
+	close(pp.to_partner[0]);
+	close(pp.to_partner[1]);
+	close(pp.from_partner[0]);
+	close(pp.from_partner[1]);
+	reap(&partner);
+	return ret;
+}
+
 int calibrate_run(struct calibration *cal, char *err, size_t err_len)
 {
 	double t0 = now_ns(), psi0, psi1, t1;
-	struct pingpong pp;
 	int cpu, other, ret;
+
+	int links0[N_WATCHED] = {}, links1[N_WATCHED] = {}, tracing0 = 0, tracing1 = 0;
 
 	memset(cal, 0, sizeof(*cal));
 	run_deadline_ns = t0 + RUN_BUDGET_S * NSEC_PER_SEC;
+	count_bpf_links(links0, &tracing0);
 	set_err(err, err_len, "calibration failed");
 	calibrate_detect_self(cal);
 	calibrate_tsc(cal);
@@ -1094,12 +1254,11 @@ int calibrate_run(struct calibration *cal, char *err, size_t err_len)
 	if (!ret && other >= 0)
 		ret = bench_notif("user-notify round trip across CPUs", cpu, other, &cal->user_notif_xcpu_ns,
 				  err, err_len);
-	if (!ret) {
-		ret = bench_one("context switch", cpu, setup_pingpong, loop_pingpong, &pp,
-				&cal->context_switch_ns, err, err_len);
-		cal->context_switch_ns /= 2;	/* a round trip is two switches */
-	}
+	if (!ret)
+		ret = bench_pingpong(cpu, &cal->context_switch_ns, err, err_len);
 	cal->syscall_in_kernel_ns = 0;	/* needs BPF timestamps at sys_enter/sys_exit */
+	count_bpf_links(links1, &tracing1);
+	describe_tracers(links0, tracing0, links1, tracing1, cal->tracers, sizeof(cal->tracers));
 	cal->elapsed_s = (now_ns() - t0) / NSEC_PER_SEC;
 	if (!ret && err && err_len)
 		err[0] = 0;
@@ -1176,6 +1335,9 @@ void calibrate_print(const struct calibration *cal, FILE *f)
 	print_row(f, "VM exit round trip", "L_exit 1600-3100 ns", 1600, 3100, 0, "n/a here");
 	print_row(f, "hypercall round trip", "L_hcall 250-850 ns", 250, 850, 0, "n/a here");
 	fprintf(f, "runs in: %s (%s)\n", cal->self_paradigm, cal->self_evidence);
+	if (cal->tracers[0])
+		fprintf(f, "note: tracers were attached (%s): the syscall, trap and switch figures include "
+			"their cost; calibrate with no tracer running\n", cal->tracers);
 	if (cal->cpu_pressure > CAL_BUSY_PRESSURE)
 		fprintf(f, "note: other tasks waited for a CPU %.0f%% of the run (PSI): the figures include "
 			"their interference; calibrate on an idle host\n", cal->cpu_pressure * 100);

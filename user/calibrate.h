@@ -41,6 +41,9 @@ struct calibration {
 	char self_paradigm[64];		/* "bare metal", "KVM guest", "Xen PV guest", "Xen HVM guest",
 					 * "PVM guest", "hypervisor: <name>" */
 	char self_evidence[160];	/* how it was found (CPUID leaves, /sys/hypervisor, cpuinfo) */
+	char tracers[160];		/* tracers seen on the paths measured ("BPF on sys_enter x2,
+					 * sched_switch x1; ..."), "" none or not visible: they
+					 * inflate the figures */
 	double elapsed_s;		/* how long calibrate_run took */
 	double cpu_pressure;		/* share of the run during which other tasks waited for a
 					 * CPU (/proc/pressure/cpu "some"), -1 unknown; above 0.2

@@ -285,7 +285,8 @@ void report__print_vms_json(const struct report *r, FILE *f)
 			report_json_latency(f, &vm->total[b]);
 			fprintf(f, ",\"rate\":%.3f}", rate_per_sec(vm->delta[b].count, r->dt_ns));
 		}
-		fputs(",\"model\":", f);
+		/* vCPU threads as the host schedules them; the guest's own scheduler is not visible */
+		fputs(",\"sched_scope\":\"host half of the two-level scheduling\",\"model\":", f);
 		report_json_model(f, &vm->model);
 		fputs(",\"vcpus\":[", f);
 		for (size_t k = 0; k < vm->nr_vcpus; k++) {

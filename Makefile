@@ -50,15 +50,20 @@ endif
 .DELETE_ON_ERROR:
 # keep the generated objects and skeletons between builds
 .SECONDARY:
-.PHONY: all deps run test test-build bench clean vmlinux
+.PHONY: all deps run daemon test test-build bench clean vmlinux
 
 all: $(APPS)
 
 deps:
 	$(Q)scripts/deps.sh
 
-# First README command: install what is missing, build, start vflow.
+# First README command: install what is missing, build, start vflowtop.
 run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)exec $(OUT)/vflowtop $(ARGS)
+
+# The daemon instead (tables, JSON, the Prometheus exporter).
+daemon: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)exec $(OUT)/vflowd $(ARGS)
 

@@ -9,8 +9,12 @@ TMP=$(mktemp -d /tmp/vflow-test.XXXXXX)
 CLEANUP=()
 
 cleanup() {
-	local i
+	local i cg
 	for ((i = ${#CLEANUP[@]} - 1; i >= 0; i--)); do eval "${CLEANUP[i]}" 2>/dev/null || true; done
+	# cgroups made by new_cgroup, innermost (last made) first
+	if [ -f "$TMP/cgroups" ]; then
+		tac "$TMP/cgroups" | while read -r cg; do remove_cgroup "$cg"; done
+	fi
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -70,12 +74,26 @@ nr_of() {
 		/usr/include/"$(uname -m)"-linux-gnu/asm/unistd_64.h /usr/include/asm/unistd_64.h 2>/dev/null
 }
 
-# new_cgroup NAME: create a child cgroup v2 (removed at exit); prints its path
+# remove_cgroup CG: end what is left in it, then remove it (exited tasks
+# hold a cgroup until they are reaped: retry for a while)
+remove_cgroup() {
+	local cg=$1 i
+	[ -d "$cg" ] || return 0
+	[ -e "$cg/cgroup.kill" ] && echo 1 >"$cg/cgroup.kill" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		rmdir "$cg" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# new_cgroup NAME: create a child cgroup v2 (removed at exit); prints its path.
+# Called as $(new_cgroup ...), a subshell: the cleanup is kept in a file.
 new_cgroup() {
 	local cg
 	cg="$(cgroup2_root)/$1"
 	mkdir -p "$cg" || return 1
-	on_exit "rmdir '$cg'"
+	echo "$cg" >>"$TMP/cgroups"
 	echo "$cg"
 }
 

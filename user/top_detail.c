@@ -179,8 +179,8 @@ static void histogram(struct top_frame *fr, const struct top_state *st, const st
 		      size_t max_lines)
 {
 	const __u64 *h = d->row->hist;
-	int lo = 0, hi = VFLOW_HIST_SLOTS - 1, bar_w;
-	char label[64], bar[TOP_LINE_MAX];
+	int lo = 0, hi = VFLOW_HIST_SLOTS - 1, bar_w, span;
+	char label[64], cut[48], bar[TOP_LINE_MAX];
 	__u64 peak = 0;
 
 	while (lo <= hi && !h[lo])
@@ -192,15 +192,17 @@ static void histogram(struct top_frame *fr, const struct top_state *st, const st
 			       d->what);
 		return;
 	}
-	top_frame__add(fr, TOP_A_TITLE, "latency of %s%s%s since %s: %llu timed, log2 slots",
-		       d->name, d->what[0] ? " " : "", d->what, st->was_reset ? "reset" : "start",
-		       (unsigned long long)hist_count(h));
+	span = hi - lo + 1;
 	while (max_lines > 1 && (size_t)(hi - lo + 1) > max_lines - 1) {
 		if (h[lo] <= h[hi])
 			lo++;
 		else
 			hi--;
 	}
+	snprintf(cut, sizeof(cut), ", %d outer slots not shown", span - (hi - lo + 1));
+	top_frame__add(fr, TOP_A_TITLE, "latency of %s%s%s since %s: %llu timed, log2 slots%s",
+		       d->name, d->what[0] ? " " : "", d->what, st->was_reset ? "reset" : "start",
+		       (unsigned long long)hist_count(h), span > hi - lo + 1 ? cut : "");
 	for (int i = lo; i <= hi; i++)
 		peak = h[i] > peak ? h[i] : peak;
 	bar_w = fr->width - HIST_LABEL_W - HIST_COUNT_W - 2;

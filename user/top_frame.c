@@ -15,6 +15,7 @@
 #define ELLIPSIS	".."
 #define GAP		1	/* spaces between columns */
 #define WIDE_COLS	100	/* from this width on, the fixed columns get roomier */
+#define EXTRA_COLS	130	/* from this width on, RUNQ and ETA are shown */
 #define NAME_SHARE	55	/* % of the free width for NAME; TOP REASON gets the rest */
 #define MIN_NAME	12
 #define MIN_REASON	10
@@ -164,10 +165,11 @@ void top_frame__header(struct top_frame *fr, const struct top_info *info,
 }
 
 static void paradigm_table(struct top_frame *fr, const struct top_info *info,
-			   const struct top_view *v, bool have_data)
+			   const struct top_view *v, const struct report *r)
 {
 	const char *eta = info->utf8 ? "\xce\xb7/band" : "eta/band";
-	char line[TOP_LINE_MAX], b[32];
+	char line[TOP_LINE_MAX], b[32], band[48];
+	bool have_data = r != NULL;
 	int pos = 0;
 
 	line[0] = '\0';
@@ -192,11 +194,19 @@ static void paradigm_table(struct top_frame *fr, const struct top_info *info,
 			      TOP_PUT_RIGHT);
 		snprintf(b, sizeof(b), "%.1f%%", s->cpu_pct);
 		pos = top_put(line, pos, PAR_NUM_W, have_data ? b : "-", TOP_PUT_RIGHT);
-		/* no overhead model yet: the column waits for it rather than guess */
-		top_frame__add(fr, TOP_A_NORMAL, "%s  %s", line, "-");
+		/* the model's eta where the paradigm ran, against the document's band */
+		if (have_data && r->paradigms[p].valid && r->paradigms[p].in.oncpu_ns > 0) {
+			const struct model_result *m = &r->paradigms[p].res;
+
+			snprintf(band, sizeof(band), "%.1f%% / %.0f-%.0f%%%s", 100 * m->eta.value,
+				 100 * m->eta_lo, 100 * m->eta_hi, m->eta_out_of_band ? " !" : "");
+		} else {
+			snprintf(band, sizeof(band), "-");
+		}
+		top_frame__add(fr, TOP_A_NORMAL, "%s  %s", line, band);
 	}
-	top_frame__add(fr, TOP_A_DIM, "%s: model: not yet.  TRAP CPU%%: time in traps / "
-		       "(interval x %d CPUs)", eta, info->ncpus);
+	top_frame__add(fr, TOP_A_DIM, "%s: the model's efficiency / the document's band (! outside).  "
+		       "TRAP CPU%%: the model's C_trap / on-CPU time", eta);
 }
 
 /* Widths of the entity columns for a terminal @width wide. */
@@ -210,7 +220,10 @@ static void entity_widths(int width, int w[TOP_COL_MAX])
 	w[TOP_COL_RATE] = 8;			/* "TRAPS/s*", "9999999" */
 	w[TOP_COL_MEAN] = w[TOP_COL_P99] = wide ? 8 : 7;	/* "99.9ms" */
 	w[TOP_COL_CPU] = 10;			/* "TRAP CPU%*" */
-	rest = width - (TOP_COL_MAX - 1) * GAP;
+	/* narrower terminals keep the essentials; wide ones add these */
+	w[TOP_COL_RUNQ] = width >= EXTRA_COLS ? 7 : 0;	/* "RUNQ*", "99.9ms" */
+	w[TOP_COL_ETA] = width >= EXTRA_COLS ? 7 : 0;	/* "ETA*", "99.9%!" */
+	rest = width - (TOP_COL_MAX - 1 - 2 * (width < EXTRA_COLS)) * GAP;
 	for (int c = 0; c < TOP_COL_MAX; c++)
 		if (c != TOP_COL_NAME && c != TOP_COL_REASON)
 			rest -= w[c];
@@ -224,7 +237,8 @@ static void entity_widths(int width, int w[TOP_COL_MAX])
 
 static bool col_right(enum top_col c)
 {
-	return c == TOP_COL_RATE || c == TOP_COL_MEAN || c == TOP_COL_P99 || c == TOP_COL_CPU;
+	return c == TOP_COL_RATE || c == TOP_COL_MEAN || c == TOP_COL_P99 || c == TOP_COL_CPU ||
+	       c == TOP_COL_RUNQ || c == TOP_COL_ETA;
 }
 
 static void entity_header(struct top_frame *fr, const struct top_state *st, const int w[TOP_COL_MAX])
@@ -240,7 +254,8 @@ static void entity_header(struct top_frame *fr, const struct top_state *st, cons
 			hl_off = pos;
 			hl_len = w[c];
 		}
-		pos = top_put(line, pos, w[c], label, col_right(c) ? TOP_PUT_RIGHT : 0);
+		if (w[c])
+			pos = top_put(line, pos, w[c], label, col_right(c) ? TOP_PUT_RIGHT : 0);
 	}
 	pad_to(line, fr->width);
 	l = top_frame__add(fr, TOP_A_HEADER, "%s", line);
@@ -266,6 +281,16 @@ static void entity_row(struct top_frame *fr, const struct top_item *it, const in
 		      top_fmt_lat(it->mean_ns < 0 ? -1 : it->p99_ns, b, sizeof(b)), TOP_PUT_RIGHT);
 	snprintf(b, sizeof(b), "%.1f%%", it->cpu_pct);
 	pos = top_put(line, pos, w[TOP_COL_CPU], b, TOP_PUT_RIGHT);
+	if (w[TOP_COL_RUNQ])
+		pos = top_put(line, pos, w[TOP_COL_RUNQ], top_fmt_lat(it->runq_ns, b, sizeof(b)),
+			      TOP_PUT_RIGHT);
+	if (w[TOP_COL_ETA]) {
+		if (it->eta < 0)
+			snprintf(b, sizeof(b), "-");
+		else
+			snprintf(b, sizeof(b), "%.1f%%%s", 100 * it->eta, it->eta_out ? "!" : "");
+		pos = top_put(line, pos, w[TOP_COL_ETA], b, TOP_PUT_RIGHT);
+	}
 	if (selected)
 		pad_to(line, fr->width);
 	top_frame__add(fr, selected ? TOP_A_SELECTED : it->gone ? TOP_A_DIM : TOP_A_NORMAL, "%s", line);
@@ -299,7 +324,7 @@ void top_frame__main(struct top_frame *fr, const struct top_info *info, struct t
 	size_t vis, end;
 
 	top_frame__header(fr, info, st, r);
-	paradigm_table(fr, info, v, r != NULL);
+	paradigm_table(fr, info, v, r);
 	if (f->pid)
 		snprintf(extra, sizeof(extra), "  pid %d", (int)f->pid);
 	else if (f->cgroup)

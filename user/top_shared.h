@@ -33,6 +33,8 @@ enum top_col {
 	TOP_COL_MEAN,
 	TOP_COL_P99,
 	TOP_COL_CPU,
+	TOP_COL_RUNQ,			/* wide terminals only */
+	TOP_COL_ETA,
 	TOP_COL_MAX,
 };
 
@@ -48,7 +50,10 @@ struct top_item {
 	char reason[TOP_REASON_LEN];
 	double rate;			/* traps per second over the interval */
 	double mean_ns, p99_ns;		/* since the baseline; mean < 0: nothing timed */
-	double cpu_pct;			/* trap time / (interval x CPUs) */
+	double cpu_pct;			/* the model's trap share of on-CPU time, % */
+	double runq_ns;			/* mean run-queue wait this interval; < 0: not known */
+	double eta;			/* the model's efficiency, 0..1; < 0: no figure */
+	bool eta_out;			/* outside the document's band */
 	const void *src;		/* its entity, vm_entity or sandbox_entity */
 };
 

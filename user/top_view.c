@@ -26,7 +26,8 @@
 static const char *const col_names[TOP_COL_MAX] = {
 	[TOP_COL_NAME] = "NAME", [TOP_COL_PARADIGM] = "PARADIGM", [TOP_COL_KIND] = "KIND",
 	[TOP_COL_RATE] = "TRAPS/s", [TOP_COL_REASON] = "TOP REASON", [TOP_COL_MEAN] = "MEAN",
-	[TOP_COL_P99] = "P99", [TOP_COL_CPU] = "TRAP CPU%",
+	[TOP_COL_P99] = "P99", [TOP_COL_CPU] = "TRAP CPU%", [TOP_COL_RUNQ] = "RUNQ",
+	[TOP_COL_ETA] = "ETA",
 };
 
 /* The p key's cycle; after "all", the order of the paradigm table. */
@@ -169,6 +170,22 @@ static void fill_latency(struct top_item *it, const struct trap_row *cum)
 	it->p99_ns = hist_quantile_ns(cum->hist, P99);
 }
 
+/*
+ * Where the model has a figure for the entity, its trap share replaces the
+ * raw trap time (which counts threads blocked inside syscalls), and its eta
+ * shows with the band flag.
+ */
+static void fill_model(struct top_item *it, const struct entity_model *m)
+{
+	it->eta = -1;
+	it->eta_out = false;
+	if (!m->valid || m->in.oncpu_ns <= 0)
+		return;
+	it->cpu_pct = PERCENT * report_trap_share(m);
+	it->eta = m->res.eta.value;
+	it->eta_out = m->res.eta_out_of_band;
+}
+
 static void item_cgroup(struct top_item *it, const struct entity *en, const struct report *r,
 			int ncpus)
 {
@@ -192,6 +209,8 @@ static void item_cgroup(struct top_item *it, const struct entity *en, const stru
 	it->rate = rate_per_sec(en->delta.count, r->dt_ns);
 	fill_latency(it, &en->total);
 	it->cpu_pct = cpu_pct(en->delta.total_ns, r->dt_ns, ncpus);
+	it->runq_ns = en->d_runq.count ? (double)en->d_runq.total_ns / en->d_runq.count : -1;
+	fill_model(it, &en->model);
 	it->src = en;
 }
 
@@ -220,6 +239,8 @@ static void item_vm(struct top_item *it, const struct vm_entity *vm, const struc
 	it->rate = rate_per_sec(vm->delta[VM_EXITS].count, r->dt_ns);
 	fill_latency(it, ex);
 	it->cpu_pct = cpu_pct(vm->delta[VM_EXITS].total_ns, r->dt_ns, ncpus);
+	it->runq_ns = -1;
+	fill_model(it, &vm->model);
 	it->src = vm;
 }
 
@@ -241,6 +262,8 @@ static void item_sandbox(struct top_item *it, const struct sandbox_entity *sb,
 	it->rate = rate_per_sec(sb->delta.count, r->dt_ns);
 	fill_latency(it, &sb->total);
 	it->cpu_pct = cpu_pct(sb->delta.total_ns, r->dt_ns, ncpus);
+	it->runq_ns = -1;
+	fill_model(it, &sb->model);
 	it->src = sb;
 }
 
@@ -335,6 +358,8 @@ static void sum_paradigms(struct top_view *v, const struct report *r, int ncpus)
 	for (int p = 0; p < VFLOW_PARADIGM_MAX; p++) {
 		v->par[p].rate = rate_per_sec(delta[p].count, r->dt_ns);
 		v->par[p].cpu_pct = cpu_pct(delta[p].total_ns, r->dt_ns, ncpus);
+		if (r->paradigms[p].valid && r->paradigms[p].in.oncpu_ns > 0)
+			v->par[p].cpu_pct = PERCENT * report_trap_share(&r->paradigms[p]);
 	}
 }
 
@@ -405,6 +430,12 @@ static int item_cmp(const void *a, const void *b, void *arg)
 		break;
 	case TOP_COL_CPU:
 		c = num_cmp(x->cpu_pct, y->cpu_pct);
+		break;
+	case TOP_COL_RUNQ:
+		c = num_cmp(x->runq_ns, y->runq_ns);
+		break;
+	case TOP_COL_ETA:
+		c = num_cmp(x->eta, y->eta);
 		break;
 	default:
 		c = 0;

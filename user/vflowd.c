@@ -24,6 +24,7 @@
 #include "model.h"
 #include "advice.h"
 #include "calibrate.h"
+#include "model_files.h"
 #include "syscalls.h"
 
 #define DEFAULT_INTERVAL_S 1.0
@@ -365,72 +366,6 @@ static int exporter_start(const struct args *a, const struct web_config *web, st
 	return http_server__start(http, &o, metrics__body, m, err, err_len);
 }
 
-/* Where the shipped config lives: $VFLOW_CONFIG_DIR, ../config beside the binary, /etc/vflow. */
-static void config_path(char *buf, size_t len, const char *file)
-{
-	static const char *const rel[] = { "../config", "../../config" };
-	const char *env = getenv("VFLOW_CONFIG_DIR");
-	char exe[PATH_MAX], *slash;
-	ssize_t n;
-
-	if (env && *env && snprintf(buf, len, "%s/%s", env, file) < (int)len)
-		return;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		/* build/vflowd and build/san/vflowd both find <repo>/config */
-		for (size_t i = 0; slash && i < sizeof(rel) / sizeof(rel[0]); i++)
-			if (snprintf(buf, len, "%s/%s/%s", exe, rel[i], file) < (int)len &&
-			    !access(buf, R_OK))
-				return;
-	}
-	snprintf(buf, len, "/etc/vflow/%s", file);
-}
-
-/*
- * The model's constants and the advice rules: a file named on the command
- * line must load; the shipped defaults may be missing (built-in constants,
- * no advice), which is said once on stderr.
- */
-static int model_load(const struct args *a, struct model_config *mc, struct advice_rules *ar,
-		      bool *have_advice, char *err, size_t err_len)
-{
-	char path[PATH_MAX];
-	int ret;
-
-	model_config__defaults(mc);
-	if (a->model_config) {
-		ret = model_config__load(mc, a->model_config, err, err_len);
-		if (ret)
-			return ret;
-	} else {
-		config_path(path, sizeof(path), "model.conf");
-		if (!access(path, R_OK)) {
-			ret = model_config__load(mc, path, err, err_len);
-			if (ret)
-				return ret;
-		} else {
-			fprintf(stderr, "vflowd: no %s: using the document's constants built in\n", path);
-		}
-	}
-	*have_advice = false;
-	if (a->advice_rules) {
-		snprintf(path, sizeof(path), "%s", a->advice_rules);
-	} else {
-		config_path(path, sizeof(path), "advice.rules");
-		if (access(path, R_OK)) {
-			fprintf(stderr, "vflowd: no %s: no advice\n", path);
-			return 0;
-		}
-	}
-	ret = advice_rules__load(ar, path, err, err_len);
-	*have_advice = !ret;
-	return ret;
-}
-
 /* --calibrate: measure, print, and write a model config if asked. */
 static int run_calibrate(const struct args *a)
 {
@@ -549,7 +484,7 @@ int main(int argc, char **argv)
 	}
 	if (a.calibrate)
 		return run_calibrate(&a);
-	if (model_load(&a, &mc, &ar, &have_advice, err, sizeof(err))) {
+	if (model_files__load(a.model_config, a.advice_rules, &mc, &ar, &have_advice, err, sizeof(err))) {
 		fprintf(stderr, "vflowd: %s\n", err);
 		goto cleanup;
 	}

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/utsname.h>
+#include "model_files.h"
 #include "cgroup.h"
 #include "engine.h"
 #include "report.h"
@@ -57,6 +58,9 @@ struct app {
 	struct top_state st;
 	__u64 start_ns;
 	bool ui;
+	struct model_config mc;		/* the overhead model's constants */
+	struct advice_rules ar;
+	bool have_advice;
 };
 
 static __u64 mono_ns(void)
@@ -157,7 +161,8 @@ static void review(struct app *app)
 static int tick(struct app *app)
 {
 	struct snapshot *cur = engine__snapshot(app->e), *delta, *cum = NULL;
-	struct report r = { .procs = &app->pc };
+	struct report r = { .procs = &app->pc, .model = &app->mc,
+			     .advice = app->have_advice ? &app->ar : NULL };
 	__u64 from, since;
 
 	if (!cur) {
@@ -200,7 +205,8 @@ static void reset(struct app *app)
 {
 	struct snapshot *base = app->snap ? snapshot__delta(NULL, app->snap) : engine__snapshot(app->e);
 	struct snapshot *cum = NULL, *delta = NULL;
-	struct report r = { .procs = &app->pc };
+	struct report r = { .procs = &app->pc, .model = &app->mc,
+			     .advice = app->have_advice ? &app->ar : NULL };
 
 	if (!base) {
 		snprintf(app->st.msg, sizeof(app->st.msg), "reset failed: %s", strerror(errno));
@@ -358,6 +364,8 @@ static void cleanup(struct app *app)
 	engine__destroy(app->e);
 	proc_cache__free(&app->pc);
 	cgroup_resolver__free(&app->cg);
+	if (app->have_advice)
+		advice_rules__free(&app->ar);
 }
 
 int main(int argc, char **argv)
@@ -377,8 +385,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vflowtop: not a terminal: use -b for plain text or --json\n");
 		return 1;
 	}
+	if (model_files__load(NULL, NULL, &app.mc, &app.ar, &app.have_advice, err, sizeof(err))) {
+		fprintf(stderr, "vflowtop: %s\n", err);
+		return 1;
+	}
 	ret = cgroup_resolver__init(&app.cg);
 	if (ret) {
+		cleanup(&app);
 		fprintf(stderr, "vflowtop: no cgroup v2 hierarchy found (%s): mount one with "
 			"'mount -t cgroup2 none /sys/fs/cgroup/unified'\n", strerror(-ret));
 		return 1;

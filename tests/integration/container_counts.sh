@@ -22,7 +22,7 @@ CID=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 SLICE="$CG2/vflow-test-$$.slice"
 CG="$SLICE/docker-$CID.scope"
 mkdir -p "$CG"
-on_exit "rmdir '$CG' '$SLICE'"
+on_exit "remove_cgroup '$CG'; remove_cgroup '$SLICE'"
 CGID=$(stat -c %i "$CG")
 
 run_once() {

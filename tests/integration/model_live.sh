@@ -13,7 +13,7 @@ NAMES=("container: eta, C_trap, C_schedule with provenance" "sandbox: eta, C_tra
 CID=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 SLICE=$(new_cgroup "vflow-test-model-$$.slice")
 CG="$SLICE/docker-$CID.scope"
-mkdir "$CG" && on_exit "rmdir '$CG'"
+mkdir "$CG" && on_exit "remove_cgroup '$CG'"
 
 start_vflowd "$TMP/out.jsonl" -i 1 || fail_all "vflowd did not start" "${NAMES[@]}"
 # both run for ~3 s, side by side, bounded

@@ -33,12 +33,14 @@ static void usage(FILE *f)
 "      --cgroup PATH        only cgroup PATH of the cgroup2 hierarchy (/system.slice/foo),\n"
 "                           and the VMs and sandboxes whose processes are in it\n"
 "      --paradigm NAME      only host, container, fullvirt, paravirt or sandbox\n"
+"      --attach PATH        read a running vflowd (started with --control PATH)\n"
+"                           instead of loading BPF programs again\n"
 "  -V, --version            print the version and exit\n"
 "  -h, --help               this help\n"
 "\n"
 "Keys: q quit, h help, Enter details, s/S sort, / filter, p paradigm, space pause,\n"
 "r reset, +/- interval.\n"
-"vflowtop loads its own BPF programs; attaching to vflowd and replaying dumps come later.\n",
+"Without --attach, vflowtop loads its own BPF programs. Replaying dumps comes later.\n",
 		DEFAULT_INTERVAL_S);
 }
 
@@ -60,7 +62,7 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 	return 0;
 }
 
-enum { OPT_JSON = 256, OPT_CGROUP, OPT_PARADIGM };
+enum { OPT_JSON = 256, OPT_CGROUP, OPT_PARADIGM, OPT_ATTACH };
 
 int top_args__parse(int argc, char **argv, struct top_args *a)
 {
@@ -72,6 +74,7 @@ int top_args__parse(int argc, char **argv, struct top_args *a)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "paradigm", required_argument, NULL, OPT_PARADIGM },
+		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -123,6 +126,9 @@ int top_args__parse(int argc, char **argv, struct top_args *a)
 			/* "/a/b/" names the same cgroup as "/a/b" */
 			for (size_t n = strlen(optarg); n > 1 && optarg[n - 1] == '/'; n--)
 				optarg[n - 1] = '\0';
+			break;
+		case OPT_ATTACH:
+			a->attach = optarg;
 			break;
 		case OPT_PARADIGM:
 			a->paradigm = top_paradigm_filter_parse(optarg);

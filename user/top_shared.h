@@ -136,6 +136,7 @@ struct top_args {
 	pid_t pid;
 	const char *cgroup;
 	int paradigm;		/* TOP_PARADIGM_ALL or a paradigm */
+	const char *attach;	/* --attach: a vflowd's control socket instead of own BPF */
 };
 
 /* top_args.c: 0, or -EINVAL after one line on stderr; exits for --help and --version */

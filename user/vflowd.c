@@ -25,6 +25,8 @@
 #include "advice.h"
 #include "calibrate.h"
 #include "model_files.h"
+#include "control.h"
+#include <pthread.h>
 #include "syscalls.h"
 
 #define DEFAULT_INTERVAL_S 1.0
@@ -40,6 +42,18 @@ static volatile sig_atomic_t exiting;
 /* the model's constants and rules, loaded once at start */
 static const struct model_config *g_model;
 static const struct advice_rules *g_advice;
+/* the main loop and the control socket's thread both take snapshots */
+static pthread_mutex_t snapshot_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct snapshot *locked_snapshot(void *ctx)
+{
+	struct snapshot *s;
+
+	pthread_mutex_lock(&snapshot_lock);
+	s = engine__snapshot(ctx);
+	pthread_mutex_unlock(&snapshot_lock);
+	return s;
+}
 
 static void on_signal(int sig)
 {
@@ -63,6 +77,7 @@ struct args {
 	const char *advice_rules;
 	bool calibrate;
 	const char *calibrate_out;
+	const char *control;		/* --control: serve snapshots to vflowtop --attach */
 	size_t top;
 	size_t syscalls;
 	struct engine_opts eopts;
@@ -94,6 +109,8 @@ static void usage(FILE *f)
 "      --model-config FILE  the overhead model's constants (default: config/model.conf\n"
 "                           next to the binary, or $VFLOW_CONFIG_DIR, or /etc/vflow)\n"
 "      --advice-rules FILE  advice rules (default: advice.rules beside model.conf)\n"
+"      --control PATH       serve snapshots to 'vflowtop --attach PATH' on a Unix socket\n"
+"                           only root can open (e.g. " CONTROL_DEFAULT_PATH ")\n"
 "      --calibrate          measure this host's trap and switch costs, print them, exit\n"
 "      --calibrate-out FILE with --calibrate: write a model config with them\n"
 "  -v, --verbose            libbpf debug output and verifier logs\n"
@@ -120,7 +137,7 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 }
 
 enum { OPT_SLOW_MS = 256, OPT_RAW_TP, OPT_IMPORT, OPT_LISTEN, OPT_TPATH, OPT_WEBCONF, OPT_MAXCONN,
-       OPT_MAXENT, OPT_TTL, OPT_MODEL, OPT_ADVICE, OPT_CALIBRATE, OPT_CALIBRATE_OUT };
+       OPT_MAXENT, OPT_TTL, OPT_MODEL, OPT_ADVICE, OPT_CALIBRATE, OPT_CALIBRATE_OUT, OPT_CONTROL };
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
@@ -144,6 +161,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "advice-rules", required_argument, NULL, OPT_ADVICE },
 		{ "calibrate", no_argument, NULL, OPT_CALIBRATE },
 		{ "calibrate-out", required_argument, NULL, OPT_CALIBRATE_OUT },
+		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -238,6 +256,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_CALIBRATE_OUT:
 			a->calibrate_out = optarg;
 			break;
+		case OPT_CONTROL:
+			a->control = optarg;
+			break;
 		case OPT_TTL:
 			if (parse_num("--web.series-ttl", optarg, 1, 1e7, &a->series_ttl_s))
 				return -EINVAL;
@@ -281,7 +302,7 @@ static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struc
 			     struct metrics *m, const struct args *a, struct snapshot *prev,
 			     __u64 start_ns, bool print)
 {
-	struct snapshot *cur = engine__snapshot(e), *delta;
+	struct snapshot *cur = locked_snapshot(e), *delta;
 	struct report r = { .procs = pc, .model = g_model, .advice = g_advice };
 
 	if (!cur) {
@@ -464,6 +485,7 @@ int main(int argc, char **argv)
 	struct cgroup_resolver cg = { .root_fd = -1 };
 	struct proc_cache pc = {};
 	struct http_server *http = NULL;
+	struct control_server *ctl = NULL;
 	struct web_config web = {};
 	struct metrics mt = {};
 	bool have_metrics = false, have_advice = false;
@@ -519,6 +541,8 @@ int main(int argc, char **argv)
 		prev = emit(e, &cg, &pc, &mt, &a, prev, start, false);
 		ret = exporter_start(&a, &web, &mt, &http, err, sizeof(err));
 	}
+	if (!ret && a.control)
+		ret = control_server__start(&ctl, a.control, e, locked_snapshot, e, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "vflowd: %s\n", err);
 		goto cleanup;
@@ -559,6 +583,7 @@ int main(int argc, char **argv)
 
 cleanup:
 	snapshot__free(prev);
+	control_server__stop(ctl);
 	http_server__stop(http);
 	if (have_metrics)
 		metrics__free(&mt);

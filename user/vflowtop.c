@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sys/utsname.h>
 #include "model_files.h"
+#include "control.h"
 #include "cgroup.h"
 #include "engine.h"
 #include "report.h"
@@ -61,7 +62,48 @@ struct app {
 	struct model_config mc;		/* the overhead model's constants */
 	struct advice_rules ar;
 	bool have_advice;
+	struct control_reply reply;	/* --attach: the last answer, and its probes */
 };
+
+/*
+ * Where snapshots come from: this process's own engine, or a running
+ * vflowd's control socket (--attach).
+ */
+static struct snapshot *source_snapshot(struct app *app)
+{
+	char err[ENGINE_ERR_LEN];
+
+	if (!app->a.attach)
+		return engine__snapshot(app->e);
+	if (control_fetch(app->a.attach, &app->reply, err, sizeof(err))) {
+		snprintf(app->st.msg, sizeof(app->st.msg), "%.*s", (int)sizeof(app->st.msg) - 1, err);
+		errno = EIO;
+		return NULL;
+	}
+	return app->reply.snap;	/* the caller owns it */
+}
+
+static size_t source_probes(const struct app *app, const struct engine_probe **p)
+{
+	if (!app->a.attach)
+		return engine__probes(app->e, p);
+	*p = app->reply.probes;
+	return app->reply.nr_probes;
+}
+
+static const char *source_via(const struct app *app)
+{
+	return app->a.attach ? app->reply.syscall_via : engine__syscall_via(app->e);
+}
+
+/* Wait up to @ms for ring-buffer events, or just wait when attached. */
+static int source_poll(struct app *app, int ms)
+{
+	if (!app->a.attach)
+		return engine__poll(app->e, ms);
+	usleep(ms * 1000);
+	return 0;
+}
 
 static __u64 mono_ns(void)
 {
@@ -94,7 +136,7 @@ static void fill_info(struct app *app)
 {
 	struct top_info *in = &app->info;
 	const struct engine_probe *p;
-	size_t n = engine__probes(app->e, &p);
+	size_t n = source_probes(app, &p);
 	const char *cols = getenv("COLUMNS");
 	struct utsname u;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -160,7 +202,7 @@ static void review(struct app *app)
 /* One interval: a snapshot, its difference to the last, the report of both. */
 static int tick(struct app *app)
 {
-	struct snapshot *cur = engine__snapshot(app->e), *delta, *cum = NULL;
+	struct snapshot *cur = source_snapshot(app), *delta, *cum = NULL;
 	struct report r = { .procs = &app->pc, .model = &app->mc,
 			     .advice = app->have_advice ? &app->ar : NULL };
 	__u64 from, since;
@@ -184,8 +226,8 @@ static int tick(struct app *app)
 		snprintf(app->st.msg, sizeof(app->st.msg), "out of memory building the report");
 		return -ENOMEM;
 	}
-	r.nr_probes = engine__probes(app->e, &r.probes);
-	r.syscall_via = engine__syscall_via(app->e);
+	r.nr_probes = source_probes(app, &r.probes);
+	r.syscall_via = source_via(app);
 	/* cgroups come and go: resolve afresh next time */
 	cgroup_resolver__invalidate(&app->cg);
 	drop_report(app);
@@ -203,7 +245,7 @@ static int tick(struct app *app)
 /* r: the latest snapshot becomes the baseline; totals show nothing until the next interval. */
 static void reset(struct app *app)
 {
-	struct snapshot *base = app->snap ? snapshot__delta(NULL, app->snap) : engine__snapshot(app->e);
+	struct snapshot *base = app->snap ? snapshot__delta(NULL, app->snap) : source_snapshot(app);
 	struct snapshot *cum = NULL, *delta = NULL;
 	struct report r = { .procs = &app->pc, .model = &app->mc,
 			     .advice = app->have_advice ? &app->ar : NULL };
@@ -228,8 +270,8 @@ static void reset(struct app *app)
 		return;
 	}
 	delta->ts_ns = app->snap->ts_ns;
-	r.nr_probes = engine__probes(app->e, &r.probes);
-	r.syscall_via = engine__syscall_via(app->e);
+	r.nr_probes = source_probes(app, &r.probes);
+	r.syscall_via = source_via(app);
 	drop_report(app);
 	app->r = r;
 	app->cum = cum;
@@ -323,7 +365,7 @@ static int run(struct app *app)
 				break;
 			continue;
 		}
-		ret = engine__poll(app->e, st->paused || now + POLL_SLICE_MS * NS_PER_MS < last + iv ?
+		ret = source_poll(app, st->paused || now + POLL_SLICE_MS * NS_PER_MS < last + iv ?
 				   POLL_SLICE_MS : (int)((last + iv - now) / NS_PER_MS) + 1);
 		if (ret < 0) {
 			snprintf(st->msg, sizeof(st->msg), "ring buffer poll failed: %s", strerror(-ret));
@@ -338,7 +380,7 @@ static int run(struct app *app)
 			reset(app);
 		if ((act & TOP_ACT_PAUSE) && !st->paused) {
 			/* the next interval starts now, not when the pause began */
-			struct snapshot *s = engine__snapshot(app->e);
+			struct snapshot *s = source_snapshot(app);
 
 			if (s)
 				set_rate_ref(app, s);
@@ -397,8 +439,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ret = proc_cache__init(&app.pc);
-	if (!ret)
+	if (!ret && !app.a.attach) {
 		ret = engine__open(&app.e, &eopts, err, sizeof(err));
+	} else if (!ret) {
+		/* reach vflowd now: a wrong path is a one-line error before the screen */
+		ret = control_fetch(app.a.attach, &app.reply, err, sizeof(err));
+		snapshot__free(app.reply.snap);
+		app.reply.snap = NULL;
+	}
 	if (ret) {
 		fprintf(stderr, "vflowtop: %s\n", err);
 		cleanup(&app);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# vflowtop --attach: a second viewer reads vflowd's snapshots over its
+# control socket instead of loading the BPF programs again. The socket is
+# owner-only; a second vflowd on the same path is refused.
+. "$(dirname "$0")/../lib.sh"
+
+N=40009
+NAMES=("control socket is owner-only" "attached vflowtop loads no BPF programs"
+       "attached vflowtop sees the workload exactly" "other users cannot attach"
+       "a second vflowd on the same socket is refused" "vflowd stopped cleanly")
+[ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, cgroups)" "${NAMES[@]}"
+[ -n "$(cgroup2_root)" ] || skip_all "no cgroup v2 hierarchy mounted" "${NAMES[@]}"
+command -v bpftool >/dev/null || skip_all "bpftool not installed" "${NAMES[@]}"
+SOCK=$TMP/ctl/vflowd.sock
+CGNAME=vflow-test-attach-$$
+CG=$(new_cgroup "$CGNAME")
+VFLOWTOP=$BUILD/san/vflowtop
+
+start_vflowd "$TMP/out.jsonl" -i 0.5 --control "$SOCK" || fail_all "vflowd did not start" "${NAMES[@]}"
+check "control socket is owner-only" test "$(stat -c '%a %U' "$SOCK")" = "600 root"
+
+run_in_cgroup "$CG" "$BUILD/tests/sysloop" "$N"
+progs_before=$(bpftool prog show | grep -c '^[0-9]')
+"$VFLOWTOP" --attach "$SOCK" --json -d 0.3 -n 3 >"$TMP/top.jsonl" 2>"$TMP/top.err" &
+TOP=$!
+sleep 0.5
+progs_during=$(bpftool prog show | grep -c '^[0-9]')
+wait "$TOP" || diag "vflowtop: $(cat "$TMP/top.err")"
+check "attached vflowtop loads no BPF programs" test "$progs_before" -eq "$progs_during"
+python3 - "$TMP/top.jsonl" "/$CGNAME" "$N" <<'PY' && ok "attached vflowtop sees the workload exactly" || not_ok "attached vflowtop sees the workload exactly"
+import json, sys
+last = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+e = next(e for e in last["entities"] if e["path"] == sys.argv[2])
+r = next(r for r in e["syscalls"] if r["name"] == "getppid")
+sys.exit(0 if r["count"] == int(sys.argv[3]) and sum(r["hist"]) == int(sys.argv[3]) else 1)
+PY
+if setpriv --reuid=65534 --regid=65534 --clear-groups "$VFLOWTOP" --attach "$SOCK" -b -n 1 >/dev/null 2>"$TMP/nobody.err"; then
+	not_ok "other users cannot attach"
+else
+	check "other users cannot attach" grep -q "Permission denied" "$TMP/nobody.err"
+fi
+"$VFLOWD" -q --control "$SOCK" -d 1 >/dev/null 2>"$TMP/second.err"
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "another vflowd answers on" "$TMP/second.err"; then
+	ok "a second vflowd on the same socket is refused"
+else
+	not_ok "a second vflowd on the same socket is refused"; diag "status $rc: $(cat "$TMP/second.err")"
+fi
+stop_vflowd

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "conftext.h"
 #include "advice.h"
 
 #define ID_MAX 48
@@ -77,31 +78,6 @@ struct advice_rule {
 	size_t nt;
 	char text[TEXT_MAX];
 };
-
-static int fail(char *err, size_t len, const char *path, size_t line, const char *fmt, ...)
-{
-	char msg[ERR_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (err && len)
-		snprintf(err, len, "%s:%zu: %s", path, line, msg);
-	return -EINVAL;
-}
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
 
 static double metric_value(const struct advice_obs *o, enum metric m)
 {
@@ -280,47 +256,47 @@ static int parse_rule(struct advice_rule *r, char *line, const struct advice_rul
 		char *bar = strchr(s, '|');
 
 		if (!bar)
-			return fail(err, len, path, ln, "%d field(s) where 4 are needed: write "
+			return conf_fail(err, len, path, ln, "%d field(s) where 4 are needed: write "
 				    "`id | section | condition | advice`", i + 1);
 		*bar = '\0';
-		f[i] = trim(s);
+		f[i] = conf_trim(s);
 		s = bar + 1;
 	}
-	f[3] = trim(s);
+	f[3] = conf_trim(s);
 	memset(r, 0, sizeof(*r));
 	if (!*f[0] || strlen(f[0]) >= ID_MAX || strspn(f[0], ID_CHARS) != strlen(f[0]))
-		return fail(err, len, path, ln, "bad rule id \"%s\": use lower-case letters, "
+		return conf_fail(err, len, path, ln, "bad rule id \"%s\": use lower-case letters, "
 			    "digits, '-', '_' (at most %d)", f[0], ID_MAX - 1);
 	for (size_t i = 0; i < rs->n; i++)
 		if (!strcmp(rs->r[i].id, f[0]))
-			return fail(err, len, path, ln, "duplicate rule id \"%s\": give each rule "
+			return conf_fail(err, len, path, ln, "duplicate rule id \"%s\": give each rule "
 				    "its own id", f[0]);
 	if (!isdigit((unsigned char)*f[1]) || strlen(f[1]) >= SECTION_MAX ||
 	    strspn(f[1], "0123456789.") != strlen(f[1]) || f[1][strlen(f[1]) - 1] == '.')
-		return fail(err, len, path, ln, "bad section \"%s\": cite the document's section "
+		return conf_fail(err, len, path, ln, "bad section \"%s\": cite the document's section "
 			    "number, e.g. 7.4.2", f[1]);
 	if (!*f[3] || strlen(f[3]) >= TEXT_MAX)
-		return fail(err, len, path, ln, "advice is empty or longer than %d bytes: say what "
+		return conf_fail(err, len, path, ln, "advice is empty or longer than %d bytes: say what "
 			    "to do in one line", TEXT_MAX - 1);
 	bad = expand(f[3], NULL, NULL, 0);
 	if (bad)
-		return fail(err, len, path, ln, "unknown placeholder at \"%.24s\": use {metric}, "
+		return conf_fail(err, len, path, ln, "unknown placeholder at \"%.24s\": use {metric}, "
 			    "{metric_pct}, {paradigm} or {top_reason}", bad);
 	snprintf(r->id, sizeof(r->id), "%s", f[0]);
 	snprintf(r->section, sizeof(r->section), "%s", f[1]);
 	snprintf(r->text, sizeof(r->text), "%s", f[3]);
 	for (cond = f[2]; ; ) {
 		if (r->nt == TERMS_MAX)
-			return fail(err, len, path, ln, "more than %d terms: split the rule",
+			return conf_fail(err, len, path, ln, "more than %d terms: split the rule",
 				    TERMS_MAX);
 		if (parse_term(&cond, &r->t[r->nt++], why, sizeof(why)))
-			return fail(err, len, path, ln, "%s", why);
+			return conf_fail(err, len, path, ln, "%s", why);
 		while (isspace((unsigned char)*cond))
 			cond++;
 		if (!*cond)
 			return 0;
 		if (strncmp(cond, "and", 3) || !isspace((unsigned char)cond[3]))
-			return fail(err, len, path, ln, "\"%.24s\" after a term: join terms with "
+			return conf_fail(err, len, path, ln, "\"%.24s\" after a term: join terms with "
 				    "`and`", cond);
 		cond += 3;
 	}
@@ -343,7 +319,7 @@ int advice_rules__load(struct advice_rules *rs, const char *path, char *err, siz
 		return ret;
 	}
 	while (!ret && getline(&line, &line_cap, f) > 0) {
-		char *s = trim(line);
+		char *s = conf_trim(line);
 
 		ln++;
 		if (!*s || *s == '#')
@@ -352,7 +328,7 @@ int advice_rules__load(struct advice_rules *rs, const char *path, char *err, siz
 			struct advice_rule *r = realloc(out.r, (cap ? cap * 2 : 16) * sizeof(*r));
 
 			if (!r) {
-				fail(err, err_len, path, ln, "out of memory: try again with more");
+				conf_fail(err, err_len, path, ln, "out of memory: try again with more");
 				ret = -ENOMEM;
 				break;
 			}
@@ -366,7 +342,7 @@ int advice_rules__load(struct advice_rules *rs, const char *path, char *err, siz
 	free(line);
 	fclose(f);
 	if (!ret && !out.n)
-		ret = fail(err, err_len, path, ln ? ln : 1, "no rules: add lines "
+		ret = conf_fail(err, err_len, path, ln ? ln : 1, "no rules: add lines "
 			   "`id | section | condition | advice`");
 	if (ret) {
 		free(out.r);

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "conftext.h"
 #include "model.h"
 #include "snapshot.h"
 
@@ -177,31 +178,6 @@ static long find_key(const char *name)
 	return -1;
 }
 
-static int fail(char *err, size_t len, const char *path, size_t line, const char *fmt, ...)
-{
-	char msg[ERR_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (err && len)
-		snprintf(err, len, "%s:%zu: %s", path, line, msg);
-	return -EINVAL;
-}
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && strchr(" \t\r\n", e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 /* One `key = value` line into @c; @seen holds the line each key was set on. */
 static int parse_line(struct model_config *c, char *s, size_t *seen, const char *path,
 		      size_t ln, char *err, size_t len)
@@ -212,34 +188,34 @@ static int parse_line(struct model_config *c, char *s, size_t *seen, const char 
 	long k;
 
 	if (!eq)
-		return fail(err, len, path, ln, "missing '=' in \"%s\": write `key = value`", s);
+		return conf_fail(err, len, path, ln, "missing '=' in \"%s\": write `key = value`", s);
 	*eq = '\0';
-	key = trim(s);
-	val = trim(eq + 1);
+	key = conf_trim(s);
+	val = conf_trim(eq + 1);
 	k = find_key(key);
 	if (k < 0)
-		return fail(err, len, path, ln, "unknown key \"%s\": use tsc_hz, calibrated.* or "
+		return conf_fail(err, len, path, ln, "unknown key \"%s\": use tsc_hz, calibrated.* or "
 			    "<paradigm>.<field> as in config/model.conf", key);
 	if (seen[k])
-		return fail(err, len, path, ln, "duplicate key \"%s\" (first set on line %zu): "
+		return conf_fail(err, len, path, ln, "duplicate key \"%s\" (first set on line %zu): "
 			    "keep one", key, seen[k]);
 	errno = 0;
 	v = strtod(val, &end);
 	if (!*val || *end || errno || !isfinite(v))
-		return fail(err, len, path, ln, "\"%s\" is not a number: write %s = <number>",
+		return conf_fail(err, len, path, ln, "\"%s\" is not a number: write %s = <number>",
 			    val, key);
 	if (v < 0)
-		return fail(err, len, path, ln, "%s = %s is negative: costs, rates and bands "
+		return conf_fail(err, len, path, ln, "%s = %s is negative: costs, rates and bands "
 			    "are >= 0", key, val);
 	key_offset((size_t)k, &f);
 	if (k == KEY_TSC_HZ && v == 0)
-		return fail(err, len, path, ln, "tsc_hz = 0: give this host's TSC rate in Hz, or "
+		return conf_fail(err, len, path, ln, "tsc_hz = 0: give this host's TSC rate in Hz, or "
 			    "comment the line out to read it from the host");
 	if (f && f->kind == FIELD_ETA && v > 1)
-		return fail(err, len, path, ln, "%s = %s is outside 0..1: eta is a fraction "
+		return conf_fail(err, len, path, ln, "%s = %s is outside 0..1: eta is a fraction "
 			    "(0.75 for 75%%)", key, val);
 	if (f && f->kind == FIELD_PATH && (v < 1 || v > MAX_PATH_LENGTH || v != floor(v)))
-		return fail(err, len, path, ln, "%s = %s is not a positive integer: give the "
+		return conf_fail(err, len, path, ln, "%s = %s is not a positive integer: give the "
 			    "number of hops (section 8.1)", key, val);
 	key_set(c, (size_t)k, v);
 	/* a rate written for this host (by hand or --calibrate) is this host's */
@@ -263,7 +239,7 @@ static int check_bands(const struct model_config *c, const size_t *seen, const c
 			continue;
 		key_name(key, lo_name, sizeof(lo_name));
 		key_name(key + 1, hi_name, sizeof(hi_name));
-		return fail(err, len, path, ln, "%s = %g is above %s = %g: the band's low "
+		return conf_fail(err, len, path, ln, "%s = %g is above %s = %g: the band's low "
 			    "end must not exceed its high end", lo_name, lo, hi_name, hi);
 	}
 	return 0;
@@ -292,12 +268,12 @@ int model_config__load(struct model_config *c, const char *path, char *err, size
 		hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
-		s = trim(line);
+		s = conf_trim(line);
 		if (*s)
 			ret = parse_line(&copy, s, seen, path, ln, err, err_len);
 	}
 	if (!ret && ferror(f)) {
-		fail(err, err_len, path, ln, "read error: check the file");
+		conf_fail(err, err_len, path, ln, "read error: check the file");
 		ret = -EIO;
 	}
 	free(line);

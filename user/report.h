@@ -156,6 +156,8 @@ const char *sys_action_name(__u32 action);	/* "errno", "trap", "user_notif", ...
 int report__build_model(struct report *r);
 void report_json_model(FILE *f, const struct entity_model *m);
 double report_trap_share(const struct entity_model *m);
+/* Name of a row's code: syscall, exit reason, user-space exit, port, address or number. */
+const char *report_trap_name(const struct trap_row *row, char *buf, size_t len);
 void report_json_str(FILE *f, const char *s);
 void report_json_latency(FILE *f, const struct trap_row *row);
 double report_mean_ns(const struct trap_row *row);

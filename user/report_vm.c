@@ -10,6 +10,7 @@
 #include <string.h>
 #include "kvm_reasons.h"
 #include "report.h"
+#include "syscalls.h"
 
 #define P99 0.99
 
@@ -182,10 +183,13 @@ void report__free_vms(struct report *r)
 	r->nr_vms = 0;
 }
 
-/* Name of a KVM row's code: exit reason, user-space exit, port, address or number. */
-static const char *row_name(const struct trap_row *row, char *buf, size_t len)
+/* Name of a row's code: syscall, exit reason, user-space exit, port, address or number. */
+const char *report_trap_name(const struct trap_row *row, char *buf, size_t len)
 {
 	switch (row->kind) {
+	case VFLOW_TRAP_SYSCALL:
+	case VFLOW_TRAP_SANDBOX:
+		return syscall_name(row->code, buf, len);
 	case VFLOW_TRAP_VMEXIT_VMX:
 	case VFLOW_TRAP_VMEXIT_SVM:
 	case VFLOW_TRAP_VMEXIT_UNKNOWN:
@@ -235,13 +239,13 @@ void report__print_vms_text(const struct report *r, const struct report_text_opt
 			rate_per_sec(vm->delta[VM_USERSPACE].count, r->dt_ns),
 			fmt_ns(report_mean_ns(ex), b1, sizeof(b1)),
 			fmt_ns(hist_quantile_ns(ex->hist, P99), b2, sizeof(b2)),
-			top ? row_name(top, name, sizeof(name)) : "-",
+			top ? report_trap_name(top, name, sizeof(name)) : "-",
 			top && ex->count ? 100.0 * top->count / ex->count : 0.0);
 		for (size_t k = 0; k < vm->nr_rows && k < o->per_entity_syscalls; k++) {
 			const struct trap_row *row = vm->rows[k];
 
 			fprintf(f, "  %-22.22s %-12s %10llu %8s vcpu %-3u %8s %9s %9s\n",
-				row_name(row, name, sizeof(name)), vm_bucket_name(vm_bucket_of(row)),
+				report_trap_name(row, name, sizeof(name)), vm_bucket_name(vm_bucket_of(row)),
 				(unsigned long long)row->count, "", row->sub, "",
 				fmt_ns(report_mean_ns(row), b1, sizeof(b1)),
 				fmt_ns(hist_quantile_ns(row->hist, P99), b2, sizeof(b2)));
@@ -256,7 +260,7 @@ static void json_kvm_row(FILE *f, const struct report *r, const struct trap_row 
 
 	fprintf(f, "{\"kind\":\"%s\",\"vcpu\":%u,\"code\":%llu,\"name\":", trap_kind_name(row->kind),
 		row->sub, (unsigned long long)row->code);
-	report_json_str(f, row_name(row, name, sizeof(name)));
+	report_json_str(f, report_trap_name(row, name, sizeof(name)));
 	fprintf(f, ",\"bucket\":\"%s\",\"paradigm\":\"%s\",", vm_bucket_name(vm_bucket_of(row)),
 		report_paradigm_name(row_paradigm(row)));
 	report_json_latency(f, row);

@@ -44,7 +44,7 @@ static void drow_fill(struct top_drow *d, const struct trap_row *row, const stru
 	d->row = row;
 	d->rate = dl ? rate_per_sec(dl->count, r->dt_ns) : 0;
 	/* the name may be a constant rather than nbuf */
-	snprintf(d->name, sizeof(d->name), "%s", top_trap_name(row, nbuf, sizeof(nbuf)));
+	snprintf(d->name, sizeof(d->name), "%s", report_trap_name(row, nbuf, sizeof(nbuf)));
 	d->what = "";
 	d->id = -1;
 	if (row->kind == VFLOW_TRAP_SANDBOX) {

@@ -161,8 +161,6 @@ int top_paradigm_filter_next(int p);
 int top_paradigm_filter_parse(const char *s);
 /* total_ns over the timed traps, or -1 when none was timed */
 double top_mean_ns(const struct trap_row *row);
-/* Name of a row's code: syscall, exit reason, port, address. */
-const char *top_trap_name(const struct trap_row *row, char *buf, size_t len);
 /* Printable ASCII copy of @s, '?' for anything else (names come from /proc). */
 void top_copy_name(char *dst, size_t len, const char *s);
 

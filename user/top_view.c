@@ -82,31 +82,6 @@ void top_copy_name(char *dst, size_t len, const char *s)
 		dst[i] = '\0';
 }
 
-const char *top_trap_name(const struct trap_row *row, char *buf, size_t len)
-{
-	switch (row->kind) {
-	case VFLOW_TRAP_SYSCALL:
-	case VFLOW_TRAP_SANDBOX:
-		return syscall_name(row->code, buf, len);
-	case VFLOW_TRAP_VMEXIT_VMX:
-	case VFLOW_TRAP_VMEXIT_SVM:
-	case VFLOW_TRAP_VMEXIT_UNKNOWN:
-		return kvm_exit_reason_name(row->kind, row->code, buf, len);
-	case VFLOW_TRAP_USERSPACE_EXIT:
-		return kvm_userspace_exit_name(row->code, buf, len);
-	case VFLOW_TRAP_PIO:
-		snprintf(buf, len, "port 0x%llx", (unsigned long long)row->code);
-		return buf;
-	case VFLOW_TRAP_MMIO:
-	case VFLOW_TRAP_FAST_MMIO:
-		snprintf(buf, len, "gpa 0x%llx", (unsigned long long)row->code);
-		return buf;
-	default:
-		snprintf(buf, len, "%s %llu", trap_kind_name(row->kind), (unsigned long long)row->code);
-		return buf;
-	}
-}
-
 int top_pid_cgroup(pid_t pid, char *buf, size_t len)
 {
 	char path[64], *line = NULL;
@@ -232,7 +207,7 @@ static void item_vm(struct top_item *it, const struct vm_entity *vm, const struc
 		if (vm_bucket_of(vm->rows[i]) != VM_EXITS || !ex->count)
 			continue;
 		snprintf(it->reason, sizeof(it->reason), "%s %.0f%%",
-			 top_trap_name(vm->rows[i], nbuf, sizeof(nbuf)),
+			 report_trap_name(vm->rows[i], nbuf, sizeof(nbuf)),
 			 PERCENT * vm->rows[i]->count / ex->count);
 		break;
 	}

@@ -54,6 +54,7 @@ void cgroup_resolver__free(struct cgroup_resolver *r)
 {
 	if (r->root_fd >= 0)
 		close(r->root_fd);
+	cgroup_resolver__invalidate(r);
 	free(r->entries);
 	memset(r, 0, sizeof(*r));
 	r->root_fd = -1;
@@ -66,33 +67,65 @@ __u64 cgroup_id_of_path(const char *path)
 	return stat(path, &st) ? 0 : st.st_ino;
 }
 
+#define TABLE_MIN 256
+
+static size_t slot_of(__u64 id, size_t cap)
+{
+	/* ids are inode numbers: mostly sequential, so mix before masking */
+	id ^= id >> 33;
+	id *= 0xff51afd7ed558ccdULL;
+	id ^= id >> 33;
+	return id & (cap - 1);
+}
+
 static struct cgroup_entry *entry_find(struct cgroup_resolver *r, __u64 id)
 {
-	for (size_t i = 0; i < r->nr; i++)
+	size_t i;
+
+	if (!r->cap)
+		return NULL;
+	for (i = slot_of(id, r->cap); r->entries[i].id; i = (i + 1) & (r->cap - 1))
 		if (r->entries[i].id == id)
 			return &r->entries[i];
 	return NULL;
 }
 
+static int table_grow(struct cgroup_resolver *r)
+{
+	size_t cap = r->cap ? r->cap * 2 : TABLE_MIN;
+	struct cgroup_entry *old = r->entries, *n = calloc(cap, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	for (size_t k = 0; k < r->cap; k++) {
+		size_t i;
+
+		if (!old[k].id)
+			continue;
+		for (i = slot_of(old[k].id, cap); n[i].id; i = (i + 1) & (cap - 1))
+			;
+		n[i] = old[k];
+	}
+	free(old);
+	r->entries = n;
+	r->cap = cap;
+	return 0;
+}
+
 static struct cgroup_entry *entry_add(struct cgroup_resolver *r, __u64 id)
 {
 	struct cgroup_entry *e = entry_find(r, id);
+	size_t i;
 
 	if (e)
 		return e;
-	if (r->nr == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		void *n = realloc(r->entries, cap * sizeof(*r->entries));
-
-		if (!n)
-			return NULL;
-		r->entries = n;
-		r->cap = cap;
-	}
-	e = &r->entries[r->nr++];
-	memset(e, 0, sizeof(*e));
-	e->id = id;
-	return e;
+	if ((r->nr + 1) * 2 > r->cap && table_grow(r))
+		return NULL;
+	for (i = slot_of(id, r->cap); r->entries[i].id; i = (i + 1) & (r->cap - 1))
+		;
+	r->entries[i] = (struct cgroup_entry){ .id = id };
+	r->nr++;
+	return &r->entries[i];
 }
 
 /* absolute mount path -> path relative to the cgroup2 root */
@@ -103,7 +136,8 @@ static void set_rel_path(struct cgroup_resolver *r, struct cgroup_entry *e, cons
 
 	if (!strncmp(abs, r->root, n) && (abs[n] == '/' || abs[n] == '\0'))
 		rel = abs + n;
-	snprintf(e->path, sizeof(e->path), "%s", *rel ? rel : "/");
+	free(e->path);
+	e->path = strdup(*rel ? rel : "/");
 }
 
 static int resolve_by_handle(struct cgroup_resolver *r, struct cgroup_entry *e)
@@ -160,11 +194,9 @@ const char *cgroup_resolver__path(struct cgroup_resolver *r, __u64 id)
 	struct cgroup_entry *e = entry_find(r, id);
 	int err;
 
-	if (e && e->path[0])
+	if (e && (e->path || e->gone))
 		return e->path;
-	if (e && !e->alive)
-		return NULL;	/* looked up since the last invalidate: gone */
-	e = entry_add(r, id);
+	e = e ?: entry_add(r, id);
 	if (!e)
 		return NULL;
 	err = -ENOENT;
@@ -175,11 +207,16 @@ const char *cgroup_resolver__path(struct cgroup_resolver *r, __u64 id)
 	}
 	if (!r->by_handle)
 		err = resolve_by_walk(r, e);
-	e->alive = err == 0;
-	return e->alive ? e->path : NULL;
+	/* a removed cgroup's handle is stale; a failed walk finds nothing */
+	if (err == -ENOENT || err == -ESTALE)
+		e->gone = true;
+	return err ? NULL : e->path;
 }
 
 void cgroup_resolver__invalidate(struct cgroup_resolver *r)
 {
-	r->nr = 0;
+	for (size_t i = 0; i < r->cap; i++) {
+		free(r->entries[i].path);
+		r->entries[i].path = NULL;
+	}
 }

@@ -8,17 +8,18 @@
 #include <stddef.h>
 #include <limits.h>
 
+/* A slot of the resolver's open-addressing table; id 0 is an empty slot. */
 struct cgroup_entry {
 	__u64 id;
-	bool alive;		/* found at the last lookup */
-	char path[PATH_MAX];	/* relative to the cgroup2 root: "/", "/a/b" */
+	bool gone;		/* removed: ids are not reused within a boot, so for good */
+	char *path;		/* relative to the cgroup2 root ("/", "/a/b"); NULL: not resolved */
 };
 
 struct cgroup_resolver {
 	char root[PATH_MAX];	/* where cgroup2 is mounted */
 	int root_fd;
 	bool by_handle;		/* open_by_handle_at works here */
-	struct cgroup_entry *entries;
+	struct cgroup_entry *entries;	/* capacity a power of two, at most half full */
 	size_t nr, cap;
 };
 
@@ -30,7 +31,7 @@ void cgroup_resolver__free(struct cgroup_resolver *r);
  * exists (any more). The string lives as long as the resolver.
  */
 const char *cgroup_resolver__path(struct cgroup_resolver *r, __u64 id);
-/* Forget cached paths, so the next lookups see renames and removals. */
+/* Forget resolved paths, so the next lookups see renames and removals (gone stays gone). */
 void cgroup_resolver__invalidate(struct cgroup_resolver *r);
 
 /* cgroup v2 id of the directory at @path (its inode), or 0 on error. */

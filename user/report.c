@@ -58,11 +58,14 @@ static void entity_identify(struct entity *en, struct cgroup_resolver *cg)
 {
 	const char *path = cg ? cgroup_resolver__path(cg, en->cgroup_id) : NULL;
 
+	char id[sizeof("cgroup:18446744073709551615")];
+
 	en->gone = !path;
-	if (path)
-		snprintf(en->path, sizeof(en->path), "%s", path);
-	else
-		snprintf(en->path, sizeof(en->path), "cgroup:%llu", (unsigned long long)en->cgroup_id);
+	if (!path)
+		snprintf(id, sizeof(id), "cgroup:%llu", (unsigned long long)en->cgroup_id);
+	en->path = strdup(path ? path : id);	/* NULL on ENOMEM: shown as "" */
+	if (!en->path)
+		en->path = (char *)"";
 	if (!path || workload_parse(path, &en->wl)) {
 		memset(&en->wl, 0, sizeof(en->wl));
 		snprintf(en->wl.name, sizeof(en->wl.name), "%.*s",
@@ -149,6 +152,9 @@ int report__build(struct report *r, const struct snapshot *cum, const struct sna
 
 void report__free(struct report *r)
 {
+	for (size_t i = 0; i < r->nr_entities; i++)
+		if (r->entities[i].path && r->entities[i].path[0])
+			free(r->entities[i].path);
 	report__free_vms(r);
 	report__free_sandboxes(r);
 	free(r->entities);

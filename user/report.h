@@ -38,7 +38,7 @@ struct entity_model {
 struct entity {
 	__u64 cgroup_id;
 	bool gone;			/* the cgroup no longer exists */
-	char path[PATH_MAX];
+	char *path;			/* owned by the report */
 	struct workload wl;
 	struct trap_row total;		/* since start, all syscalls */
 	struct trap_row delta;		/* this interval */

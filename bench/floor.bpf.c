@@ -41,4 +41,11 @@ int BPF_PROG(floor_enter_raw) { floor_work(); return 0; }
 SEC("raw_tp/sys_exit")
 int BPF_PROG(floor_exit_raw) { floor_work(); return 0; }
 
+/* with --sched: the floor for the scheduler programs (bench/suite.sh, part 5) */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(floor_switch_btf) { return 0; }
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(floor_switch_raw) { return 0; }
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * floor [--raw-tp] [--clock]: attach empty programs to sys_enter/sys_exit,
+ * floor [--raw-tp] [--clock] [--sched]: attach empty programs to sys_enter/sys_exit
+ * (and with --sched to sched_switch),
  * print "attached", and hold them until SIGINT/SIGTERM: what any syscall
  * tracer pays before doing any work. --clock adds one bpf_ktime_get_ns()
  * per program: what any tracer that times syscalls pays at least.
@@ -23,7 +24,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	struct floor_bpf *skel = floor_bpf__open();
-	int raw = 0, err;
+	int raw = 0, sched = 0, err;
 
 	if (!skel) {
 		fprintf(stderr, "floor: failed to open BPF object\n");
@@ -34,7 +35,11 @@ int main(int argc, char **argv)
 			raw = 1;
 		else if (!strcmp(argv[i], "--clock"))
 			skel->rodata->clock = true;
+		else if (!strcmp(argv[i], "--sched"))
+			sched = 1;
 	}
+	bpf_program__set_autoload(skel->progs.floor_switch_btf, sched && !raw);
+	bpf_program__set_autoload(skel->progs.floor_switch_raw, sched && raw);
 	bpf_program__set_autoload(raw ? skel->progs.floor_enter_btf : skel->progs.floor_enter_raw, false);
 	bpf_program__set_autoload(raw ? skel->progs.floor_exit_btf : skel->progs.floor_exit_raw, false);
 	err = floor_bpf__load(skel) ?: floor_bpf__attach(skel);

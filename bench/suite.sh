@@ -3,7 +3,7 @@
 #
 #   bench/suite.sh [ROUNDS]        (ROUNDS of the ring-buffer part, default 3)
 #
-# Builds what it needs (make -s build/vflowd build/bench/{floor,floor_sched,
+# Builds what it needs (make -s build/vflowd build/bench/{floor,
 # ringbuf,cgchurn} build/tests/sysloop), waits while another benchmark
 # (bench/syscall.sh) runs, then measures, one part after another:
 #   1. ring buffer: bench/ringbuf (a SEC("syscall") producer via test-run,
@@ -19,7 +19,7 @@
 #   4. scrape time: --max-entities 2000 with the 1000 cgroups busy again:
 #      median curl time_total of 20 scrapes, series count;
 #   5. per-event BPF cost: kernel.bpf_stats_enabled=1 (restored at the end),
-#      vflowd, the floor (empty sys_enter/sys_exit programs) and floor_sched
+#      vflowd, the floor (empty sys_enter/sys_exit programs) and floor --sched
 #      (empty sched_switch) attached together under a getppid() storm plus a
 #      sleeping loop: run_time_ns/run_cnt per program, ratio to the empty one.
 # Prints markdown tables with targets and met / missed. Every loop is bounded;
@@ -71,7 +71,7 @@ for ((i = 0; i < 1200; i++)); do	# at most 20 min behind another benchmark
 done
 pgrep -f bench/syscall.sh >/dev/null && die "bench/syscall.sh still running"
 
-make -s -C "$ROOT" build/vflowd build/bench/floor build/bench/floor_sched \
+make -s -C "$ROOT" build/vflowd build/bench/floor \
 	build/bench/ringbuf build/bench/cgchurn build/tests/sysloop || die "build failed"
 [ -n "$CGROOT" ] || die "no cgroup2 mount"
 
@@ -230,10 +230,8 @@ progs_json >"$TMP/p0.json"
 wait_file "$TMP/v5.log" "tracing syscalls" "$VPID" || die "vflowd did not start: $(tail -1 "$TMP/v5.log")"
 grep -q "tracing syscalls via raw_tp" "$TMP/v5.log" && RAW=--raw-tp || RAW=
 progs_json >"$TMP/p1.json"
-"$BUILD/bench/floor" $RAW >"$TMP/f.log" 2>&1 & FPID=$!; PIDS+=("$FPID")
+"$BUILD/bench/floor" $RAW --sched >"$TMP/f.log" 2>&1 & FPID=$!; PIDS+=("$FPID")
 wait_file "$TMP/f.log" attached "$FPID" || die "floor did not start"
-"$BUILD/bench/floor_sched" $RAW >"$TMP/fs.log" 2>&1 & SPID=$!; PIDS+=("$SPID")
-wait_file "$TMP/fs.log" attached "$SPID" || die "floor_sched did not start"
 sleep 1.5
 progs_json >"$TMP/p2.json"
 taskset -c "$CPU" "$BUILD/tests/sysloop" 0 0 4000 &
@@ -255,7 +253,7 @@ for pid, p in p3.items():
     if runs > 0:
         print("bpf.%s.%s %d %d" % (who, p.get("name", "?"), runs, ns))
 PY
-for p in "$SPID" "$FPID" "$VPID"; do stop_pid "$p"; done
+for p in "$FPID" "$VPID"; do stop_pid "$p"; done
 VPID=
 sysctl -q -w kernel.bpf_stats_enabled="$OLD_STATS"; OLD_STATS=
 

@@ -35,6 +35,7 @@ int metrics__init(struct metrics *m, size_t max_entities, __u64 ttl_ns)
 void metrics__free(struct metrics *m)
 {
 	free(m->ages);
+	free(m->index);
 	free(m->text);
 	free(m->om);
 	pthread_mutex_destroy(&m->lock);
@@ -123,6 +124,58 @@ static void histogram(struct out *o, const char *name, const char *const *kv, co
 	fprintf(o->f, " %llu\n", (unsigned long long)n);
 }
 
+#define INDEX_MIN 256
+
+/* FNV-1a: series names are short and many (one per entity, every render) */
+static size_t name_hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void index_put(size_t *index, size_t cap, const char *name, size_t i)
+{
+	size_t k;
+
+	for (k = name_hash(name) & (cap - 1); index[k]; k = (k + 1) & (cap - 1))
+		;
+	index[k] = i + 1;
+}
+
+/* Rebuild the name index for room for @want names (after growth or pruning). */
+static int index_rebuild(struct metrics *m, size_t want)
+{
+	size_t cap = INDEX_MIN, *n;
+
+	while (cap < 2 * want)
+		cap *= 2;
+	n = calloc(cap, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nr_ages; i++)
+		index_put(n, cap, m->ages[i].name, i);
+	free(m->index);
+	m->index = n;
+	m->index_cap = cap;
+	return 0;
+}
+
+static struct series_age *age_find(struct metrics *m, const char *key)
+{
+	size_t k;
+
+	if (!m->index_cap)
+		return NULL;
+	for (k = name_hash(key) & (m->index_cap - 1); m->index[k]; k = (k + 1) & (m->index_cap - 1))
+		if (!strcmp(m->ages[m->index[k] - 1].name, key))
+			return &m->ages[m->index[k] - 1];
+	return NULL;
+}
+
 /* Note activity of a named series; false if it is gone and idle past the TTL. */
 static bool series_live(struct metrics *m, const char *type, const char *name, __u64 total,
 			bool gone, __u64 now)
@@ -131,10 +184,10 @@ static bool series_live(struct metrics *m, const char *type, const char *name, _
 	char key[sizeof(a->name)];
 
 	snprintf(key, sizeof(key), "%s:%s", type, name);
-	for (size_t i = 0; i < m->nr_ages && !a; i++)
-		if (!strcmp(m->ages[i].name, key))
-			a = &m->ages[i];
+	a = age_find(m, key);
 	if (!a) {
+		if ((m->nr_ages + 1) * 2 > m->index_cap && index_rebuild(m, m->nr_ages + 1))
+			return true;	/* export it rather than lose it */
 		if (m->nr_ages == m->cap_ages) {
 			size_t n = m->cap_ages ? m->cap_ages * 2 : 64;
 			void *p = realloc(m->ages, n * sizeof(*m->ages));
@@ -144,9 +197,10 @@ static bool series_live(struct metrics *m, const char *type, const char *name, _
 			m->ages = p;
 			m->cap_ages = n;
 		}
-		a = &m->ages[m->nr_ages++];
+		a = &m->ages[m->nr_ages];
 		memset(a, 0, sizeof(*a));
 		snprintf(a->name, sizeof(a->name), "%s", key);
+		index_put(m->index, m->index_cap, a->name, m->nr_ages++);
 		a->last_change_ns = now;
 	}
 	if (total != a->last_total) {
@@ -165,7 +219,15 @@ static void ages_prune(struct metrics *m, __u64 now)
 	for (size_t i = 0; i < m->nr_ages; i++)
 		if (now - m->ages[i].seen_ns <= m->ttl_ns)
 			m->ages[out++] = m->ages[i];
-	m->nr_ages = out;
+	if (out != m->nr_ages) {
+		m->nr_ages = out;
+		/* positions moved; on ENOMEM the index is dropped and rebuilt on next use */
+		if (index_rebuild(m, out)) {
+			free(m->index);
+			m->index = NULL;
+			m->index_cap = 0;
+		}
+	}
 }
 
 static void render_self(struct out *o, const struct report *r, const struct prog_stat *progs,

@@ -35,6 +35,8 @@ struct metrics {
 	__u64 ttl_ns;			/* gone and idle this long: folded into "other" */
 	struct series_age *ages;
 	size_t nr_ages, cap_ages;
+	size_t *index;			/* open addressing over ages by name: i + 1, 0 empty */
+	size_t index_cap;		/* a power of two, at least twice nr_ages */
 	pthread_mutex_t lock;		/* guards the bodies */
 	char *text, *om;
 	size_t text_len, om_len;

@@ -224,26 +224,24 @@ void report_json_model(FILE *f, const struct entity_model *m)
 {
 	const struct model_result *x = &m->res;
 
+	const struct { const char *name; const struct model_figure *fig; } figs[] = {
+		{ "f_trap", &x->f_trap }, { "l_trap_mean_ns", &x->l_trap_mean_ns },
+		{ "l_trap_p50_ns", &x->l_trap_p50_ns }, { "l_trap_p99_ns", &x->l_trap_p99_ns },
+		{ "c_trap_ns", &x->c_trap_ns }, { "c_schedule_ns", &x->c_schedule_ns },
+		{ "c_isolation_ns", &x->c_isolation_ns }, { "eta", &x->eta },
+	};
+
 	if (!m->valid) {
 		fputs("null", f);
 		return;
 	}
+
 	fputc('{', f);
-	json_figure(f, "f_trap", &x->f_trap);
-	fputc(',', f);
-	json_figure(f, "l_trap_mean_ns", &x->l_trap_mean_ns);
-	fputc(',', f);
-	json_figure(f, "l_trap_p50_ns", &x->l_trap_p50_ns);
-	fputc(',', f);
-	json_figure(f, "l_trap_p99_ns", &x->l_trap_p99_ns);
-	fputc(',', f);
-	json_figure(f, "c_trap_ns", &x->c_trap_ns);
-	fputc(',', f);
-	json_figure(f, "c_schedule_ns", &x->c_schedule_ns);
-	fputc(',', f);
-	json_figure(f, "c_isolation_ns", &x->c_isolation_ns);
-	fputc(',', f);
-	json_figure(f, "eta", &x->eta);
+	for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++) {
+		if (i)
+			fputc(',', f);
+		json_figure(f, figs[i].name, figs[i].fig);
+	}
 	fprintf(f, ",\"oncpu_ns\":%.0f,\"trap_share\":%.6g,\"eta_band\":[%.4g,%.4g],"
 		"\"eta_out_of_band\":%s,\"l_trap_out_of_band\":%s,\"advice\":[",
 		m->in.oncpu_ns, report_trap_share(m),

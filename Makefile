@@ -21,21 +21,27 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinc
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 BPF_PROGS := syscall kvm seccomp_cost
-APP_MAINS := user/vflowd.c user/vflowtop.c
+APP_MAINS := user/vflowd.c user/vflowtop.c user/vflowdump.c
 TOP_SRCS  := $(wildcard user/top_*.c)
 LIB_SRCS  := $(filter-out $(APP_MAINS) $(TOP_SRCS),$(wildcard user/*.c))
 LIB_OBJS  := $(patsubst user/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 SAN_OBJS  := $(patsubst user/%.c,$(OUT)/san/%.o,$(LIB_SRCS))
 SKELS     := $(patsubst %,$(OUT)/%.skel.h,$(BPF_PROGS))
 GEN_HDRS  := $(SKELS) $(OUT)/syscall_names.h
-APPS      := $(OUT)/vflowd $(if $(wildcard user/vflowtop.c),$(OUT)/vflowtop)
-SAN_APPS  := $(OUT)/san/vflowd $(if $(wildcard user/vflowtop.c),$(OUT)/san/vflowtop)
+APPS      := $(OUT)/vflowd $(OUT)/vflowtop $(if $(wildcard user/vflowdump.c),$(OUT)/vflowdump)
+SAN_APPS  := $(OUT)/san/vflowd $(OUT)/san/vflowtop $(if $(wildcard user/vflowdump.c),$(OUT)/san/vflowdump)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS)) \
 	     $(patsubst tests/bpf/%.c,$(OUT)/tests/%,$(BPF_TEST_SRCS))
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(OUT)/tests/%,$(wildcard tests/helpers/*.c))
+# Fuzz targets (libFuzzer): fuzz/fuzz_NAME.c against a clang-built library
+FUZZ_CC   ?= clang
+FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_BINS := $(patsubst fuzz/%.c,$(OUT)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_OBJS := $(patsubst user/%.c,$(OUT)/fuzz/obj/%.o,$(LIB_SRCS))
+FUZZ_TIME ?= 600
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
 BENCH_BPF  := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(wildcard bench/*.bpf.c))
 
@@ -50,7 +56,7 @@ endif
 .DELETE_ON_ERROR:
 # keep the generated objects and skeletons between builds
 .SECONDARY:
-.PHONY: all deps run daemon test test-build bench clean vmlinux
+.PHONY: all deps run daemon test test-build bench clean vmlinux fuzz
 
 all: $(APPS)
 
@@ -72,7 +78,12 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory WERROR=1 test-build
 	$(Q)tests/run.sh
 
-test-build: $(APPS) $(SAN_APPS) $(UNIT_BINS) $(TEST_HELPERS)
+test-build: $(APPS) $(SAN_APPS) $(UNIT_BINS) $(TEST_HELPERS) $(FUZZ_BINS)
+
+# Every fuzz target for FUZZ_TIME seconds each (the suite runs them briefly).
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(APPS) $(BENCH_BINS)
@@ -81,7 +92,7 @@ bench: deps
 vmlinux:
 	$(Q)scripts/gen-vmlinux.sh $(ARCH)
 
-$(OUT) $(OUT)/obj $(OUT)/san $(OUT)/tests $(OUT)/bench:
+$(OUT) $(OUT)/obj $(OUT)/san $(OUT)/tests $(OUT)/bench $(OUT)/fuzz/obj:
 	$(Q)mkdir -p $@
 
 # BPF: clang -> bpftool gen object (links, strips DWARF) -> skeleton
@@ -131,6 +142,14 @@ $(OUT)/san/vflowd: $(OUT)/san/vflowd.o $(OUT)/san/libvflow.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
 
+$(OUT)/vflowdump: $(OUT)/obj/vflowdump.o $(OUT)/libvflow.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/san/vflowdump: $(OUT)/san/vflowdump.o $(OUT)/san/libvflow.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
+
 $(OUT)/san/vflowtop: $(OUT)/san/vflowtop.o $(patsubst user/%.c,$(OUT)/san/%.o,$(TOP_SRCS)) $(OUT)/san/libvflow.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -lncursesw -o $@
@@ -155,6 +174,21 @@ $(OUT)/tests/http_serve: tests/helpers/http_serve.c user/http.c user/webconfig.c
 $(OUT)/tests/%: tests/helpers/%.c | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -static $< -o $@
+
+# Fuzz targets: the library again, built by clang with coverage for libFuzzer
+$(OUT)/fuzz/obj/%.o: user/%.c $(wildcard user/*.h) include/vflow.h $(GEN_HDRS) | $(OUT)/fuzz/obj
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(FUZZ_CC) -std=gnu11 -Wall -Wextra -Iinclude -Iuser -I$(OUT) -DVFLOW_VERSION='"$(VERSION)"' \
+		-DVFLOW_GIT_REV='"$(GIT_REV)"' $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(OUT)/fuzz/libvflow.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(OUT)/fuzz/fuzz_%: fuzz/fuzz_%.c $(OUT)/fuzz/libvflow.a
+	$(call msg,LINK,$@)
+	$(Q)$(FUZZ_CC) -std=gnu11 -Wall -Wextra -Iinclude -Iuser -I$(OUT) $(FUZZ_FLAGS) -fsanitize=fuzzer \
+		$< $(OUT)/fuzz/libvflow.a $(LDLIBS) -o $@
 
 # Benchmark programs
 $(OUT)/bench/%.tmp.bpf.o: bench/%.bpf.c include/vflow.h vmlinux/$(ARCH)/vmlinux.h | $(OUT)/bench

@@ -33,7 +33,7 @@ static long produce_one(__u64 i, void *ctx)
 		return 0;
 	}
 	ev->kind = 0;
-	ev->nr = 39;
+	ev->code = 39;
 	ev->pid = 1;
 	ev->tid = (__u32)i;
 	ev->cgroup_id = 1;

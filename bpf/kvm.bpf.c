@@ -58,6 +58,25 @@ struct {
 	__type(value, __u64);
 } kvm_counters SEC(".maps");
 
+/*
+ * Flight recorder: the syscall object's ring buffer (user space shares the
+ * map), 1 in rec_sample exits per CPU and every exit at least rec_slow_ns.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, VFLOW_EVENTS_RINGBUF_BYTES);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} vm_sampled SEC(".maps");
+
+const volatile __u32 rec_sample = VFLOW_DEFAULT_SAMPLE_VM;
+const volatile __u64 rec_slow_ns = VFLOW_DEFAULT_SLOW_VM_NS;
+
 static const struct vflow_vcpu zero_state;
 
 static __always_inline void counter_inc(__u32 idx)
@@ -156,6 +175,42 @@ static __always_inline void on_kvm_userspace_exit(__u32 pid, __u32 tid, __u64 re
 	st->uexit_reason = reason;
 }
 
+/* Stream the exit that just ended when it is the CPU's sample or slow. */
+static __always_inline void kvm_record(const struct vflow_vcpu *st, __u32 tid, __u64 now, __u64 lat)
+{
+	struct vflow_event *e;
+	__u32 zero = 0, flags = 0, *n;
+
+	n = bpf_map_lookup_elem(&vm_sampled, &zero);
+	if (rec_sample && n && ++*n >= rec_sample) {
+		*n = 0;
+		flags = VFLOW_EVF_SAMPLED;
+	}
+	if (rec_slow_ns && lat >= rec_slow_ns)
+		flags |= VFLOW_EVF_SLOW;
+	if (!flags)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		counter_inc(VFLOW_CNT_RINGBUF_DROP);
+		return;
+	}
+	e->kind = VFLOW_EV_TRAP;
+	e->trap = st->kind;
+	e->flags = flags;
+	e->pid = st->pid;
+	e->tid = tid;
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->ts_ns = now;
+	e->latency_ns = lat;
+	e->code = st->code;
+	e->ret = st->ann_kind ? st->ann_code : (st->uexit_ns ? st->uexit_reason : 0);
+	e->sub = st->vcpu;
+	e->aux_trap = st->ann_kind ? st->ann_kind : (st->uexit_ns ? VFLOW_TRAP_USERSPACE_EXIT : 0);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
 static __always_inline void on_kvm_entry(__u32 tid, __u64 now)
 {
 	struct vflow_vcpu *st = bpf_map_lookup_elem(&vcpu_states, &tid);
@@ -169,6 +224,7 @@ static __always_inline void on_kvm_entry(__u32 tid, __u64 now)
 	}
 	lat = now - st->exit_ns;
 	kvm_account(st->pid, st->vcpu, st->kind, st->code, lat);
+	kvm_record(st, tid, now, lat);
 	if (st->ann_kind)
 		kvm_account(st->pid, st->vcpu, st->ann_kind, st->ann_code, lat);
 	if (st->uexit_ns && now >= st->uexit_ns)

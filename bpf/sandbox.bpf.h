@@ -86,8 +86,10 @@ static __always_inline bool task_sandboxed(struct task_struct *task)
 }
 
 /* One sandbox trap of the current process; lat 0: not timed. */
-static __always_inline void sandbox_account(__u32 nr, __u32 action, __u64 lat)
+static __always_inline void sandbox_account(__u32 nr, __u32 action, __u64 lat, long ret)
 {
+	__u32 zero = 0, flags;
+	struct task_state *slot;
 	struct vflow_sandbox_key key = {
 		.pid = bpf_get_current_pid_tgid() >> 32, .nr = nr, .action = action,
 	};
@@ -100,7 +102,14 @@ static __always_inline void sandbox_account(__u32 nr, __u32 action, __u64 lat)
 			return;
 		}
 		/* short-lived sandbox processes (gVisor stubs) must be named before they exit */
-		emit_event(VFLOW_EV_SANDBOX_PROC, nr, 0, 0, 0, 0);
+		emit_event(VFLOW_EV_SANDBOX_PROC, VFLOW_TRAP_SANDBOX, 0, nr, 0, 0, 0, 0, action);
+	}
+	slot = bpf_map_lookup_elem(&cpu_slot, &zero);
+	if (slot) {
+		flags = rec_flags(VFLOW_REC_SANDBOX, &slot->sb_sampled, lat);
+		if (flags)
+			emit_event(VFLOW_EV_TRAP, VFLOW_TRAP_SANDBOX, flags, nr,
+				   bpf_get_current_cgroup_id(), bpf_ktime_get_ns(), lat, ret, action);
 	}
 	/* count: traps; total_ns and hist: the timed round trips among them */
 	if (!lat) {
@@ -169,7 +178,7 @@ static __always_inline void sandbox_on_enter(struct task_struct *task, __u32 nr,
 	if (!st || !st->stop_ns)
 		return;
 	if (!(st->stop_state & TASK_TRACED_BIT) && now > st->stop_ns && notif_answered_take(task))
-		sandbox_account(nr, VFLOW_ACT_NOTIF_CONTINUE, now - st->stop_ns);
+		sandbox_account(nr, VFLOW_ACT_NOTIF_CONTINUE, now - st->stop_ns, 0);
 	st->stop_ns = 0;
 }
 
@@ -186,7 +195,7 @@ static __always_inline void sandbox_on_signal(struct task_struct *task, int sig,
 	if (code == SYS_USER_DISPATCH_CODE) {
 		/* no sys_exit follows: this is the only trace of the trap */
 		sandbox_account(BPF_CORE_READ(info, _sifields._sigsys._syscall),
-				VFLOW_ACT_USER_DISPATCH, 0);
+				VFLOW_ACT_USER_DISPATCH, 0, 0);
 		return;
 	}
 	if (code != SYS_SECCOMP_CODE)

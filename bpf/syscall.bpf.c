@@ -34,7 +34,16 @@
 #define NR_VFORK 58
 #define NR_CLONE3 435
 
-const volatile __u64 slow_threshold_ns = VFLOW_DEFAULT_SLOW_NS;
+/*
+ * The flight recorder: 1 in rec_sample[class] traps per CPU (0: none) and
+ * every trap at least rec_slow_ns[class] long are streamed as events.
+ */
+const volatile __u32 rec_sample[VFLOW_REC_MAX] = {
+	VFLOW_DEFAULT_SAMPLE_SYSCALL, VFLOW_DEFAULT_SAMPLE_VM, VFLOW_DEFAULT_SAMPLE_SANDBOX,
+};
+const volatile __u64 rec_slow_ns[VFLOW_REC_MAX] = {
+	VFLOW_DEFAULT_SLOW_NS, VFLOW_DEFAULT_SLOW_VM_NS, VFLOW_DEFAULT_SLOW_SANDBOX_NS,
+};
 
 /*
  * Set by user space after sys_enter is attached and before sys_exit is:
@@ -53,6 +62,8 @@ struct task_state {
 	__u64 stop_ns;		/* slept or stopped outside an entered syscall; 0: no */
 	__u32 stop_state;	/* its prev_state at that sched_switch */
 	__u32 sigsys_code;	/* pending SIGSYS si_code from seccomp, 0: none */
+	__u32 sys_sampled;	/* CPU slot only: syscalls since the last sample */
+	__u32 sb_sampled;	/* CPU slot only: sandbox traps since the last sample */
 };
 
 struct {
@@ -119,9 +130,9 @@ static __always_inline bool nr_is_fork(__u32 nr)
 	return nr == NR_CLONE || nr == NR_CLONE3 || nr == NR_FORK || nr == NR_VFORK;
 }
 
-/* Stream one event of @kind through the ring buffer; a full buffer is counted. */
-static __always_inline void emit_event(__u32 kind, __u32 nr, __u64 cgid, __u64 now, __u64 lat,
-				       long ret)
+/* Stream one event through the ring buffer; a full buffer is counted. */
+static __always_inline void emit_event(__u32 kind, __u32 trap, __u32 flags, __u64 code, __u64 cgid,
+				       __u64 now, __u64 lat, long ret, __u32 sub)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct vflow_event *e;
@@ -132,15 +143,33 @@ static __always_inline void emit_event(__u32 kind, __u32 nr, __u64 cgid, __u64 n
 		return;
 	}
 	e->kind = kind;
-	e->nr = nr;
+	e->trap = trap;
+	e->flags = flags;
 	e->pid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
 	e->cgroup_id = cgid;
 	e->ts_ns = now;
 	e->latency_ns = lat;
+	e->code = code;
 	e->ret = ret;
+	e->sub = sub;
+	e->aux_trap = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
+}
+
+/* Sample or slow: the flags of a trap of @class to stream, 0 to let it pass. */
+static __always_inline __u32 rec_flags(__u32 class, __u32 *sampled, __u64 lat)
+{
+	__u32 flags = 0;
+
+	if (rec_sample[class] && ++*sampled >= rec_sample[class]) {
+		*sampled = 0;
+		flags = VFLOW_EVF_SAMPLED;
+	}
+	if (rec_slow_ns[class] && lat >= rec_slow_ns[class])
+		flags |= VFLOW_EVF_SLOW;
+	return flags;
 }
 
 static __always_inline void sys_val_add(struct vflow_trap_val *dst, const struct vflow_trap_val *src)
@@ -282,7 +311,7 @@ static __always_inline void on_unpaired_exit(struct task_struct *task, struct ta
 	v = sys_val_get(key);
 	if (v)
 		v->skipped += 1;
-	sandbox_account(nr, sandbox_action(task, parked, ret, now, &lat), lat);
+	sandbox_account(nr, sandbox_action(task, parked, ret, now, &lat), lat, ret);
 }
 
 static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr, long ret,
@@ -291,6 +320,7 @@ static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr,
 	struct task_state *slot = slot_get(), *parked;
 	struct vflow_sys_key key = {};
 	__u64 now, enter_ns;
+	__u32 flags;
 
 	if (!slot)
 		return;
@@ -323,8 +353,10 @@ static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr,
 	if (key.nr == NR_IOCTL && ret == 0)
 		sandbox_on_ioctl_exit(ARG2(regs, btf), ARG3(regs, btf), now);
 
-	if (now - enter_ns >= slow_threshold_ns)
-		emit_event(VFLOW_EV_SLOW_SYSCALL, key.nr, key.cgroup_id, now, now - enter_ns, ret);
+	flags = rec_flags(VFLOW_REC_SYSCALL, &slot->sys_sampled, now - enter_ns);
+	if (flags)
+		emit_event(VFLOW_EV_TRAP, VFLOW_TRAP_SYSCALL, flags, key.nr, key.cgroup_id, now,
+			   now - enter_ns, ret, 0);
 }
 
 /* x86-64 keeps the syscall number in orig_ax, arm64 in syscallno */

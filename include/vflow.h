@@ -76,8 +76,8 @@ enum vflow_trap_kind {
 /* (cgroup, syscall) pairs aggregated in the kernel before updates fail. */
 #define VFLOW_MAX_SYSCALL_KEYS 16384
 
-/* Ring buffer for slow-syscall samples, bytes (power of two, >= page). */
-#define VFLOW_EVENTS_RINGBUF_BYTES (1U << 20)
+/* Ring buffer for the flight recorder's samples, bytes (power of two, >= page). */
+#define VFLOW_EVENTS_RINGBUF_BYTES (4U << 20)
 
 /* Default threshold above which a syscall is streamed as a sample. */
 #define VFLOW_DEFAULT_SLOW_NS 10000000ULL /* 10 ms */
@@ -211,20 +211,50 @@ enum vflow_counter {
 
 /* Event kinds streamed through the ring buffer. */
 enum vflow_event_kind {
-	VFLOW_EV_SLOW_SYSCALL = 1,
+	VFLOW_EV_TRAP = 1,		/* a trap for the flight recorder: sampled or slow */
 	VFLOW_EV_SANDBOX_PROC,		/* a process's first sandbox trap: name it while it lives */
 };
 
-/* A sample streamed through the ring buffer. */
+/* Why a trap was streamed (both may be set). */
+#define VFLOW_EVF_SAMPLED 0x1		/* the 1-in-N sample of its class on its CPU */
+#define VFLOW_EVF_SLOW 0x2		/* at least its class's latency threshold */
+#define VFLOW_EVF_IMPORTED 0x4		/* read from a trace capture: every event, not sampled */
+
+/* Classes of traps the recorder samples, each with its own period and threshold. */
+enum vflow_rec_class {
+	VFLOW_REC_SYSCALL = 0,		/* syscalls (container and host paradigm) */
+	VFLOW_REC_VM,			/* VM exits (full and paravirtualization) */
+	VFLOW_REC_SANDBOX,		/* seccomp / ptrace / user-notify traps */
+	VFLOW_REC_MAX,
+};
+
+/* Recorder defaults: 1 in N traps per CPU, and every trap this slow or slower. */
+#define VFLOW_DEFAULT_SAMPLE_SYSCALL 1000
+#define VFLOW_DEFAULT_SAMPLE_VM 100
+#define VFLOW_DEFAULT_SAMPLE_SANDBOX 10
+#define VFLOW_DEFAULT_SLOW_VM_NS 100000ULL	/* 100 us */
+#define VFLOW_DEFAULT_SLOW_SANDBOX_NS 1000000ULL	/* 1 ms */
+
+/*
+ * A sample streamed through the ring buffer. For VFLOW_EV_TRAP:
+ *   syscall: trap SYSCALL, code nr, ret the return value;
+ *   VM exit: trap VMEXIT_*, code reason, sub vCPU, aux_trap/ret the
+ *            annotation (hypercall, PIO, MMIO...) kind and code, if any;
+ *   sandbox: trap SANDBOX, code nr, sub enum vflow_sys_action.
+ */
 struct vflow_event {
 	__u32 kind;		/* enum vflow_event_kind */
-	__u32 nr;		/* syscall number */
+	__u16 trap;		/* enum vflow_trap_kind */
+	__u16 flags;		/* VFLOW_EVF_* */
 	__u32 pid;		/* tgid */
 	__u32 tid;
-	__u64 cgroup_id;
-	__u64 ts_ns;		/* CLOCK_MONOTONIC at exit */
-	__u64 latency_ns;
+	__u64 cgroup_id;	/* cgroup v2 id of the thread */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC at the end of the trap */
+	__u64 latency_ns;	/* 0: not timed */
+	__u64 code;
 	__s64 ret;
+	__u32 sub;
+	__u32 aux_trap;
 	char comm[16];
 };
 

@@ -25,6 +25,8 @@ struct control_server {
 	struct engine *e;
 	control_snapshot_fn fn;
 	void *ctx;
+	control_dump_fn dump_fn;
+	void *dump_ctx;
 };
 
 static int fail(char *err, size_t len, int ret, const char *fmt, const char *a, const char *b)
@@ -76,15 +78,48 @@ static int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
+/* One request line, newline included; -EPROTO when longer than @len - 1. */
+static int read_line(int fd, char *buf, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		int ret = read_all(fd, buf + i, 1);
+
+		if (ret)
+			return ret;
+		if (buf[i] == '\n') {
+			buf[i + 1] = '\0';
+			return 0;
+		}
+	}
+	return -EPROTO;
+}
+
+static void serve_dump(struct control_server *s, int c)
+{
+	char reply[CONTROL_REPLY_LEN];
+
+	if (!s->dump_fn)
+		snprintf(reply, sizeof(reply), "ERR this vflowd takes no dumps\n");
+	else
+		s->dump_fn(s->dump_ctx, reply, sizeof(reply));
+	write_all(c, reply, strnlen(reply, sizeof(reply)));
+}
+
 static void serve_one(struct control_server *s, int c)
 {
-	char req[sizeof(CONTROL_REQUEST) - 1];
 	struct control_hdr h = { .magic = CONTROL_MAGIC, .version = CONTROL_VERSION };
 	const struct engine_probe *probes;
+	char req[32];
 	struct snapshot *snap;
 	size_t n;
 
-	if (read_all(c, req, sizeof(req)) || memcmp(req, CONTROL_REQUEST, sizeof(req)))
+	if (read_line(c, req, sizeof(req)))
+		return;
+	if (!strcmp(req, CONTROL_REQUEST_DUMP)) {
+		serve_dump(s, c);
+		return;
+	}
+	if (strcmp(req, CONTROL_REQUEST))
 		return;
 	snap = s->fn(s->ctx);
 	if (!snap)
@@ -197,6 +232,60 @@ int control_server__start(struct control_server **out, const char *path, struct 
 		return fail(err, err_len, ret, "cannot listen on %s: %s", path, strerror(-ret));
 	}
 	*out = s;
+	return 0;
+}
+
+void control_server__set_dump(struct control_server *s, control_dump_fn fn, void *ctx)
+{
+	s->dump_fn = fn;
+	s->dump_ctx = ctx;
+}
+
+int control_request_dump(const char *path, char *reply, size_t reply_len, char *err, size_t err_len)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char line[CONTROL_REPLY_LEN];
+	size_t n = 0;
+	int fd, ret;
+
+	if (strlen(path) >= sizeof(a.sun_path))
+		return fail(err, err_len, -ENAMETOOLONG, "control socket path '%s' is too long%s", path, "");
+	strcpy(a.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		ret = -errno;
+		if (fd >= 0)
+			close(fd);
+		return fail(err, err_len, ret, "cannot reach vflowd at %s: %s: start it with --control",
+			    path, strerror(-ret));
+	}
+	ret = write_all(fd, CONTROL_REQUEST_DUMP, sizeof(CONTROL_REQUEST_DUMP) - 1);
+	/* the dump is written before the answer: allow it time */
+	while (!ret && n + 1 < sizeof(line)) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t got;
+
+		if (poll(&pfd, 1, CONTROL_DUMP_TIMEOUT_MS) <= 0) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		got = recv(fd, line + n, sizeof(line) - 1 - n, 0);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += got;
+	}
+	close(fd);
+	line[n] = '\0';
+	if (ret || !n)
+		return fail(err, err_len, ret ?: -EPROTO, "no answer from vflowd at %s: %s", path,
+			    strerror(ret ? -ret : EPROTO));
+	line[strcspn(line, "\n")] = '\0';
+	if (strncmp(line, "OK ", 3))
+		return fail(err, err_len, -EIO, "vflowd at %s: %s", path,
+			    strncmp(line, "ERR ", 4) ? line : line + 4);
+	snprintf(reply, reply_len, "%s", line + 3);
 	return 0;
 }
 

@@ -4,9 +4,11 @@
  * (vflowtop --attach) over a Unix socket only its owner may open, so two
  * viewers do not load the BPF programs twice.
  *
- * Protocol (version 1), one request per connection: the client writes
+ * Protocol (version 1), one request line per connection: the client writes
  * "SNAPSHOT\n"; the server answers struct control_hdr, then nr_probes
- * struct control_probe, then nr_rows struct trap_row, and closes.
+ * struct control_probe, then nr_rows struct trap_row, and closes. Or it
+ * writes "DUMP\n": the server writes a flight-recorder dump and answers one
+ * line, "OK <path>\n" or "ERR <why>\n".
  */
 #ifndef VFLOW_CONTROL_H
 #define VFLOW_CONTROL_H
@@ -19,6 +21,9 @@
 #define CONTROL_MAGIC 0x776c6676U	/* "vflw" */
 #define CONTROL_VERSION 1
 #define CONTROL_REQUEST "SNAPSHOT\n"
+#define CONTROL_REQUEST_DUMP "DUMP\n"
+#define CONTROL_REPLY_LEN 1024
+#define CONTROL_DUMP_TIMEOUT_MS 30000
 #define CONTROL_DEFAULT_PATH "/run/vflow/vflowd.sock"
 #define CONTROL_MAX_ROWS (1U << 22)	/* a sanity bound on what a client accepts */
 #define CONTROL_VIA_LEN 16
@@ -55,7 +60,13 @@ struct control_server;
  */
 int control_server__start(struct control_server **out, const char *path, struct engine *e,
 			  control_snapshot_fn fn, void *ctx, char *err, size_t err_len);
-void control_server__stop(struct control_server *s);	/* NULL-safe; removes the socket */
+void control_server__stop(struct control_server *s);
+
+/* Write a dump now; put "OK <path>\n" or "ERR <why>\n" in @reply. Called on the server's thread. */
+typedef void (*control_dump_fn)(void *ctx, char *reply, size_t len);
+void control_server__set_dump(struct control_server *s, control_dump_fn fn, void *ctx);
+/* Ask the vflowd at @path for a dump: 0 and its path in @reply, or -errno and a one-line @err. */
+int control_request_dump(const char *path, char *reply, size_t reply_len, char *err, size_t err_len);	/* NULL-safe; removes the socket */
 
 /* What a client got: the snapshot and the server's probes. */
 struct control_reply {

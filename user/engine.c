@@ -101,6 +101,16 @@ static void probe_add(struct engine *e, const char *name, const char *via, bool 
 	snprintf(e->probes[e->nr_probes++].name, ENGINE_PROBE_NAME_LEN, "%s", name);
 }
 
+void engine_rec__defaults(struct engine_rec *r)
+{
+	r->sample[VFLOW_REC_SYSCALL] = VFLOW_DEFAULT_SAMPLE_SYSCALL;
+	r->sample[VFLOW_REC_VM] = VFLOW_DEFAULT_SAMPLE_VM;
+	r->sample[VFLOW_REC_SANDBOX] = VFLOW_DEFAULT_SAMPLE_SANDBOX;
+	r->slow_ns[VFLOW_REC_SYSCALL] = VFLOW_DEFAULT_SLOW_NS;
+	r->slow_ns[VFLOW_REC_VM] = VFLOW_DEFAULT_SLOW_VM_NS;
+	r->slow_ns[VFLOW_REC_SANDBOX] = VFLOW_DEFAULT_SLOW_SANDBOX_NS;
+}
+
 static int ringbuf_cb(void *ctx, void *data, size_t size)
 {
 	struct engine *e = ctx;
@@ -218,7 +228,10 @@ static int syscall_open(struct engine *e, char *err, size_t err_len)
 		ret = fail(err, err_len, -errno, "failed to open BPF object: %s", strerror(errno));
 		return ret;
 	}
-	e->skel->rodata->slow_threshold_ns = e->opts.slow_threshold_ns;
+	for (int c = 0; c < VFLOW_REC_MAX; c++) {
+		e->skel->rodata->rec_sample[c] = e->opts.rec.sample[c];
+		e->skel->rodata->rec_slow_ns[c] = e->opts.rec.slow_ns[c];
+	}
 
 	if (!e->opts.force_raw_tp) {
 		struct btf *vmlinux = btf__load_vmlinux_btf();
@@ -305,9 +318,25 @@ static int kvm_open(struct engine *e, char *err, size_t err_len)
 		present[i] = !e->opts.test_run && probe_tracepoint(kp->category, kp->name);
 		bpf_program__set_autoload(*kvm_prog_of(e->kvm, kp), present[i]);
 	}
+	e->kvm->rodata->rec_sample = e->opts.rec.sample[VFLOW_REC_VM];
+	e->kvm->rodata->rec_slow_ns = e->opts.rec.slow_ns[VFLOW_REC_VM];
+	/* one ring buffer for every sample: the syscall object's */
+	if (e->skel) {
+		ret = bpf_map__reuse_fd(e->kvm->maps.events, bpf_map__fd(e->skel->maps.events));
+		if (ret)
+			return fail(err, err_len, ret, "failed to share the ring buffer: %s",
+				    strerror(-ret));
+	}
 	ret = kvm_bpf__load(e->kvm);
 	if (ret)
 		return load_error(err, err_len, ret, "KVM");
+	if (!e->rb) {
+		/* test-run engines: the KVM object's own ring buffer */
+		e->rb = ring_buffer__new(bpf_map__fd(e->kvm->maps.events), ringbuf_cb, e, NULL);
+		if (!e->rb)
+			return fail(err, err_len, -errno, "failed to create ring buffer: %s",
+				    strerror(errno));
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(kvm_progs) && !e->opts.test_run; i++) {
 		const struct kvm_prog *kp = &kvm_progs[i];
 		struct bpf_link **link = (struct bpf_link **)((char *)e->kvm + kp->link);
@@ -390,8 +419,8 @@ int engine__open(struct engine **out, const struct engine_opts *opts, char *err,
 	if (!e)
 		return fail(err, err_len, -ENOMEM, "out of memory");
 	e->opts = *opts;
-	if (!e->opts.slow_threshold_ns)
-		e->opts.slow_threshold_ns = VFLOW_DEFAULT_SLOW_NS;
+	if (!e->opts.rec_set)
+		engine_rec__defaults(&e->opts.rec);
 	verbose_libbpf = opts->verbose;
 	libbpf_set_print(libbpf_print);
 

@@ -20,8 +20,18 @@
 
 typedef void (*engine_event_fn)(void *ctx, const struct vflow_event *ev);
 
+/* What the flight recorder streams, per enum vflow_rec_class. */
+struct engine_rec {
+	__u32 sample[VFLOW_REC_MAX];	/* 1 in N traps per CPU; 0: no sampling */
+	__u64 slow_ns[VFLOW_REC_MAX];	/* every trap at least this long; 0: none */
+};
+
+/* The defaults (VFLOW_DEFAULT_SAMPLE_*, VFLOW_DEFAULT_SLOW_*). */
+void engine_rec__defaults(struct engine_rec *r);
+
 struct engine_opts {
-	__u64 slow_threshold_ns;	/* stream syscalls at least this slow; 0: default */
+	struct engine_rec rec;		/* used when rec_set, else the defaults */
+	bool rec_set;
 	bool force_raw_tp;		/* skip tp_btf even where it works */
 	bool verbose;			/* libbpf's debug output, verifier logs */
 	bool test_run;			/* load test-run programs only, attach nothing */

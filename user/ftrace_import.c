@@ -51,6 +51,8 @@ struct importer {
 	size_t nr_threads, cap_threads;
 	bool seen_vmx, seen_svm;
 	struct import_stats *st;
+	ftrace_event_fn on_event;	/* each exit as an event, or NULL */
+	void *ctx;
 };
 
 /* What every format has in front of the event's own text. */
@@ -299,6 +301,22 @@ static int pending_close(struct importer *im, struct thread *t, __u64 now, bool 
 {
 	int err = row_add(im, t, t->exit_kind, t->exit_code, elapsed(t->exit_ts, now), paired);
 
+	if (!err && im->on_event) {
+		/* as the BPF side streams it; a lost entry leaves it untimed */
+		struct vflow_event ev = {
+			.kind = VFLOW_EV_TRAP, .trap = t->exit_kind, .flags = VFLOW_EVF_IMPORTED,
+			.pid = (__u32)t->owner, .tid = t->tid, .ts_ns = paired ? now : t->exit_ts,
+			.latency_ns = paired ? elapsed(t->exit_ts, now) : 0, .code = t->exit_code,
+			.sub = t->exit_vcpu,
+			.aux_trap = !paired ? 0 : t->ann_kind ? t->ann_kind :
+				    t->uexit_ts ? VFLOW_TRAP_USERSPACE_EXIT : 0,
+			.ret = !paired ? 0 : t->ann_kind ? (__s64)t->ann_code :
+			       t->uexit_ts ? (__s64)t->uexit_code : 0,
+		};
+
+		err = im->on_event(im->ctx, &ev);
+	}
+
 	if (!err && paired && t->ann_kind)
 		err = row_add(im, t, t->ann_kind, t->ann_code, elapsed(t->exit_ts, now), true);
 	if (!err && paired && t->uexit_ts)
@@ -494,8 +512,14 @@ static int import_finish(struct importer *im)
 
 int ftrace_import(FILE *f, struct snapshot **out, struct import_stats *st)
 {
+	return ftrace_import_events(f, out, st, NULL, NULL);
+}
+
+int ftrace_import_events(FILE *f, struct snapshot **out, struct import_stats *st,
+			 ftrace_event_fn fn, void *ctx)
+{
 	struct import_stats local;
-	struct importer im = { .cap_rows = ROWS_INIT };
+	struct importer im = { .cap_rows = ROWS_INIT, .on_event = fn, .ctx = ctx };
 	size_t cap = 0;
 	char *line = NULL;
 	int err = 0;

@@ -27,4 +27,13 @@ struct import_stats {
  */
 int ftrace_import(FILE *f, struct snapshot **out, struct import_stats *st);
 
+/*
+ * The same, and each VM exit as a struct vflow_event (VFLOW_EVF_IMPORTED;
+ * latency 0 when its entry was lost) to @fn, in the order they end. A
+ * non-zero return from @fn stops the import with that error.
+ */
+typedef int (*ftrace_event_fn)(void *ctx, const struct vflow_event *ev);
+int ftrace_import_events(FILE *f, struct snapshot **out, struct import_stats *st,
+			 ftrace_event_fn fn, void *ctx);
+
 #endif

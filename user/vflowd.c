@@ -28,6 +28,10 @@
 #include "control.h"
 #include <pthread.h>
 #include "syscalls.h"
+#include "flight.h"
+#include "recorder.h"
+#include "privdrop.h"
+#include "kvm_reasons.h"
 
 #define DEFAULT_INTERVAL_S 1.0
 #define DEFAULT_TOP 20
@@ -38,7 +42,12 @@
 #define NS_PER_SEC 1000000000ULL
 #define NS_PER_MS 1000000ULL
 
+#define DUMP_RULE_DELAY_NS (1 * NS_PER_SEC)	/* a rule's dump also holds what followed */
+#define DEFAULT_DUMP_COOLDOWN_S 60
+
 static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t dump_signalled;
+static volatile sig_atomic_t reload_signalled;
 /* the model's constants and rules, loaded once at start */
 static const struct model_config *g_model;
 static const struct advice_rules *g_advice;
@@ -57,9 +66,23 @@ static struct snapshot *locked_snapshot(void *ctx)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	exiting = 1;
+	if (sig == SIGUSR1)
+		dump_signalled = 1;
+	else if (sig == SIGHUP)
+		reload_signalled = 1;
+	else
+		exiting = 1;
 }
+
+/*
+ * Dumps asked for on the control socket's thread are written by the main
+ * loop (which owns the recorder): the request waits for its sequence number.
+ */
+static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t dump_cond = PTHREAD_COND_INITIALIZER;
+static unsigned long dump_asked, dump_answered;
+static bool dump_closing;
+static char dump_answer[CONTROL_REPLY_LEN];
 
 struct args {
 	double interval_s;
@@ -81,6 +104,25 @@ struct args {
 	size_t top;
 	size_t syscalls;
 	struct engine_opts eopts;
+	double record_events, record_seconds;
+	const char *dump_dir;
+	bool dump_dir_set;		/* given: --import writes its events there too */
+	bool dump_on_exit;
+	__u64 dump_on_slow[VFLOW_REC_MAX];	/* the rule: a trap this slow; 0: off */
+	double dump_cooldown_s;
+	const char *dump_request;	/* --dump-request SOCKET: ask a running vflowd, exit */
+	bool keep_caps;			/* --keep-caps: do not drop capabilities after attaching */
+};
+
+/* What the main loop keeps besides the engine. */
+struct daemon {
+	const struct args *a;
+	struct proc_cache pc;
+	struct recorder rec;
+	struct flight fl;
+	__u64 rule_due_ns;		/* a rule fired: dump at this time; 0: none */
+	__u64 rule_last_ns;
+	char rule_trigger[256];
 };
 
 static void usage(FILE *f)
@@ -94,7 +136,20 @@ static void usage(FILE *f)
 "  -j, --json               one JSON object per interval (docs/vflowd.md)\n"
 "  -n, --top N              entity rows in the table (default %d, 0: all)\n"
 "  -s, --syscalls N         show the first N syscall rows of each entity\n"
-"      --slow-ms MS         stream syscalls slower than MS as samples (default %llu)\n"
+"      --slow-ms MS         record every syscall slower than MS (default %llu)\n"
+"Flight recorder and dumps (docs/DUMP.md, read them with vflowdump):\n"
+"      --record-events N    keep the last N trap events (default %d, 0: none)\n"
+"      --record-seconds T   and none older than T seconds (default %d, 0: no limit)\n"
+"      --record-sample SPEC record 1 in N traps per CPU: N, or CLASS=N,... with CLASS\n"
+"                           syscall, vm, sandbox (default syscall=%d,vm=%d,sandbox=%d; 0: off)\n"
+"      --record-slow SPEC   record every trap this slow: DURATION, or CLASS=DURATION,...\n"
+"                           (default syscall=10ms,vm=100us,sandbox=1ms; 0: off)\n"
+"      --dump-dir DIR       where dumps go (default " FLIGHT_DEFAULT_DIR ");\n"
+"                           SIGUSR1 or a request on --control writes one\n"
+"      --dump-on-slow SPEC  rule: dump when a trap is this slow (DURATION or CLASS=DURATION,...)\n"
+"      --dump-cooldown S    at most one rule dump per S seconds (default %d)\n"
+"      --dump-on-exit       write a dump when stopping\n"
+"      --dump-request SOCKET  ask the vflowd on control socket SOCKET for a dump, print its path\n"
 "      --raw-tp             attach raw_tp programs even where tp_btf works\n"
 "      --import FILE        report on KVM events in an ftrace text capture (trace,\n"
 "                           trace-cmd report, perf script; - for stdin) and exit\n"
@@ -111,12 +166,17 @@ static void usage(FILE *f)
 "      --advice-rules FILE  advice rules (default: advice.rules beside model.conf)\n"
 "      --control PATH       serve snapshots to 'vflowtop --attach PATH' on a Unix socket\n"
 "                           only root can open (e.g. " CONTROL_DEFAULT_PATH ")\n"
+"      --keep-caps          keep every capability (by default all but CAP_DAC_READ_SEARCH\n"
+"                           and CAP_SYS_PTRACE are dropped once attached: docs/SECURITY.md)\n"
+"  SIGHUP reloads --model-config and --advice-rules (a bad file keeps the old ones).\n"
 "      --calibrate          measure this host's trap and switch costs, print them, exit\n"
 "      --calibrate-out FILE with --calibrate: write a model config with them\n"
 "  -v, --verbose            libbpf debug output and verifier logs\n"
 "  -V, --version            print the version and exit\n"
 "  -h, --help               this help\n",
-		DEFAULT_INTERVAL_S, DEFAULT_TOP, VFLOW_DEFAULT_SLOW_NS / NS_PER_MS);
+		DEFAULT_INTERVAL_S, DEFAULT_TOP, VFLOW_DEFAULT_SLOW_NS / NS_PER_MS,
+		RECORDER_DEFAULT_EVENTS, RECORDER_DEFAULT_SECONDS, VFLOW_DEFAULT_SAMPLE_SYSCALL,
+		VFLOW_DEFAULT_SAMPLE_VM, VFLOW_DEFAULT_SAMPLE_SANDBOX, DEFAULT_DUMP_COOLDOWN_S);
 }
 
 /* strtod with the whole string and a range: a clear one-line error otherwise */
@@ -137,7 +197,20 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 }
 
 enum { OPT_SLOW_MS = 256, OPT_RAW_TP, OPT_IMPORT, OPT_LISTEN, OPT_TPATH, OPT_WEBCONF, OPT_MAXCONN,
-       OPT_MAXENT, OPT_TTL, OPT_MODEL, OPT_ADVICE, OPT_CALIBRATE, OPT_CALIBRATE_OUT, OPT_CONTROL };
+       OPT_MAXENT, OPT_TTL, OPT_MODEL, OPT_ADVICE, OPT_CALIBRATE, OPT_CALIBRATE_OUT, OPT_CONTROL,
+       OPT_REC_EVENTS, OPT_REC_SECONDS, OPT_REC_SAMPLE, OPT_REC_SLOW, OPT_DUMP_DIR, OPT_DUMP_ON_SLOW,
+       OPT_DUMP_COOLDOWN, OPT_DUMP_ON_EXIT, OPT_DUMP_REQUEST, OPT_KEEP_CAPS };
+
+/* --record-sample / --record-slow / --dump-on-slow */
+static int parse_spec(const char *opt, const char *s, bool durations, __u64 out[VFLOW_REC_MAX])
+{
+	char err[300];
+
+	if (!rec_parse_spec(s, durations, out, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, "vflowd: %s: %s\n", opt, err);
+	return -EINVAL;
+}
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
@@ -162,15 +235,32 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "calibrate", no_argument, NULL, OPT_CALIBRATE },
 		{ "calibrate-out", required_argument, NULL, OPT_CALIBRATE_OUT },
 		{ "control", required_argument, NULL, OPT_CONTROL },
+		{ "record-events", required_argument, NULL, OPT_REC_EVENTS },
+		{ "record-seconds", required_argument, NULL, OPT_REC_SECONDS },
+		{ "record-sample", required_argument, NULL, OPT_REC_SAMPLE },
+		{ "record-slow", required_argument, NULL, OPT_REC_SLOW },
+		{ "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
+		{ "dump-on-slow", required_argument, NULL, OPT_DUMP_ON_SLOW },
+		{ "dump-cooldown", required_argument, NULL, OPT_DUMP_COOLDOWN },
+		{ "dump-on-exit", no_argument, NULL, OPT_DUMP_ON_EXIT },
+		{ "dump-request", required_argument, NULL, OPT_DUMP_REQUEST },
+		{ "keep-caps", no_argument, NULL, OPT_KEEP_CAPS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	__u64 spec[VFLOW_REC_MAX];
 	double v;
 	int c;
 
 	a->interval_s = DEFAULT_INTERVAL_S;
+	a->record_events = RECORDER_DEFAULT_EVENTS;
+	a->record_seconds = RECORDER_DEFAULT_SECONDS;
+	a->dump_dir = FLIGHT_DEFAULT_DIR;
+	a->dump_cooldown_s = DEFAULT_DUMP_COOLDOWN_S;
+	engine_rec__defaults(&a->eopts.rec);
+	a->eopts.rec_set = true;
 	a->top = DEFAULT_TOP;
 	a->max_connections = DEFAULT_MAX_CONNECTIONS;
 	a->max_entities = METRICS_DEFAULT_MAX_ENTITIES;
@@ -202,7 +292,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_SLOW_MS:
 			if (parse_num("--slow-ms", optarg, 0.001, 1e7, &v))
 				return -EINVAL;
-			a->eopts.slow_threshold_ns = v * NS_PER_MS;
+			a->eopts.rec.slow_ns[VFLOW_REC_SYSCALL] = v * NS_PER_MS;
 			break;
 		case OPT_RAW_TP:
 			a->eopts.force_raw_tp = true;
@@ -259,6 +349,47 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_CONTROL:
 			a->control = optarg;
 			break;
+		case OPT_REC_EVENTS:
+			if (parse_num("--record-events", optarg, 0, 1 << 24, &a->record_events))
+				return -EINVAL;
+			break;
+		case OPT_REC_SECONDS:
+			if (parse_num("--record-seconds", optarg, 0, 1e7, &a->record_seconds))
+				return -EINVAL;
+			break;
+		case OPT_REC_SAMPLE:
+			for (int k = 0; k < VFLOW_REC_MAX; k++)
+				spec[k] = a->eopts.rec.sample[k];
+			if (parse_spec("--record-sample", optarg, false, spec))
+				return -EINVAL;
+			for (int k = 0; k < VFLOW_REC_MAX; k++)
+				a->eopts.rec.sample[k] = (__u32)spec[k];
+			break;
+		case OPT_REC_SLOW:
+			if (parse_spec("--record-slow", optarg, true, a->eopts.rec.slow_ns))
+				return -EINVAL;
+			break;
+		case OPT_DUMP_DIR:
+			a->dump_dir = optarg;
+			a->dump_dir_set = true;
+			break;
+		case OPT_DUMP_ON_SLOW:
+			if (parse_spec("--dump-on-slow", optarg, true, a->dump_on_slow))
+				return -EINVAL;
+			break;
+		case OPT_DUMP_COOLDOWN:
+			if (parse_num("--dump-cooldown", optarg, 0, 1e7, &a->dump_cooldown_s))
+				return -EINVAL;
+			break;
+		case OPT_DUMP_ON_EXIT:
+			a->dump_on_exit = true;
+			break;
+		case OPT_DUMP_REQUEST:
+			a->dump_request = optarg;
+			break;
+		case OPT_KEEP_CAPS:
+			a->keep_caps = true;
+			break;
 		case OPT_TTL:
 			if (parse_num("--web.series-ttl", optarg, 1, 1e7, &a->series_ttl_s))
 				return -EINVAL;
@@ -286,6 +417,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		fprintf(stderr, "vflowd: unexpected argument '%s': see vflowd --help\n", argv[optind]);
 		return -EINVAL;
 	}
+	/* the rule sees only recorded traps: record at least those it looks for */
+	for (int k = 0; k < VFLOW_REC_MAX; k++)
+		if (a->dump_on_slow[k] && (!a->eopts.rec.slow_ns[k] ||
+					   a->eopts.rec.slow_ns[k] > a->dump_on_slow[k]))
+			a->eopts.rec.slow_ns[k] = a->dump_on_slow[k];
 	return 0;
 }
 
@@ -425,17 +561,211 @@ static int run_calibrate(const struct args *a)
 	return 0;
 }
 
-/* Ring-buffer events: name new sandbox processes while they are alive. */
+/* A name for a trap in messages: "getppid", "EXTERNAL_INTERRUPT", "errno getppid". */
+static const char *trap_label(const struct vflow_event *ev, char *buf, size_t len)
+{
+	char nr[32];
+
+	switch (rec_class_of(ev->trap)) {
+	case VFLOW_REC_SYSCALL:
+		return syscall_name((__u32)ev->code, buf, len);
+	case VFLOW_REC_SANDBOX:
+		snprintf(buf, len, "%s %s", sys_action_name(ev->sub), syscall_name((__u32)ev->code, nr,
+										    sizeof(nr)));
+		return buf;
+	default:
+		return kvm_exit_reason_name(ev->trap, ev->code, buf, len);
+	}
+}
+
+/* The dump rule: a recorded trap at least this slow arms a dump (once per cooldown). */
+static void rule_check(struct daemon *d, const struct vflow_event *ev)
+{
+	enum vflow_rec_class c = rec_class_of(ev->trap);
+	__u64 thr = d->a->dump_on_slow[c];
+	char name[64], lat[32], limit[32];
+
+	if (!thr || ev->latency_ns < thr || d->rule_due_ns)
+		return;
+	if (d->rule_last_ns && ev->ts_ns - d->rule_last_ns < (__u64)(d->a->dump_cooldown_s * NS_PER_SEC))
+		return;
+	d->rule_due_ns = ev->ts_ns + DUMP_RULE_DELAY_NS;
+	d->rule_last_ns = ev->ts_ns;
+	snprintf(d->rule_trigger, sizeof(d->rule_trigger), "rule: %s %s took %s >= %s (pid %u %.16s)",
+		 rec_class_name(c), trap_label(ev, name, sizeof(name)), fmt_ns(ev->latency_ns, lat, sizeof(lat)),
+		 fmt_ns(thr, limit, sizeof(limit)), ev->pid, ev->comm);
+}
+
+/*
+ * Ring-buffer events: traps go to the flight recorder; new sandbox
+ * processes are named while they are alive.
+ */
 static void on_event(void *ctx, const struct vflow_event *ev)
 {
+	struct daemon *d = ctx;
 	struct sandbox_info info;
 	struct proc_sched unused;
 
+	if (ev->kind == VFLOW_EV_TRAP) {
+		recorder__add(&d->rec, ev);
+		rule_check(d, ev);
+		return;
+	}
 	if (ev->kind != VFLOW_EV_SANDBOX_PROC)
 		return;
-	proc_cache__sandbox(ctx, ev->pid, &info);
+	proc_cache__sandbox(&d->pc, ev->pid, &info);
 	/* its scheduling baseline too: the model's first interval starts here */
-	proc_cache__sched_delta(ctx, ev->pid, &unused);
+	proc_cache__sched_delta(&d->pc, ev->pid, &unused);
+}
+
+/* Write one dump; a failure is reported and changes nothing else. */
+static int write_dump(struct daemon *d, const struct snapshot *last, const char *trigger,
+		      char *path, size_t path_len, char *err, size_t err_len)
+{
+	int ret;
+
+	d->fl.dropped = last ? last->counters[VFLOW_CNT_RINGBUF_DROP] : 0;
+	ret = flight_dump(&d->fl, trigger, path, path_len, err, err_len);
+	if (ret)
+		fprintf(stderr, "vflowd: dump (%s) failed: %s; still recording\n", trigger, err);
+	else
+		fprintf(stderr, "vflowd: dump (%s) written to %s\n", trigger, path);
+	return ret;
+}
+
+/* Asked for on the control socket: wait for the main loop to write it. */
+static void control_dump(void *ctx, char *reply, size_t len)
+{
+	struct timespec until;
+	unsigned long mine;
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += CONTROL_DUMP_TIMEOUT_MS / 1000 - 1;
+	pthread_mutex_lock(&dump_lock);
+	mine = ++dump_asked;
+	while (dump_answered < mine && !dump_closing)
+		if (pthread_cond_timedwait(&dump_cond, &dump_lock, &until))
+			break;
+	if (dump_answered >= mine)
+		snprintf(reply, len, "%s", dump_answer);
+	else
+		snprintf(reply, len, "ERR %s\n", dump_closing ? "vflowd is stopping" : "timed out");
+	pthread_mutex_unlock(&dump_lock);
+}
+
+/* Dumps due now: SIGUSR1, control requests, a rule whose delay ran out. */
+static void dumps_service(struct daemon *d, const struct snapshot *last, __u64 now)
+{
+	char path[PATH_MAX], err[ENGINE_ERR_LEN];
+	unsigned long asked;
+	int ret;
+
+	if (dump_signalled) {
+		dump_signalled = 0;
+		write_dump(d, last, "SIGUSR1", path, sizeof(path), err, sizeof(err));
+	}
+	if (d->rule_due_ns && now >= d->rule_due_ns) {
+		d->rule_due_ns = 0;
+		write_dump(d, last, d->rule_trigger, path, sizeof(path), err, sizeof(err));
+	}
+	pthread_mutex_lock(&dump_lock);
+	asked = dump_asked;
+	pthread_mutex_unlock(&dump_lock);
+	if (asked == dump_answered)
+		return;
+	/* one dump answers every request made before it */
+	ret = write_dump(d, last, "control", path, sizeof(path), err, sizeof(err));
+	pthread_mutex_lock(&dump_lock);
+	if (ret)
+		snprintf(dump_answer, sizeof(dump_answer), "ERR %.1000s\n", err);
+	else
+		snprintf(dump_answer, sizeof(dump_answer), "OK %.1000s\n", path);
+	dump_answered = asked;
+	pthread_cond_broadcast(&dump_cond);
+	pthread_mutex_unlock(&dump_lock);
+}
+
+/* SIGHUP: the model and advice files again; any error keeps what is loaded. */
+static void reload_config(const struct args *a, struct model_config *mc, struct advice_rules *ar,
+			  bool *have_advice)
+{
+	struct model_config nmc;
+	struct advice_rules nar = {};
+	bool nhave = false;
+	char err[ENGINE_ERR_LEN];
+
+	if (model_files__load(a->model_config, a->advice_rules, &nmc, &nar, &nhave, err, sizeof(err))) {
+		fprintf(stderr, "vflowd: reload failed: %s; keeping the previous configuration\n", err);
+		return;
+	}
+	/* only this thread reads them (between intervals) */
+	*mc = nmc;
+	if (*have_advice)
+		advice_rules__free(ar);
+	*ar = nar;
+	*have_advice = nhave;
+	g_advice = nhave ? ar : NULL;
+	fprintf(stderr, "vflowd: configuration reloaded\n");
+}
+
+static bool maps_readable(void *ctx)
+{
+	struct snapshot *s = engine__snapshot(ctx);
+
+	snapshot__free(s);
+	return s != NULL;
+}
+
+/* --dump-request: ask a running vflowd for a dump. */
+static int run_dump_request(const char *sock)
+{
+	char path[CONTROL_REPLY_LEN], err[CONTROL_REPLY_LEN + 128];
+
+	if (control_request_dump(sock, path, sizeof(path), err, sizeof(err))) {
+		fprintf(stderr, "vflowd: %s\n", err);
+		return 1;
+	}
+	printf("%s\n", path);
+	return 0;
+}
+
+/* The imported exits, for a dump of the capture. */
+struct event_vec {
+	struct vflow_event *ev;
+	size_t nr, cap;
+};
+
+static int collect_event(void *ctx, const struct vflow_event *ev)
+{
+	struct event_vec *v = ctx;
+
+	if (v->nr == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 4096;
+		struct vflow_event *p = realloc(v->ev, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		v->ev = p;
+		v->cap = cap;
+	}
+	v->ev[v->nr++] = *ev;
+	return 0;
+}
+
+/* --import with --dump-dir: the capture's exits in a dump file. */
+static int import_dump(const struct args *a, const struct event_vec *v)
+{
+	struct flight fl = { .dir = a->dump_dir, .model = g_model };
+	char trigger[sizeof(((struct dump_info *)0)->trigger)], path[PATH_MAX], err[ENGINE_ERR_LEN];
+
+	snprintf(trigger, sizeof(trigger), "import %s", a->import);
+	if (flight_dump_events(&fl, v->ev, v->nr, trigger, path, sizeof(path), err, sizeof(err))) {
+		fprintf(stderr, "vflowd: %s\n", err);
+		return 1;
+	}
+	fprintf(stderr, "vflowd: %zu exits written to %s\n", v->nr, path);
+	return 0;
 }
 
 /* --import: one report over the whole capture, from the same code as live. */
@@ -445,6 +775,7 @@ static int run_import(const struct args *a)
 	struct import_stats st = {};
 	struct snapshot *s = NULL;
 	struct report r = { .offline = true, .model = g_model, .advice = g_advice };
+	struct event_vec v = {};
 	int ret;
 
 	if (!f) {
@@ -452,13 +783,20 @@ static int run_import(const struct args *a)
 			a->import, strerror(errno));
 		return 1;
 	}
-	ret = ftrace_import(f, &s, &st);
+	ret = ftrace_import_events(f, &s, &st, a->dump_dir_set ? collect_event : NULL, &v);
 	if (f != stdin)
 		fclose(f);
 	if (ret) {
 		fprintf(stderr, "vflowd: failed to read '%s': %s\n", a->import, strerror(-ret));
+		free(v.ev);
 		return 1;
 	}
+	if (a->dump_dir_set && import_dump(a, &v)) {
+		free(v.ev);
+		snapshot__free(s);
+		return 1;
+	}
+	free(v.ev);
 	fprintf(stderr, "vflowd: %s: %lu lines, %lu KVM events, %lu lines skipped, "
 		"%lu exits without entry, %lu entries without exit\n", a->import, st.lines,
 		st.events, st.skipped, st.unpaired_exits, st.unpaired_entries);
@@ -483,7 +821,7 @@ static int run_import(const struct args *a)
 int main(int argc, char **argv)
 {
 	struct cgroup_resolver cg = { .root_fd = -1 };
-	struct proc_cache pc = {};
+	struct daemon d = {};
 	struct http_server *http = NULL;
 	struct control_server *ctl = NULL;
 	struct web_config web = {};
@@ -506,6 +844,9 @@ int main(int argc, char **argv)
 	}
 	if (a.calibrate)
 		return run_calibrate(&a);
+	if (a.dump_request)
+		return run_dump_request(a.dump_request);
+	d.a = &a;
 	if (model_files__load(a.model_config, a.advice_rules, &mc, &ar, &have_advice, err, sizeof(err))) {
 		fprintf(stderr, "vflowd: %s\n", err);
 		goto cleanup;
@@ -530,25 +871,48 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	ret = proc_cache__init(&pc);
+	ret = proc_cache__init(&d.pc);
+	if (!ret)
+		ret = recorder__init(&d.rec, (size_t)a.record_events, (__u64)(a.record_seconds * NS_PER_SEC));
 	a.eopts.on_event = on_event;
-	a.eopts.ctx = &pc;
+	a.eopts.ctx = &d;
 	if (!ret)
 		ret = engine__open(&e, &a.eopts, err, sizeof(err));
+	d.fl = (struct flight){
+		.dir = a.dump_dir, .rec = &d.rec, .e = e, .cg = &cg, .procs = &d.pc, .model = g_model,
+		.rec_cfg = a.eopts.rec,
+	};
 	if (!ret && a.listen) {
 		/* something to serve from the first scrape on */
 		start = mono_ns();
-		prev = emit(e, &cg, &pc, &mt, &a, prev, start, false);
+		prev = emit(e, &cg, &d.pc, &mt, &a, prev, start, false);
 		ret = exporter_start(&a, &web, &mt, &http, err, sizeof(err));
 	}
-	if (!ret && a.control)
+	if (!ret && a.control) {
 		ret = control_server__start(&ctl, a.control, e, locked_snapshot, e, err, sizeof(err));
+		if (!ret)
+			control_server__set_dump(ctl, control_dump, NULL);
+	}
 	if (ret) {
 		fprintf(stderr, "vflowd: %s\n", err);
 		goto cleanup;
 	}
+	if (!a.keep_caps) {
+		__u64 kept;
+
+		if (privdrop(maps_readable, e, &kept, err, sizeof(err))) {
+			fprintf(stderr, "vflowd: %s: run with --keep-caps to keep them\n", err);
+			status = 1;
+			goto cleanup;
+		}
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
+	signal(SIGHUP, on_signal);
+	if (flight_clean_stale(a.dump_dir) > 0)
+		fprintf(stderr, "vflowd: removed temporary files of an interrupted dump in %s\n",
+			a.dump_dir);
 	fprintf(stderr, "vflowd: tracing syscalls via %s; cgroup2 at %s\n",
 		engine__syscall_via(e), cg.root);
 	print_absent_probes(e);
@@ -564,7 +928,7 @@ int main(int argc, char **argv)
 		if (end && now >= end)
 			break;
 		if (now >= next) {
-			prev = emit(e, &cg, &pc, a.listen ? &mt : NULL, &a, prev, start, true);
+			prev = emit(e, &cg, &d.pc, a.listen ? &mt : NULL, &a, prev, start, true);
 			next += (__u64)(a.interval_s * NS_PER_SEC);
 			if (next <= now)	/* fell behind: skip, do not burst */
 				next = now + (__u64)(a.interval_s * NS_PER_SEC);
@@ -572,14 +936,29 @@ int main(int argc, char **argv)
 		}
 		ret = engine__poll(e, (int)((next - now) / NS_PER_MS) + 1 < POLL_SLICE_MS ?
 				      (int)((next - now) / NS_PER_MS) + 1 : POLL_SLICE_MS);
-		if (ret < 0) {
+		if (ret < 0 && ret != -EINTR) {
 			fprintf(stderr, "vflowd: ring buffer poll failed: %s\n", strerror(-ret));
 			status = 1;
 			break;
 		}
+		dumps_service(&d, prev, mono_ns());
+		if (reload_signalled) {
+			reload_signalled = 0;
+			reload_config(&a, &mc, &ar, &have_advice);
+		}
 	}
 	/* the last partial interval */
-	prev = emit(e, &cg, &pc, a.listen ? &mt : NULL, &a, prev, start, true);
+	prev = emit(e, &cg, &d.pc, a.listen ? &mt : NULL, &a, prev, start, true);
+	if (a.dump_on_exit) {
+		char path[PATH_MAX];
+
+		engine__poll(e, 0);	/* what is still in the ring buffer */
+		write_dump(&d, prev, "shutdown", path, sizeof(path), err, sizeof(err));
+	}
+	pthread_mutex_lock(&dump_lock);
+	dump_closing = true;
+	pthread_cond_broadcast(&dump_cond);
+	pthread_mutex_unlock(&dump_lock);
 
 cleanup:
 	snapshot__free(prev);
@@ -589,7 +968,8 @@ cleanup:
 		metrics__free(&mt);
 	web_config__free(&web);
 	engine__destroy(e);
-	proc_cache__free(&pc);
+	recorder__free(&d.rec);
+	proc_cache__free(&d.pc);
 	cgroup_resolver__free(&cg);
 	if (have_advice)
 		advice_rules__free(&ar);

@@ -4,12 +4,14 @@
  * kvm_entry / hypercall / PIO / user-space-exit events (these machines have
  * no /dev/kvm), checked through the engine's own snapshot code.
  */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -228,6 +230,75 @@ static void test_counts_and_stray_annotations(void **state)
 	snapshot__free(s);
 }
 
+static struct vflow_event got[16];
+static size_t nr_got;
+
+static void on_event(void *ctx, const struct vflow_event *e)
+{
+	(void)ctx;
+	if (nr_got < sizeof(got) / sizeof(got[0]))
+		got[nr_got++] = *e;
+}
+
+/*
+ * The flight recorder: 1 in 2 exits per CPU and every exit of 50 us or
+ * more are streamed, with the annotation of the exit they belong to.
+ */
+static void test_recorded_events(void **state)
+{
+	struct engine_opts o = { .test_run = true, .rec_set = true, .on_event = on_event };
+	struct engine *e;
+	cpu_set_t one;
+
+	(void)state;
+	if (skipping) {
+		print_message("# SKIP %s\n", why);
+		skip();
+	}
+	/* the sample counter is per CPU: stay on one */
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	engine_rec__defaults(&o.rec);
+	o.rec.sample[VFLOW_REC_VM] = 2;
+	o.rec.slow_ns[VFLOW_REC_VM] = 50000;
+	assert_int_equal(engine__open(&e, &o, why, sizeof(why)), 0);
+	nr_got = 0;
+	EXIT(e, TID0, 0, KVM_ISA_VMX, VMX_EPT_VIOLATION, 1000);
+	ENTRY(e, TID0, 2000);		/* 1st: not sampled, fast */
+	EXIT(e, TID0, 0, KVM_ISA_VMX, VMX_VMCALL, 5000);
+	ANNOTATE(e, TID0, VFLOW_TRAP_HCALL_KVM, HCALL_KICK_CPU);
+	ENTRY(e, TID0, 5700);		/* 2nd: the sample */
+	EXIT(e, TID1, 1, KVM_ISA_VMX, VMX_HLT, 10000);
+	ENTRY(e, TID1, 110000);		/* 3rd: slow (100 us) */
+	EXIT(e, TID0, 0, KVM_ISA_VMX, VMX_IO, 200000);
+	ev(e, VFLOW_KVM_TEST_USERSPACE_EXIT, TID0, 0, 0, 0, KVM_EXIT_IO_REASON, 200200);
+	ENTRY(e, TID0, 210000);		/* 4th: the sample, gone out to user space */
+	assert_true(engine__poll(e, 100) >= 0);
+	assert_int_equal(nr_got, 3);
+	assert_int_equal(got[0].kind, VFLOW_EV_TRAP);
+	assert_int_equal(got[0].trap, VFLOW_TRAP_VMEXIT_VMX);
+	assert_int_equal(got[0].flags, VFLOW_EVF_SAMPLED);
+	assert_int_equal(got[0].pid, PID);
+	assert_int_equal(got[0].tid, TID0);
+	assert_int_equal(got[0].code, VMX_VMCALL);
+	assert_int_equal(got[0].latency_ns, 700);
+	assert_int_equal(got[0].ts_ns, 5700);
+	assert_int_equal(got[0].aux_trap, VFLOW_TRAP_HCALL_KVM);
+	assert_int_equal(got[0].ret, HCALL_KICK_CPU);
+	assert_int_equal(got[1].flags, VFLOW_EVF_SLOW);
+	assert_int_equal(got[1].code, VMX_HLT);
+	assert_int_equal(got[1].sub, 1);
+	assert_int_equal(got[1].latency_ns, 100000);
+	assert_int_equal(got[1].aux_trap, 0);
+	assert_int_equal(got[2].flags, VFLOW_EVF_SAMPLED);
+	assert_int_equal(got[2].code, VMX_IO);
+	assert_int_equal(got[2].aux_trap, VFLOW_TRAP_USERSPACE_EXIT);
+	assert_int_equal(got[2].ret, KVM_EXIT_IO_REASON);
+	assert_int_equal(got[2].latency_ns, 10000);
+	engine__destroy(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +306,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_svm_and_failed_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order_and_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counts_and_stray_annotations, setup, teardown),
+		cmocka_unit_test(test_recorded_events),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -50,11 +50,20 @@ int cgroup_resolver__init(struct cgroup_resolver *r)
 	return 0;
 }
 
+int cgroup_resolver__init_offline(struct cgroup_resolver *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->root_fd = -1;
+	r->offline = true;
+	return 0;
+}
+
 void cgroup_resolver__free(struct cgroup_resolver *r)
 {
 	if (r->root_fd >= 0)
 		close(r->root_fd);
-	cgroup_resolver__invalidate(r);
+	for (size_t i = 0; i < r->cap; i++)
+		free(r->entries[i].path);
 	free(r->entries);
 	memset(r, 0, sizeof(*r));
 	r->root_fd = -1;
@@ -189,11 +198,32 @@ static int resolve_by_walk(struct cgroup_resolver *r, struct cgroup_entry *e)
 	return ret == 1 ? 0 : -ENOENT;
 }
 
+int cgroup_resolver__set(struct cgroup_resolver *r, __u64 id, const char *path)
+{
+	struct cgroup_entry *e;
+	char *p;
+
+	if (!id)
+		return -EINVAL;	/* id 0 marks an empty slot */
+	p = strdup(path);
+	e = p ? entry_add(r, id) : NULL;
+	if (!e) {
+		free(p);
+		return -ENOMEM;
+	}
+	free(e->path);
+	e->path = p;
+	e->gone = false;
+	return 0;
+}
+
 const char *cgroup_resolver__path(struct cgroup_resolver *r, __u64 id)
 {
 	struct cgroup_entry *e = entry_find(r, id);
 	int err;
 
+	if (r->offline)
+		return e ? e->path : NULL;
 	if (e && (e->path || e->gone))
 		return e->path;
 	e = e ?: entry_add(r, id);
@@ -215,6 +245,9 @@ const char *cgroup_resolver__path(struct cgroup_resolver *r, __u64 id)
 
 void cgroup_resolver__invalidate(struct cgroup_resolver *r)
 {
+	/* offline paths were given, not resolved: there is nothing to see afresh */
+	if (r->offline)
+		return;
 	for (size_t i = 0; i < r->cap; i++) {
 		free(r->entries[i].path);
 		r->entries[i].path = NULL;

@@ -19,6 +19,7 @@ struct cgroup_resolver {
 	char root[PATH_MAX];	/* where cgroup2 is mounted */
 	int root_fd;
 	bool by_handle;		/* open_by_handle_at works here */
+	bool offline;		/* paths only from cgroup_resolver__set: nothing is looked up */
 	struct cgroup_entry *entries;	/* capacity a power of two, at most half full */
 	size_t nr, cap;
 };
@@ -33,6 +34,14 @@ void cgroup_resolver__free(struct cgroup_resolver *r);
 const char *cgroup_resolver__path(struct cgroup_resolver *r, __u64 id);
 /* Forget resolved paths, so the next lookups see renames and removals (gone stays gone). */
 void cgroup_resolver__invalidate(struct cgroup_resolver *r);
+
+/*
+ * Offline mode, for data from another host (a dump): no hierarchy, nothing
+ * looked up here; __path returns only what __set gave (NULL otherwise) and
+ * __invalidate keeps it. init: 0. set: 0, -EINVAL (id 0) or -ENOMEM.
+ */
+int cgroup_resolver__init_offline(struct cgroup_resolver *r);
+int cgroup_resolver__set(struct cgroup_resolver *r, __u64 id, const char *path);
 
 /* cgroup v2 id of the directory at @path (its inode), or 0 on error. */
 __u64 cgroup_id_of_path(const char *path);

@@ -1333,6 +1333,13 @@ int dump_read_file(const char *path, struct dump **out, char *err, size_t err_le
 				path, (unsigned long long)st.st_size);
 			return -EFBIG;
 		}
+		/* one byte more, to see the end of the file in one pass */
+		buf = malloc(st.st_size + 1);
+		if (!buf) {
+			close(fd);
+			set_err(err, err_len, "%s: out of memory reading it", path);
+			return -ENOMEM;
+		}
 		cap = st.st_size + 1;
 	}
 	/* to the end of the file, even one that grows or is a pipe */

@@ -35,12 +35,15 @@ static void usage(FILE *f)
 "      --paradigm NAME      only host, container, fullvirt, paravirt or sandbox\n"
 "      --attach PATH        read a running vflowd (started with --control PATH)\n"
 "                           instead of loading BPF programs again\n"
+"      --replay DUMP        play back a dump (vflowd --dump-dir, docs/DUMP.md) instead:\n"
+"                           its sampled traps scaled to estimates, space pauses\n"
+"      --speed X            replay X seconds of the dump per second (default 1)\n"
 "  -V, --version            print the version and exit\n"
 "  -h, --help               this help\n"
 "\n"
 "Keys: q quit, h help, Enter details, s/S sort, / filter, p paradigm, space pause,\n"
 "r reset, +/- interval.\n"
-"Without --attach, vflowtop loads its own BPF programs. Replaying dumps comes later.\n",
+"Without --attach or --replay, vflowtop loads its own BPF programs.\n",
 		DEFAULT_INTERVAL_S);
 }
 
@@ -62,7 +65,7 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 	return 0;
 }
 
-enum { OPT_JSON = 256, OPT_CGROUP, OPT_PARADIGM, OPT_ATTACH };
+enum { OPT_JSON = 256, OPT_CGROUP, OPT_PARADIGM, OPT_ATTACH, OPT_REPLAY, OPT_SPEED };
 
 int top_args__parse(int argc, char **argv, struct top_args *a)
 {
@@ -75,6 +78,8 @@ int top_args__parse(int argc, char **argv, struct top_args *a)
 		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "paradigm", required_argument, NULL, OPT_PARADIGM },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
+		{ "replay", required_argument, NULL, OPT_REPLAY },
+		{ "speed", required_argument, NULL, OPT_SPEED },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -85,6 +90,7 @@ int top_args__parse(int argc, char **argv, struct top_args *a)
 
 	a->interval_s = DEFAULT_INTERVAL_S;
 	a->paradigm = TOP_PARADIGM_ALL;
+	a->speed = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":d:n:bp:Vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -130,6 +136,13 @@ int top_args__parse(int argc, char **argv, struct top_args *a)
 		case OPT_ATTACH:
 			a->attach = optarg;
 			break;
+		case OPT_REPLAY:
+			a->replay = optarg;
+			break;
+		case OPT_SPEED:
+			if (parse_num("--speed", optarg, 0.001, 1e6, &a->speed))
+				return -EINVAL;
+			break;
 		case OPT_PARADIGM:
 			a->paradigm = top_paradigm_filter_parse(optarg);
 			if (a->paradigm < TOP_PARADIGM_ALL) {
@@ -154,6 +167,10 @@ int top_args__parse(int argc, char **argv, struct top_args *a)
 	}
 	if (optind < argc) {
 		bad_usage("unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (a->attach && a->replay) {
+		bad_usage("--attach and --replay exclude each other");
 		return -EINVAL;
 	}
 	if (a->batch && a->json) {

@@ -137,6 +137,8 @@ struct top_args {
 	const char *cgroup;
 	int paradigm;		/* TOP_PARADIGM_ALL or a paradigm */
 	const char *attach;	/* --attach: a vflowd's control socket instead of own BPF */
+	const char *replay;	/* --replay: a dump file instead of own BPF */
+	double speed;		/* --speed: dump seconds per second of replay */
 };
 
 /* top_args.c: 0, or -EINVAL after one line on stderr; exits for --help and --version */

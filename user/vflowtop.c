@@ -19,6 +19,8 @@
 #include <sys/utsname.h>
 #include "model_files.h"
 #include "control.h"
+#include "dump.h"
+#include "dumptool.h"
 #include "cgroup.h"
 #include "engine.h"
 #include "report.h"
@@ -57,22 +59,106 @@ struct app {
 	struct top_frame fr;
 	struct top_info info;
 	struct top_state st;
-	__u64 start_ns;
+	__u64 start_ns;			/* when vflowtop started (CLOCK_MONOTONIC) */
+	__u64 origin_ns;		/* where the data starts: start_ns, or the dump's first event */
 	bool ui;
 	struct model_config mc;		/* the overhead model's constants */
 	struct advice_rules ar;
 	bool have_advice;
 	struct control_reply reply;	/* --attach: the last answer, and its probes */
+	struct dump *dump;		/* --replay: the dump, and how far it has played */
+	__u64 cursor_ns;
+	struct engine_probe probes[DUMP_MAX_PROBES];
+	size_t nr_probes;
 };
+
+/*
+ * --replay: the dump's traps up to the cursor, as the engine would have
+ * counted them (samples scaled by their period); each interval moves the
+ * cursor on by interval x speed.
+ */
+static struct snapshot *replay_snapshot(struct app *app, bool advance)
+{
+	const struct dump_info *in = &app->dump->info;
+	struct dump_filter f;
+	struct snapshot *s;
+
+	if (advance) {
+		app->cursor_ns += (__u64)(app->st.interval_s * app->a.speed * NS_PER_SEC);
+		if (app->cursor_ns >= in->last_ns) {
+			app->cursor_ns = in->last_ns;
+			snprintf(app->st.msg, sizeof(app->st.msg), "end of the dump");
+		}
+	}
+	dump_filter__init(&f);
+	f.to_ns = app->cursor_ns;
+	s = dumptool_snapshot(app->dump, &f, true);
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->ts_ns = app->cursor_ns;
+	s->events = 0;
+	for (size_t i = 0; i < app->dump->nr_ev && app->dump->ev[i].ts_ns <= app->cursor_ns; i++)
+		s->events++;
+	s->counters[VFLOW_CNT_RINGBUF_DROP] = in->events_dropped;
+	return s;
+}
+
+static bool replay_done(const struct app *app)
+{
+	return app->dump && app->cursor_ns >= app->dump->info.last_ns;
+}
+
+/* Open the dump, name its cgroups from its entity table, start at its first event. */
+static int replay_open(struct app *app, char *err, size_t err_len)
+{
+	struct dump *d;
+	int ret = dump_read_file(app->a.replay, &d, err, err_len);
+
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < d->damage.nr_problems; i++)
+		fprintf(stderr, "vflowtop: %s: %s\n", app->a.replay, d->damage.problems[i]);
+	app->dump = d;
+	ret = cgroup_resolver__init_offline(&app->cg);
+	for (size_t i = 0; !ret && i < d->nr_ents; i++)
+		if (d->ents[i].kind == DUMP_ENT_CGROUP && d->ents[i].path[0])
+			ret = cgroup_resolver__set(&app->cg, d->ents[i].id, d->ents[i].path);
+	if (ret) {
+		snprintf(err, err_len, "out of memory");
+		return ret;
+	}
+	/* the dump's probes, as it recorded them: "name via live" or "name absent: why" */
+	for (size_t i = 0; i < d->info.nr_probes && i < DUMP_MAX_PROBES; i++) {
+		char *text = d->info.probes[i], *sp = strchr(text, ' ');
+		struct engine_probe *p = &app->probes[app->nr_probes++];
+
+		snprintf(p->name, sizeof(p->name), "%.*s", sp ? (int)(sp - text) : (int)strlen(text), text);
+		p->live = sp && strstr(sp, " live");
+		p->via = "replay";
+		p->why = p->live ? "" : "absent when recorded";
+	}
+	if (!d->nr_ev) {
+		snprintf(err, err_len, "%s holds no events: nothing to replay", app->a.replay);
+		return -ENODATA;
+	}
+	app->cursor_ns = d->info.first_ns ? d->info.first_ns : d->ev[0].ts_ns;
+	if (!d->info.last_ns)
+		app->dump->info.last_ns = d->ev[d->nr_ev - 1].ts_ns;
+	return 0;
+}
 
 /*
  * Where snapshots come from: this process's own engine, or a running
  * vflowd's control socket (--attach).
  */
-static struct snapshot *source_snapshot(struct app *app)
+static struct snapshot *source_snapshot(struct app *app, bool advance)
 {
 	char err[ENGINE_ERR_LEN];
 
+	if (app->dump)
+		return replay_snapshot(app, advance);
 	if (!app->a.attach)
 		return engine__snapshot(app->e);
 	if (control_fetch(app->a.attach, &app->reply, err, sizeof(err))) {
@@ -85,6 +171,10 @@ static struct snapshot *source_snapshot(struct app *app)
 
 static size_t source_probes(const struct app *app, const struct engine_probe **p)
 {
+	if (app->dump) {
+		*p = app->probes;
+		return app->nr_probes;
+	}
 	if (!app->a.attach)
 		return engine__probes(app->e, p);
 	*p = app->reply.probes;
@@ -93,13 +183,15 @@ static size_t source_probes(const struct app *app, const struct engine_probe **p
 
 static const char *source_via(const struct app *app)
 {
+	if (app->dump)
+		return "replay";
 	return app->a.attach ? app->reply.syscall_via : engine__syscall_via(app->e);
 }
 
 /* Wait up to @ms for ring-buffer events, or just wait when attached. */
 static int source_poll(struct app *app, int ms)
 {
-	if (!app->a.attach)
+	if (app->e)
 		return engine__poll(app->e, ms);
 	usleep(ms * 1000);
 	return 0;
@@ -202,8 +294,8 @@ static void review(struct app *app)
 /* One interval: a snapshot, its difference to the last, the report of both. */
 static int tick(struct app *app)
 {
-	struct snapshot *cur = source_snapshot(app), *delta, *cum = NULL;
-	struct report r = { .procs = &app->pc, .model = &app->mc,
+	struct snapshot *cur = source_snapshot(app, true), *delta, *cum = NULL;
+	struct report r = { .procs = &app->pc, .model = &app->mc, .offline = app->dump != NULL,
 			     .advice = app->have_advice ? &app->ar : NULL };
 	__u64 from, since;
 
@@ -215,8 +307,8 @@ static int tick(struct app *app)
 	delta = snapshot__delta(app->rate_ref, cur);
 	if (app->base)
 		cum = snapshot__delta(app->base, cur);
-	from = app->rate_ref ? app->rate_ref->ts_ns : app->start_ns;
-	since = app->base ? app->base->ts_ns : app->start_ns;
+	from = app->rate_ref ? app->rate_ref->ts_ns : app->origin_ns;
+	since = app->base ? app->base->ts_ns : app->origin_ns;
 	if (!delta || (app->base && !cum) ||
 	    report__build(&r, cum ? cum : cur, delta, &app->cg, cur->ts_ns - from, cur->ts_ns - since)) {
 		report__free(&r);
@@ -245,9 +337,9 @@ static int tick(struct app *app)
 /* r: the latest snapshot becomes the baseline; totals show nothing until the next interval. */
 static void reset(struct app *app)
 {
-	struct snapshot *base = app->snap ? snapshot__delta(NULL, app->snap) : source_snapshot(app);
+	struct snapshot *base = app->snap ? snapshot__delta(NULL, app->snap) : source_snapshot(app, false);
 	struct snapshot *cum = NULL, *delta = NULL;
-	struct report r = { .procs = &app->pc, .model = &app->mc,
+	struct report r = { .procs = &app->pc, .model = &app->mc, .offline = app->dump != NULL,
 			     .advice = app->have_advice ? &app->ar : NULL };
 
 	if (!base) {
@@ -363,6 +455,9 @@ static int run(struct app *app)
 				draw(app);
 			if (app->a.iterations && frames >= app->a.iterations)
 				break;
+			/* a batch replay ends with its dump */
+			if (!app->ui && replay_done(app))
+				break;
 			continue;
 		}
 		ret = source_poll(app, st->paused || now + POLL_SLICE_MS * NS_PER_MS < last + iv ?
@@ -380,7 +475,7 @@ static int run(struct app *app)
 			reset(app);
 		if ((act & TOP_ACT_PAUSE) && !st->paused) {
 			/* the next interval starts now, not when the pause began */
-			struct snapshot *s = source_snapshot(app);
+			struct snapshot *s = source_snapshot(app, false);
 
 			if (s)
 				set_rate_ref(app, s);
@@ -404,6 +499,7 @@ static void cleanup(struct app *app)
 	snapshot__free(app->base);
 	top_filter__clear_re(&app->st.filter);
 	engine__destroy(app->e);
+	dump__free(app->dump);
 	proc_cache__free(&app->pc);
 	cgroup_resolver__free(&app->cg);
 	if (app->have_advice)
@@ -431,7 +527,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vflowtop: %s\n", err);
 		return 1;
 	}
-	ret = cgroup_resolver__init(&app.cg);
+	ret = app.a.replay ? 0 : cgroup_resolver__init(&app.cg);
 	if (ret) {
 		cleanup(&app);
 		fprintf(stderr, "vflowtop: no cgroup v2 hierarchy found (%s): mount one with "
@@ -439,7 +535,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ret = proc_cache__init(&app.pc);
-	if (!ret && !app.a.attach) {
+	if (!ret && app.a.replay) {
+		ret = replay_open(&app, err, sizeof(err));
+	} else if (!ret && !app.a.attach) {
 		ret = engine__open(&app.e, &eopts, err, sizeof(err));
 	} else if (!ret) {
 		/* reach vflowd now: a wrong path is a one-line error before the screen */
@@ -467,6 +565,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	app.start_ns = mono_ns();
+	app.origin_ns = app.dump ? app.cursor_ns : app.start_ns;
 	ret = run(&app);
 	top_ui__stop();
 	if (ret)

@@ -109,6 +109,7 @@ struct args {
 	bool dump_dir_set;		/* given: --import writes its events there too */
 	bool dump_on_exit;
 	__u64 dump_on_slow[VFLOW_REC_MAX];	/* the rule: a trap this slow; 0: off */
+	bool dump_on_eta;			/* the rule: an entity's eta below the model's band */
 	double dump_cooldown_s;
 	const char *dump_request;	/* --dump-request SOCKET: ask a running vflowd, exit */
 	bool keep_caps;			/* --keep-caps: do not drop capabilities after attaching */
@@ -147,6 +148,8 @@ static void usage(FILE *f)
 "      --dump-dir DIR       where dumps go (default " FLIGHT_DEFAULT_DIR ");\n"
 "                           SIGUSR1 or a request on --control writes one\n"
 "      --dump-on-slow SPEC  rule: dump when a trap is this slow (DURATION or CLASS=DURATION,...)\n"
+"      --dump-on-eta-below-band  rule: dump when an entity's modelled efficiency falls\n"
+"                           below the document's band for its paradigm\n"
 "      --dump-cooldown S    at most one rule dump per S seconds (default %d)\n"
 "      --dump-on-exit       write a dump when stopping\n"
 "      --dump-request SOCKET  ask the vflowd on control socket SOCKET for a dump, print its path\n"
@@ -199,7 +202,7 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 enum { OPT_SLOW_MS = 256, OPT_RAW_TP, OPT_IMPORT, OPT_LISTEN, OPT_TPATH, OPT_WEBCONF, OPT_MAXCONN,
        OPT_MAXENT, OPT_TTL, OPT_MODEL, OPT_ADVICE, OPT_CALIBRATE, OPT_CALIBRATE_OUT, OPT_CONTROL,
        OPT_REC_EVENTS, OPT_REC_SECONDS, OPT_REC_SAMPLE, OPT_REC_SLOW, OPT_DUMP_DIR, OPT_DUMP_ON_SLOW,
-       OPT_DUMP_COOLDOWN, OPT_DUMP_ON_EXIT, OPT_DUMP_REQUEST, OPT_KEEP_CAPS };
+       OPT_DUMP_COOLDOWN, OPT_DUMP_ON_EXIT, OPT_DUMP_REQUEST, OPT_KEEP_CAPS, OPT_DUMP_ON_ETA };
 
 /* --record-sample / --record-slow / --dump-on-slow */
 static int parse_spec(const char *opt, const char *s, bool durations, __u64 out[VFLOW_REC_MAX])
@@ -245,6 +248,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "dump-on-exit", no_argument, NULL, OPT_DUMP_ON_EXIT },
 		{ "dump-request", required_argument, NULL, OPT_DUMP_REQUEST },
 		{ "keep-caps", no_argument, NULL, OPT_KEEP_CAPS },
+		{ "dump-on-eta-below-band", no_argument, NULL, OPT_DUMP_ON_ETA },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -390,6 +394,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_KEEP_CAPS:
 			a->keep_caps = true;
 			break;
+		case OPT_DUMP_ON_ETA:
+			a->dump_on_eta = true;
+			break;
 		case OPT_TTL:
 			if (parse_num("--web.series-ttl", optarg, 1, 1e7, &a->series_ttl_s))
 				return -EINVAL;
@@ -433,13 +440,48 @@ static __u64 mono_ns(void)
 	return (__u64)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
 }
 
+static bool rule_cooling(const struct daemon *d, __u64 now)
+{
+	return d->rule_due_ns ||
+	       (d->rule_last_ns && now - d->rule_last_ns < (__u64)(d->a->dump_cooldown_s * NS_PER_SEC));
+}
+
+/* The eta rule: the first entity whose modelled efficiency left its band arms a dump now. */
+static void rule_eta(struct daemon *d, const struct report *r, __u64 now)
+{
+	const struct entity_model *m = NULL;
+	const char *name = NULL;
+
+	if (!d || !d->a->dump_on_eta || rule_cooling(d, now))
+		return;
+	for (size_t i = 0; !name && i < r->nr_entities; i++)
+		if (r->entities[i].model.valid && r->entities[i].model.res.eta_out_of_band &&
+		    r->entities[i].model.res.eta.value < r->entities[i].model.res.eta_lo)
+			m = &r->entities[i].model, name = r->entities[i].wl.name;
+	for (size_t i = 0; !name && i < r->nr_vms; i++)
+		if (r->vms[i].model.valid && r->vms[i].model.res.eta_out_of_band &&
+		    r->vms[i].model.res.eta.value < r->vms[i].model.res.eta_lo)
+			m = &r->vms[i].model, name = r->vms[i].id.name;
+	for (size_t i = 0; !name && i < r->nr_sandboxes; i++)
+		if (r->sandboxes[i].model.valid && r->sandboxes[i].model.res.eta_out_of_band &&
+		    r->sandboxes[i].model.res.eta.value < r->sandboxes[i].model.res.eta_lo)
+			m = &r->sandboxes[i].model, name = r->sandboxes[i].info.name;
+	if (!name)
+		return;
+	d->rule_due_ns = now;
+	d->rule_last_ns = now;
+	snprintf(d->rule_trigger, sizeof(d->rule_trigger), "rule: eta of %s %.4f below the band "
+		 "%.3f-%.3f (%s)", name, m->res.eta.value, m->res.eta_lo, m->res.eta_hi,
+		 report_paradigm_name(m->in.paradigm));
+}
+
 /* Print the interval since @prev; returns the new cumulative snapshot. */
-static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struct proc_cache *pc,
+static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struct daemon *d,
 			     struct metrics *m, const struct args *a, struct snapshot *prev,
 			     __u64 start_ns, bool print)
 {
 	struct snapshot *cur = locked_snapshot(e), *delta;
-	struct report r = { .procs = pc, .model = g_model, .advice = g_advice };
+	struct report r = { .procs = &d->pc, .model = g_model, .advice = g_advice };
 
 	if (!cur) {
 		fprintf(stderr, "vflowd: failed to read the BPF maps: %s\n", strerror(errno));
@@ -455,6 +497,7 @@ static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struc
 	}
 	r.nr_probes = engine__probes(e, &r.probes);
 	r.syscall_via = engine__syscall_via(e);
+	rule_eta(d, &r, cur->ts_ns);
 	if (m) {
 		struct prog_stat progs[MAX_PROG_STATS];
 		size_t n = engine__prog_stats(e, progs, MAX_PROG_STATS);
@@ -585,9 +628,7 @@ static void rule_check(struct daemon *d, const struct vflow_event *ev)
 	__u64 thr = d->a->dump_on_slow[c];
 	char name[64], lat[32], limit[32];
 
-	if (!thr || ev->latency_ns < thr || d->rule_due_ns)
-		return;
-	if (d->rule_last_ns && ev->ts_ns - d->rule_last_ns < (__u64)(d->a->dump_cooldown_s * NS_PER_SEC))
+	if (!thr || ev->latency_ns < thr || rule_cooling(d, ev->ts_ns))
 		return;
 	d->rule_due_ns = ev->ts_ns + DUMP_RULE_DELAY_NS;
 	d->rule_last_ns = ev->ts_ns;
@@ -885,7 +926,7 @@ int main(int argc, char **argv)
 	if (!ret && a.listen) {
 		/* something to serve from the first scrape on */
 		start = mono_ns();
-		prev = emit(e, &cg, &d.pc, &mt, &a, prev, start, false);
+		prev = emit(e, &cg, &d, &mt, &a, prev, start, false);
 		ret = exporter_start(&a, &web, &mt, &http, err, sizeof(err));
 	}
 	if (!ret && a.control) {
@@ -928,7 +969,7 @@ int main(int argc, char **argv)
 		if (end && now >= end)
 			break;
 		if (now >= next) {
-			prev = emit(e, &cg, &d.pc, a.listen ? &mt : NULL, &a, prev, start, true);
+			prev = emit(e, &cg, &d, a.listen ? &mt : NULL, &a, prev, start, true);
 			next += (__u64)(a.interval_s * NS_PER_SEC);
 			if (next <= now)	/* fell behind: skip, do not burst */
 				next = now + (__u64)(a.interval_s * NS_PER_SEC);
@@ -948,7 +989,7 @@ int main(int argc, char **argv)
 		}
 	}
 	/* the last partial interval */
-	prev = emit(e, &cg, &d.pc, a.listen ? &mt : NULL, &a, prev, start, true);
+	prev = emit(e, &cg, &d, a.listen ? &mt : NULL, &a, prev, start, true);
 	if (a.dump_on_exit) {
 		char path[PATH_MAX];
 

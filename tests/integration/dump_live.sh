@@ -16,7 +16,8 @@ NAMES=("SIGUSR1: dump written" "SIGUSR1: every getppid of the workload in the du
        "control request: a second dump, new name"
        "rule: a slow syscall triggers a dump naming it" "shutdown: --dump-on-exit writes a dump"
        "vflowd stopped cleanly" "no temporary files left" "full disk: error reported, still recording"
-       "full disk: nothing left under a final name" "full disk: vflowd stopped cleanly")
+       "full disk: nothing left under a final name" "full disk: vflowd stopped cleanly"
+       "eta rule: an entity below its band triggers a dump naming it" "eta rule: vflowd stopped cleanly")
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, cgroups)" "${NAMES[@]}"
 [ -n "$(cgroup2_root)" ] || skip_all "no cgroup v2 hierarchy mounted" "${NAMES[@]}"
 [ -x "$VFLOWDUMP" ] || fail_all "$VFLOWDUMP not built" "${NAMES[@]}"
@@ -157,3 +158,20 @@ else
 	skip "full disk: nothing left under a final name" "cannot mount a tmpfs here"
 	skip "full disk: vflowd stopped cleanly" "cannot mount a tmpfs here"
 fi
+
+# the eta rule, with a model whose band nothing meets: the busy cgroup falls below it
+sed -e 's/^host.eta_lo = .*/host.eta_lo = 0.999/' -e 's/^host.eta_hi = .*/host.eta_hi = 1/' \
+	-e 's/^container.eta_lo = .*/container.eta_lo = 0.999/' -e 's/^container.eta_hi = .*/container.eta_hi = 1/' \
+	"$ROOT/config/model.conf" >"$TMP/strict.conf"
+start_vflowd "$TMP/eta.jsonl" -i 0.2 --model-config "$TMP/strict.conf" --dump-dir "$TMP/eta" \
+	--dump-on-eta-below-band || diag "vflowd did not start"
+run_in_cgroup "$CG" "$BUILD/tests/sysloop" 300000 >/dev/null
+wait_for 10 grep -q "dump (rule: eta of " "$VFLOWD_OUT.err"
+if grep -q "dump (rule: eta of .* below the band 0.999-1.000 (.*)) written to" "$VFLOWD_OUT.err" &&
+   [ -n "$(find "$TMP/eta" -name '*.vfd')" ]; then
+	ok "eta rule: an entity below its band triggers a dump naming it"
+else
+	not_ok "eta rule: an entity below its band triggers a dump naming it"
+	diag "$(grep -v probe "$VFLOWD_OUT.err")"
+fi
+stop_vflowd "eta rule"

@@ -4,7 +4,7 @@
 #   bench/suite.sh [ROUNDS]        (ROUNDS of the ring-buffer part, default 3)
 #
 # Builds what it needs (make -s build/vflowd build/bench/{floor,
-# ringbuf,cgchurn} build/tests/sysloop), waits while another benchmark
+# ringbuf} build/tests/{cgchurn,sysloop}), waits while another benchmark
 # (bench/syscall.sh) runs, then measures, one part after another:
 #   1. ring buffer: bench/ringbuf (a SEC("syscall") producer via test-run,
 #      one consumer thread) at rising producer rates: events/s delivered,
@@ -72,7 +72,7 @@ done
 pgrep -f bench/syscall.sh >/dev/null && die "bench/syscall.sh still running"
 
 make -s -C "$ROOT" build/vflowd build/bench/floor \
-	build/bench/ringbuf build/bench/cgchurn build/tests/sysloop || die "build failed"
+	build/bench/ringbuf build/tests/cgchurn build/tests/sysloop || die "build failed"
 [ -n "$CGROOT" ] || die "no cgroup2 mount"
 
 free_port() {
@@ -132,7 +132,7 @@ stop_vflowd
 log "2/5 daemon cost: (b) 1000 cgroups"
 start_vflowd
 window_start
-"$BUILD/bench/cgchurn" "$CGROOT" vflow-bench- 1000 2000 keep 120 >"$TMP/cg.txt" || die "cgchurn failed"
+"$BUILD/tests/cgchurn" "$CGROOT" vflow-bench- 1000 2000 keep 120 >"$TMP/cg.txt" || die "cgchurn failed"
 window_end cg1000burst
 sleep 2		# one more refresh with all of them
 window_start
@@ -145,7 +145,7 @@ stop_vflowd
 log "2/5 daemon cost: (c) 10000 short-lived cgroups"
 start_vflowd
 window_start
-"$BUILD/bench/cgchurn" "$CGROOT" vflow-bench-churn- 10000 100 remove 180 >"$TMP/churn.txt" || die "cgchurn failed"
+"$BUILD/tests/cgchurn" "$CGROOT" vflow-bench-churn- 10000 100 remove 180 >"$TMP/churn.txt" || die "cgchurn failed"
 sleep 3
 window_end churn
 metrics_facts churn
@@ -199,7 +199,7 @@ done
 # ---- 4. scrape time ------------------------------------------------------------
 log "4/5 scrape time, --max-entities 2000"
 start_vflowd --max-entities 2000
-"$BUILD/bench/cgchurn" "$CGROOT" vflow-bench- 1000 2000 keep 120 >/dev/null || die "cgchurn failed"
+"$BUILD/tests/cgchurn" "$CGROOT" vflow-bench- 1000 2000 keep 120 >/dev/null || die "cgchurn failed"
 sleep 2.5
 window_start
 for ((s = 0; s < 20; s++)); do

@@ -9,15 +9,20 @@
 #define _GNU_SOURCE
 #include <crypt.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <yaml.h>
 #include "webconfig.h"
 
 /* A certificate chain is a few KiB; anything this big is the wrong file. */
 #define PEM_MAX_BYTES		(1024 * 1024)
+/* exporter-toolkit configs are a few lines; a big file is the wrong one */
+#define CONFIG_MAX_BYTES	(1024 * 1024)
 /* "$2y$10$" + 22 characters of salt + 31 of hash */
 #define BCRYPT_LEN		60
 #define BCRYPT_PREFIX_LEN	7
@@ -114,44 +119,73 @@ static char *resolve(const char *config, const char *file)
 	return out;
 }
 
-static int read_pem(struct loader *l, yaml_node_t *n, const char *key, const char *file, char **out)
+/*
+ * Up to @max bytes of @file, NUL-terminated, in *out. Regular files only,
+ * opened O_NONBLOCK: a FIFO (a named pipe, or "0" relative to a config
+ * under /proc/self/fd) would block the open forever and a device such as
+ * /dev/zero never ends: both are refused with -EINVAL, and files that
+ * block on read (/proc/kmsg) fail with -EAGAIN instead of hanging.
+ */
+static int slurp(const char *file, size_t max, char **out, size_t *len)
 {
-	char *buf;
-	size_t len;
-	FILE *f;
-	int rc;
+	char *buf = NULL;
+	struct stat st;
+	size_t n = 0;
+	ssize_t r;
+	int fd, rc = 0;
 
-	f = fopen(file, "re");
-	if (!f) {
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st))
 		rc = -errno;
-		return fail(l, n, rc, "cannot read %s %s: %s: check the path and its permissions",
-			    key, file, strerror(-rc));
+	else if (!S_ISREG(st.st_mode))
+		rc = -EINVAL;
+	else if ((unsigned long long)st.st_size > max)
+		rc = -EFBIG;
+	else if (!(buf = malloc(max + 1)))
+		rc = -ENOMEM;
+	/* st_size is only a hint (0 for /proc files): the reads are bounded too */
+	while (!rc && (r = read(fd, buf + n, max + 1 - n))) {
+		if (r < 0 && errno != EINTR)
+			rc = -errno;
+		else if (r > 0 && (n += (size_t)r) > max)
+			rc = -EFBIG;
 	}
-	buf = malloc(PEM_MAX_BYTES + 1);
-	if (!buf) {
-		fclose(f);
-		return fail(l, n, -ENOMEM, "out of memory reading %s", file);
-	}
-	len = fread(buf, 1, PEM_MAX_BYTES + 1, f);
-	rc = ferror(f) ? -(errno ? errno : EIO) : 0;
-	fclose(f);
+	close(fd);
 	if (rc) {
-		rc = fail(l, n, rc, "cannot read %s %s: %s: check the path and its permissions",
-			  key, file, strerror(-rc));
-	} else if (len > PEM_MAX_BYTES) {
-		rc = fail(l, n, -EFBIG, "%s %s is over %d bytes: point it at a PEM file",
-			  key, file, PEM_MAX_BYTES);
-	} else {
-		buf[len] = '\0';
-		/* GnuTLS would only say "base64 decoding error" on the first scrape */
-		if (!strstr(buf, "-----BEGIN "))
-			rc = fail(l, n, -EINVAL, "%s %s is not in PEM format: convert it with openssl",
-				  key, file);
-	}
-	if (rc) {
-		explicit_bzero(buf, len < PEM_MAX_BYTES ? len : PEM_MAX_BYTES);
+		if (buf)
+			explicit_bzero(buf, n);	/* it may have been a key */
 		free(buf);
 		return rc;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static int read_pem(struct loader *l, yaml_node_t *n, const char *key, const char *file, char **out)
+{
+	size_t len;
+	char *buf;
+	int rc;
+
+	rc = slurp(file, PEM_MAX_BYTES, &buf, &len);
+	if (rc == -EINVAL)
+		return fail(l, n, rc, "%s %s is not a regular file: point it at a PEM file", key, file);
+	if (rc == -EFBIG)
+		return fail(l, n, rc, "%s %s is over %d bytes: point it at a PEM file",
+			    key, file, PEM_MAX_BYTES);
+	if (rc)
+		return fail(l, n, rc, "cannot read %s %s: %s: check the path and its permissions",
+			    key, file, strerror(-rc));
+	/* GnuTLS would only say "base64 decoding error" on the first scrape */
+	if (!strstr(buf, "-----BEGIN ")) {
+		explicit_bzero(buf, len);
+		free(buf);
+		return fail(l, n, -EINVAL, "%s %s is not in PEM format: convert it with openssl",
+			    key, file);
 	}
 	*out = buf;
 	return 0;
@@ -316,23 +350,24 @@ int web_config__load(const char *path, struct web_config *out, char *err, size_t
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
-	FILE *f;
+	char *text;
+	size_t len;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	f = fopen(path, "re");
-	if (!f) {
-		rc = -errno;
+	rc = slurp(path, CONFIG_MAX_BYTES, &text, &len);
+	if (rc) {
 		if (err && err_len)
-			snprintf(err, err_len, "%s: cannot open: %s: check --web.config.file",
-				 path, strerror(-rc));
+			snprintf(err, err_len, "%s: cannot open: %s: check --web.config.file", path,
+				 rc == -EINVAL ? "not a regular file" :
+				 rc == -EFBIG ? "too big for a web config" : strerror(-rc));
 		return rc;
 	}
 	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
+		free(text);
 		return fail(&l, NULL, -ENOMEM, "out of memory");
 	}
-	yaml_parser_set_input_file(&parser, f);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		if (err && err_len)
 			snprintf(err, err_len, "%s:%zu: invalid YAML: %s%s%s: fix the syntax", path,
@@ -340,7 +375,7 @@ int web_config__load(const char *path, struct web_config *out, char *err, size_t
 				 parser.context ? ", " : "",
 				 parser.problem ? parser.problem : "read error");
 		yaml_parser_delete(&parser);
-		fclose(f);
+		free(text);
 		return -EINVAL;
 	}
 	l.doc = &doc;
@@ -348,7 +383,7 @@ int web_config__load(const char *path, struct web_config *out, char *err, size_t
 	rc = root ? load_root(&l, root, out) : 0;	/* an empty file: no TLS, no auth */
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
-	fclose(f);
+	free(text);
 	if (rc)
 		web_config__free(out);
 	return rc;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "http.h"
 #include "webconfig.h"
@@ -260,6 +261,27 @@ static void test_bad_tls(void **state)
 	assert_non_null(strstr(err, "/nonexistent/web.yml"));
 }
 
+/* found by fuzz/fuzz_web_config: a FIFO or device never ends; refused, not waited on */
+static void test_not_regular(void **state)
+{
+	char fifo[sizeof(dir) + 32], err[ERR_LEN];
+	struct web_config c;
+
+	(void)state;
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(10);	/* the old loader blocked in open() for good */
+	assert_int_equal(load(&c, err, "tls_server_config:\n  cert_file: fifo\n"
+			      "  key_file: server.key\n"), -EINVAL);
+	assert_at_line(err, 2);
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_int_equal(web_config__load(fifo, &c, err, ERR_LEN), -EINVAL);
+	assert_int_equal(web_config__load("/dev/zero", &c, err, ERR_LEN), -EINVAL);
+	assert_non_null(strstr(err, "not a regular file"));
+	alarm(0);
+	unlink(fifo);
+}
+
 static void test_parse_listen(void **state)
 {
 	static const char *const bad[] = {
@@ -410,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_bad_hash),
 		cmocka_unit_test(test_bad_tls),
+		cmocka_unit_test(test_not_regular),
 		cmocka_unit_test(test_parse_listen),
 		cmocka_unit_test(test_server),
 	};

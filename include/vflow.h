@@ -58,6 +58,12 @@ enum vflow_trap_kind {
 };
 
 /*
+ * Owner of the rows that sum up removed cgroups once vflow stops showing
+ * them one by one (syscall and scheduling rows; see engine__retire_cgroups).
+ */
+#define VFLOW_OWNER_GONE 0xffffffffffffffffULL
+
+/*
  * Latency histograms: slot i counts values v (ns) with
  * 2^(i-1) <= v < 2^i, slot 0 counts v == 0 (v < 1 ns). The last slot is
  * open-ended: 2^(VFLOW_HIST_SLOTS-2) ns = 17.2 s and above.

@@ -137,6 +137,37 @@ static struct cgroup_entry *entry_add(struct cgroup_resolver *r, __u64 id)
 	return &r->entries[i];
 }
 
+bool cgroup_resolver__gone(struct cgroup_resolver *r, __u64 id)
+{
+	const struct cgroup_entry *e = entry_find(r, id);
+
+	return e && e->gone;
+}
+
+void cgroup_resolver__forget(struct cgroup_resolver *r, __u64 id)
+{
+	struct cgroup_entry *e = entry_find(r, id);
+	size_t hole, i;
+
+	if (!e)
+		return;
+	free(e->path);
+	hole = (size_t)(e - r->entries);
+	r->entries[hole] = (struct cgroup_entry){ 0 };
+	r->nr--;
+	/* backward shift: close the hole for entries that probed past it */
+	for (i = (hole + 1) & (r->cap - 1); r->entries[i].id; i = (i + 1) & (r->cap - 1)) {
+		size_t home = slot_of(r->entries[i].id, r->cap);
+
+		/* movable unless its home lies cyclically in (hole, i] */
+		if (hole <= i ? (home > hole && home <= i) : (home > hole || home <= i))
+			continue;
+		r->entries[hole] = r->entries[i];
+		r->entries[i] = (struct cgroup_entry){ 0 };
+		hole = i;
+	}
+}
+
 /* absolute mount path -> path relative to the cgroup2 root */
 static void set_rel_path(struct cgroup_resolver *r, struct cgroup_entry *e, const char *abs)
 {

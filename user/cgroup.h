@@ -43,6 +43,11 @@ void cgroup_resolver__invalidate(struct cgroup_resolver *r);
 int cgroup_resolver__init_offline(struct cgroup_resolver *r);
 int cgroup_resolver__set(struct cgroup_resolver *r, __u64 id, const char *path);
 
+/* Was @id found removed (not merely unresolved) by a lookup? */
+bool cgroup_resolver__gone(struct cgroup_resolver *r, __u64 id);
+/* Drop what is known of @id (a removed cgroup vflow no longer shows): memory stays bounded. */
+void cgroup_resolver__forget(struct cgroup_resolver *r, __u64 id);
+
 /* cgroup v2 id of the directory at @path (its inode), or 0 on error. */
 __u64 cgroup_id_of_path(const char *path);
 

@@ -39,6 +39,23 @@ struct engine {
 	struct engine_probe probes[ENGINE_MAX_PROBES];
 	size_t nr_probes;
 	__u64 events;
+	/*
+	 * Removed cgroups: their rows leave the BPF maps (room for new
+	 * cgroups) and are kept here; after retire_ttl_ns they are summed
+	 * into owner VFLOW_OWNER_GONE.
+	 */
+	struct snapshot *rt;		/* sorted and merged */
+	size_t rt_cap;
+	struct retired *ret;		/* sorted by id */
+	size_t nr_ret, cap_ret;
+	__u64 *expired;			/* summed into GONE since engine__expired() */
+	size_t nr_expired, cap_expired;
+	void *rt_vals;			/* one per-CPU value, the largest map's */
+};
+
+struct retired {
+	__u64 id;
+	__u64 since_ns;
 };
 
 static const char *const counter_names[VFLOW_CNT_MAX] = {
@@ -421,6 +438,8 @@ int engine__open(struct engine **out, const struct engine_opts *opts, char *err,
 	e->opts = *opts;
 	if (!e->opts.rec_set)
 		engine_rec__defaults(&e->opts.rec);
+	if (!e->opts.retire_ttl_ns)
+		e->opts.retire_ttl_ns = ENGINE_DEFAULT_RETIRE_TTL_NS;
 	verbose_libbpf = opts->verbose;
 	libbpf_set_print(libbpf_print);
 
@@ -433,6 +452,11 @@ int engine__open(struct engine **out, const struct engine_opts *opts, char *err,
 	e->val_stride = (sizeof(struct vflow_trap_val) + 7) & ~7UL;
 
 	ret = batch_bufs_alloc(e, BATCH_KEYS_INITIAL);
+	e->rt = snapshot__new(e->rt_cap = 64);
+	e->rt_vals = calloc(e->nr_cpus, ((sizeof(struct vflow_sched_val) > sizeof(struct vflow_trap_val) ?
+				 sizeof(struct vflow_sched_val) : sizeof(struct vflow_trap_val)) + 7) & ~7UL);
+	if (!e->rt || !e->rt_vals)
+		ret = -ENOMEM;
 	e->stage_keys = calloc(VFLOW_STAGE_NR, sizeof(*e->stage_keys));
 	e->stage_vals = calloc((size_t)VFLOW_STAGE_NR * e->nr_cpus,
 			       (sizeof(struct vflow_sys_stage) + 7) & ~7UL);
@@ -470,6 +494,10 @@ void engine__destroy(struct engine *e)
 	free(e->vals);
 	free(e->stage_keys);
 	free(e->stage_vals);
+	snapshot__free(e->rt);
+	free(e->ret);
+	free(e->expired);
+	free(e->rt_vals);
 	free(e);
 }
 
@@ -696,9 +724,193 @@ static int read_sys_stage(struct engine *e, struct snapshot *s, size_t *cap)
 	return 0;
 }
 
+static int retired_cmp(const void *a, const void *b)
+{
+	const struct retired *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static struct retired *retired_find(struct engine *e, __u64 id)
+{
+	struct retired key = { .id = id };
+
+	return e->nr_ret ? bsearch(&key, e->ret, e->nr_ret, sizeof(*e->ret), retired_cmp) : NULL;
+}
+
+int engine__retire_cgroups(struct engine *e, const __u64 *ids, size_t n)
+{
+	size_t added = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!ids[i] || ids[i] == VFLOW_OWNER_GONE || retired_find(e, ids[i]))
+			continue;
+		if (e->nr_ret + added == e->cap_ret) {
+			size_t cap = e->cap_ret ? e->cap_ret * 2 : 64;
+			struct retired *p = realloc(e->ret, cap * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			e->ret = p;
+			e->cap_ret = cap;
+		}
+		e->ret[e->nr_ret + added++] = (struct retired){ .id = ids[i], .since_ns = now_ns() };
+	}
+	e->nr_ret += added;
+	if (added)
+		qsort(e->ret, e->nr_ret, sizeof(*e->ret), retired_cmp);
+	return 0;
+}
+
+size_t engine__expired(struct engine *e, __u64 *ids, size_t max)
+{
+	size_t n = e->nr_expired < max ? e->nr_expired : max;
+
+	memcpy(ids, e->expired, n * sizeof(*ids));
+	memmove(e->expired, e->expired + n, (e->nr_expired - n) * sizeof(*ids));
+	e->nr_expired -= n;
+	return n;
+}
+
+static int rt_add(struct engine *e, const struct trap_row *row)
+{
+	if (snapshot_grow(e->rt, &e->rt_cap, e->rt->nr_rows + 1))
+		return -ENOMEM;
+	e->rt->rows[e->rt->nr_rows++] = *row;
+	return 0;
+}
+
+/* Take a key out of a per-CPU hash with its values; the fallback is not atomic (before 5.14). */
+static int take_key(int fd, const void *key, void *vals)
+{
+	if (!bpf_map_lookup_and_delete_elem(fd, key, vals))
+		return 0;
+	if (errno != EINVAL && errno != ENOTSUP && errno != EOPNOTSUPP)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, key, vals) || bpf_map_delete_elem(fd, key))
+		return -errno;
+	return 0;
+}
+
+/* Row @i of @s came from a BPF map and its cgroup is gone: move it into e->rt. */
+static void retire_sys_row(struct engine *e, struct trap_row *row)
+{
+	struct vflow_sys_key key = { .cgroup_id = row->owner, .nr = (__u32)row->code };
+	struct trap_row fresh = { .kind = row->kind, .owner = row->owner, .code = row->code };
+
+	if (take_key(bpf_map__fd(e->skel->maps.sys_stats), &key, e->rt_vals))
+		return;		/* left in the map: tried again next time */
+	row_from_percpu(&fresh, e->rt_vals, e->nr_cpus, e->val_stride);
+	fresh.kind = row->kind;
+	fresh.owner = row->owner;
+	fresh.code = row->code;
+	if (rt_add(e, &fresh))
+		return;		/* out of memory: the map keeps it, nothing lost */
+	row->kind = VFLOW_TRAP_KIND_MAX;	/* dropped below: e->rt has it now */
+}
+
+static void retire_sched_rows(struct engine *e, struct trap_row *on, struct trap_row *rq)
+{
+	size_t stride = (sizeof(struct vflow_sched_val) + 7) & ~7UL;
+	struct trap_row fon = *on, frq = *rq;
+	__u64 key = on->owner;
+
+	if (take_key(bpf_map__fd(e->skel->maps.sched_stats), &key, e->rt_vals))
+		return;
+	memset(fon.hist, 0, sizeof(fon.hist));
+	fon.count = fon.total_ns = fon.skipped = 0;
+	memset(&frq, 0, sizeof(frq));
+	frq.kind = rq->kind;
+	frq.owner = rq->owner;
+	for (int cpu = 0; cpu < e->nr_cpus; cpu++) {
+		const struct vflow_sched_val *v = (const void *)((char *)e->rt_vals + cpu * stride);
+
+		fon.total_ns += v->oncpu_ns;
+		fon.count += v->switches_vol;
+		fon.skipped += v->switches_invol;
+		row_add_val(&frq, &v->runq);
+	}
+	if (rt_add(e, &fon) || rt_add(e, &frq))
+		return;
+	on->kind = rq->kind = VFLOW_TRAP_KIND_MAX;
+}
+
+/*
+ * Retired cgroups past the TTL: their rows become VFLOW_OWNER_GONE rows
+ * (snapshot__delta knows), unless a per-CPU staging entry still holds
+ * one of them: it can be folded into the hash later, under its own id.
+ */
+static int retired_expire(struct engine *e, const struct snapshot *s, size_t st_lo, size_t st_hi)
+{
+	__u64 now = now_ns();
+	size_t out = 0;
+	bool changed = false;
+
+	for (size_t i = 0; i < e->nr_ret; i++) {
+		struct retired *r = &e->ret[i];
+		bool staged = false;
+
+		for (size_t k = st_lo; k < st_hi && !staged; k++)
+			staged = s->rows[k].owner == r->id;
+		if (now - r->since_ns < e->opts.retire_ttl_ns || staged) {
+			e->ret[out++] = *r;
+			continue;
+		}
+		for (size_t k = 0; k < e->rt->nr_rows; k++)
+			if (e->rt->rows[k].owner == r->id)
+				e->rt->rows[k].owner = VFLOW_OWNER_GONE;
+		if (e->nr_expired == e->cap_expired) {
+			size_t cap = e->cap_expired ? e->cap_expired * 2 : 64;
+			__u64 *p = realloc(e->expired, cap * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			e->expired = p;
+			e->cap_expired = cap;
+		}
+		e->expired[e->nr_expired++] = r->id;
+		changed = true;
+	}
+	e->nr_ret = out;
+	if (changed) {
+		snapshot__sort(e->rt);
+		snapshot__merge(e->rt);
+	}
+	return 0;
+}
+
+/* Move the rows of retired cgroups out of the maps, then add e->rt to @s. */
+static int retired_apply(struct engine *e, struct snapshot *s, size_t *cap, size_t sys_lo,
+			 size_t sys_hi, size_t st_lo, size_t st_hi, size_t sc_lo, size_t sc_hi)
+{
+	size_t before = e->rt->nr_rows, out = 0;
+
+	for (size_t i = sys_lo; e->nr_ret && i < sys_hi; i++)
+		if (retired_find(e, s->rows[i].owner))
+			retire_sys_row(e, &s->rows[i]);
+	for (size_t i = sc_lo; e->nr_ret && i + 1 < sc_hi; i += 2)
+		if (retired_find(e, s->rows[i].owner))
+			retire_sched_rows(e, &s->rows[i], &s->rows[i + 1]);
+	if (e->rt->nr_rows != before) {
+		snapshot__sort(e->rt);
+		snapshot__merge(e->rt);
+	}
+	if (e->nr_ret && retired_expire(e, s, st_lo, st_hi))
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nr_rows; i++)
+		if (s->rows[i].kind != VFLOW_TRAP_KIND_MAX)
+			s->rows[out++] = s->rows[i];
+	s->nr_rows = out;
+	if (snapshot_grow(s, cap, s->nr_rows + e->rt->nr_rows))
+		return -ENOMEM;
+	memcpy(s->rows + s->nr_rows, e->rt->rows, e->rt->nr_rows * sizeof(*s->rows));
+	s->nr_rows += e->rt->nr_rows;
+	return 0;
+}
+
 struct snapshot *engine__snapshot(struct engine *e)
 {
-	size_t cap = BATCH_KEYS_INITIAL;
+	size_t cap = BATCH_KEYS_INITIAL, sys_lo = 0, sys_hi = 0, st_hi = 0, sc_lo = 0, sc_hi = 0;
 	struct snapshot *s = snapshot__new(cap);
 
 	if (!s)
@@ -706,12 +918,14 @@ struct snapshot *engine__snapshot(struct engine *e)
 	s->ts_ns = now_ns();
 	if ((e->skel && (read_trap_hash(e, s, &cap, bpf_map__fd(e->skel->maps.sys_stats),
 					sizeof(struct vflow_sys_key), sys_key_to_row) ||
-			 read_sys_stage(e, s, &cap) ||
-			 read_trap_hash(e, s, &cap, bpf_map__fd(e->skel->maps.sandbox_stats),
-					sizeof(struct vflow_sandbox_key), sandbox_key_to_row) ||
+			 (sys_hi = s->nr_rows, read_sys_stage(e, s, &cap)) ||
+			 (st_hi = s->nr_rows, read_trap_hash(e, s, &cap, bpf_map__fd(e->skel->maps.sandbox_stats),
+					sizeof(struct vflow_sandbox_key), sandbox_key_to_row)) ||
 			 read_trap_hash(e, s, &cap, bpf_map__fd(e->skel->maps.notif_stats),
 					sizeof(struct vflow_notif_key), notif_key_to_row) ||
-			 read_sched(e, s, &cap))) ||
+			 (sc_lo = s->nr_rows, read_sched(e, s, &cap)) ||
+			 (sc_hi = s->nr_rows, retired_apply(e, s, &cap, sys_lo, sys_hi, sys_hi, st_hi,
+							    sc_lo, sc_hi)))) ||
 	    (e->kvm && read_trap_hash(e, s, &cap, bpf_map__fd(e->kvm->maps.kvm_stats),
 				      sizeof(struct vflow_kvm_key), kvm_key_to_row)) ||
 	    (e->filter && read_trap_hash(e, s, &cap, bpf_map__fd(e->filter->maps.filter_cost),

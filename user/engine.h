@@ -29,8 +29,11 @@ struct engine_rec {
 /* The defaults (VFLOW_DEFAULT_SAMPLE_*, VFLOW_DEFAULT_SLOW_*). */
 void engine_rec__defaults(struct engine_rec *r);
 
+#define ENGINE_DEFAULT_RETIRE_TTL_NS (300ULL * 1000000000ULL)
+
 struct engine_opts {
 	struct engine_rec rec;		/* used when rec_set, else the defaults */
+	__u64 retire_ttl_ns;		/* removed cgroups shown one by one this long; 0: default */
 	bool rec_set;
 	bool force_raw_tp;		/* skip tp_btf even where it works */
 	bool verbose;			/* libbpf's debug output, verifier logs */
@@ -59,6 +62,16 @@ void engine__destroy(struct engine *e);
 int engine__poll(struct engine *e, int timeout_ms);
 /* A copy of the aggregates now. NULL on ENOMEM or a failed map read. */
 struct snapshot *engine__snapshot(struct engine *e);
+/*
+ * Cgroups that were removed: from the next snapshot on, their syscall and
+ * scheduling rows leave the BPF maps (so that new cgroups find room) and
+ * are kept in user space, unchanged, for retire_ttl_ns; then they are
+ * summed into owner VFLOW_OWNER_GONE. Totals never change. 0 or -ENOMEM.
+ */
+int engine__retire_cgroups(struct engine *e, const __u64 *ids, size_t n);
+/* Ids summed into VFLOW_OWNER_GONE since the last call (up to @max): forget them. */
+size_t engine__expired(struct engine *e, __u64 *ids, size_t max);
+
 /* Run one synthetic KVM event through the KVM handlers (test_run engines). */
 int engine__kvm_test_event(struct engine *e, const struct vflow_kvm_test_event *ev);
 /* The attach points and their state. */

@@ -61,7 +61,9 @@ static void entity_identify(struct entity *en, struct cgroup_resolver *cg)
 	char id[sizeof("cgroup:18446744073709551615")];
 
 	en->gone = !path;
-	if (!path)
+	if (en->cgroup_id == VFLOW_OWNER_GONE)
+		snprintf(id, sizeof(id), "(removed cgroups)");
+	else if (!path)
 		snprintf(id, sizeof(id), "cgroup:%llu", (unsigned long long)en->cgroup_id);
 	en->path = strdup(path ? path : id);	/* NULL on ENOMEM: shown as "" */
 	if (!en->path)

@@ -92,13 +92,61 @@ static bool row_sub(struct trap_row *d, const struct trap_row *c, const struct t
 	return true;
 }
 
+bool trap_kind_by_cgroup(__u32 kind)
+{
+	return kind == VFLOW_TRAP_SYSCALL || kind == VFLOW_TRAP_SCHED_ONCPU ||
+	       kind == VFLOW_TRAP_SCHED_RUNQ;
+}
+
+/*
+ * Rows of removed cgroups leave the snapshots once they are summed into
+ * owner VFLOW_OWNER_GONE (see engine__retire_cgroups): what such a row held
+ * in @prev is in cur's GONE row already, not new. Those rows of @prev,
+ * summed per GONE key; NULL with *oom set when out of memory.
+ */
+static struct snapshot *moved_rows(const struct snapshot *prev, const struct snapshot *cur, bool *oom)
+{
+	struct snapshot *m = NULL;
+	size_t j = 0;
+
+	*oom = false;
+	for (size_t i = 0; i < prev->nr_rows; i++) {
+		const struct trap_row *p = &prev->rows[i];
+
+		if (p->owner == VFLOW_OWNER_GONE || !trap_kind_by_cgroup(p->kind))
+			continue;
+		while (j < cur->nr_rows && key_cmp(&cur->rows[j], p) < 0)
+			j++;
+		if (j < cur->nr_rows && !key_cmp(&cur->rows[j], p))
+			continue;
+		if (!m && !(m = snapshot__new(prev->nr_rows - i))) {
+			*oom = true;
+			return NULL;
+		}
+		m->rows[m->nr_rows] = *p;
+		m->rows[m->nr_rows++].owner = VFLOW_OWNER_GONE;
+	}
+	if (m) {
+		snapshot__sort(m);
+		snapshot__merge(m);
+	}
+	return m;
+}
+
 struct snapshot *snapshot__delta(const struct snapshot *prev, const struct snapshot *cur)
 {
-	struct snapshot *d = snapshot__new(cur->nr_rows);
+	struct snapshot *d = snapshot__new(cur->nr_rows), *moved = NULL;
 	size_t i = 0, j = 0;
+	bool oom = false;
 
 	if (!d)
 		return NULL;
+	if (prev)
+		moved = moved_rows(prev, cur, &oom);
+	if (oom) {
+		snapshot__free(d);
+		return NULL;
+	}
 	d->ts_ns = cur->ts_ns;
 	for (int k = 0; k < VFLOW_CNT_MAX; k++)
 		d->counters[k] = cur->counters[k] - (prev && prev->counters[k] <= cur->counters[k] ?
@@ -108,17 +156,28 @@ struct snapshot *snapshot__delta(const struct snapshot *prev, const struct snaps
 	/* merge join: both sides are sorted by key */
 	for (; i < cur->nr_rows; i++) {
 		const struct trap_row *c = &cur->rows[i];
-		struct trap_row *out = &d->rows[d->nr_rows];
+		struct trap_row *out = &d->rows[d->nr_rows], base;
+		const struct trap_row *mv = NULL;
+		bool have = false;
 
 		while (prev && j < prev->nr_rows && key_cmp(&prev->rows[j], c) < 0)
 			j++;
+		memset(&base, 0, sizeof(base));
+		if (prev && j < prev->nr_rows && !key_cmp(&prev->rows[j], c)) {
+			trap_row__add(&base, &prev->rows[j]);
+			have = true;
+		}
+		if (moved && c->owner == VFLOW_OWNER_GONE && (mv = snapshot__find(moved, c))) {
+			trap_row__add(&base, mv);
+			have = true;
+		}
 		*out = *c;
-		if (prev && j < prev->nr_rows && !key_cmp(&prev->rows[j], c) &&
-		    !row_sub(out, c, &prev->rows[j]))
+		if (have && !row_sub(out, c, &base))
 			*out = *c;
 		if (out->count || out->skipped)
 			d->nr_rows++;
 	}
+	snapshot__free(moved);
 	return d;
 }
 

@@ -8,6 +8,7 @@
 #define VFLOW_SNAPSHOT_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include "vflow.h"
 
@@ -45,9 +46,14 @@ void snapshot__merge(struct snapshot *s);
 /*
  * cur - prev, row by row: rows only in cur are new (taken whole); a row
  * whose counts went down was reset in between, and is taken whole too.
- * Rows with no change are left out. prev may be NULL. NULL on ENOMEM.
+ * A per-cgroup row in prev but not in cur was summed into the
+ * VFLOW_OWNER_GONE row of its kind and code: not new there. Rows with no
+ * change are left out. prev may be NULL. NULL on ENOMEM.
  */
 struct snapshot *snapshot__delta(const struct snapshot *prev, const struct snapshot *cur);
+
+/* Rows of this kind are keyed by cgroup (syscalls, scheduling). */
+bool trap_kind_by_cgroup(__u32 kind);
 
 /* Events per second over dt_ns; 0 when dt_ns is 0. */
 double rate_per_sec(__u64 delta, __u64 dt_ns);

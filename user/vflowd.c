@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <malloc.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@
 #include "flight.h"
 #include "recorder.h"
 #include "privdrop.h"
+#include "retire.h"
 #include "kvm_reasons.h"
 
 #define DEFAULT_INTERVAL_S 1.0
@@ -42,6 +44,7 @@
 #define NS_PER_SEC 1000000000ULL
 #define NS_PER_MS 1000000ULL
 
+#define TRIM_ROWS 4096		/* rows that, halved, are worth a malloc_trim */
 #define DUMP_RULE_DELAY_NS (1 * NS_PER_SEC)	/* a rule's dump also holds what followed */
 #define DEFAULT_DUMP_COOLDOWN_S 60
 
@@ -163,7 +166,8 @@ static void usage(FILE *f)
 "      --web.config.file FILE     TLS and basic auth (exporter-toolkit format)\n"
 "      --web.max-connections N    concurrent HTTP connections (default 64)\n"
 "      --max-entities N     containers, VMs and sandboxes exported by name, each (default 100)\n"
-"      --web.series-ttl SECONDS   gone and idle this long: folded into \"other\" (default 300)\n"
+"      --web.series-ttl SECONDS   gone and idle this long: folded into \"other\"; removed\n"
+"                           cgroups are then summed as \"(removed cgroups)\" (default 300)\n"
 "      --model-config FILE  the overhead model's constants (default: config/model.conf\n"
 "                           next to the binary, or $VFLOW_CONFIG_DIR, or /etc/vflow)\n"
 "      --advice-rules FILE  advice rules (default: advice.rules beside model.conf)\n"
@@ -498,6 +502,8 @@ static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struc
 	r.nr_probes = engine__probes(e, &r.probes);
 	r.syscall_via = engine__syscall_via(e);
 	rule_eta(d, &r, cur->ts_ns);
+	if (retire_gone_cgroups(e, &r, cg))
+		fprintf(stderr, "vflowd: out of memory retiring removed cgroups: they stay in the maps\n");
 	if (m) {
 		struct prog_stat progs[MAX_PROG_STATS];
 		size_t n = engine__prog_stats(e, progs, MAX_PROG_STATS);
@@ -517,6 +523,9 @@ static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struc
 	}
 	report__free(&r);
 	snapshot__free(delta);
+	/* after a storm of short-lived cgroups, give the memory back */
+	if (prev && cur->nr_rows < prev->nr_rows / 2 && prev->nr_rows > TRIM_ROWS)
+		malloc_trim(0);
 	snapshot__free(prev);
 	/* cgroups come and go: resolve afresh next time */
 	cgroup_resolver__invalidate(cg);
@@ -917,6 +926,7 @@ int main(int argc, char **argv)
 		ret = recorder__init(&d.rec, (size_t)a.record_events, (__u64)(a.record_seconds * NS_PER_SEC));
 	a.eopts.on_event = on_event;
 	a.eopts.ctx = &d;
+	a.eopts.retire_ttl_ns = (__u64)(a.series_ttl_s * NS_PER_SEC);
 	if (!ret)
 		ret = engine__open(&e, &a.eopts, err, sizeof(err));
 	d.fl = (struct flight){

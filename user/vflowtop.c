@@ -24,6 +24,7 @@
 #include "cgroup.h"
 #include "engine.h"
 #include "report.h"
+#include "retire.h"
 #include "top_shared.h"
 
 #define POLL_SLICE_MS		50	/* keys are read at least this often */
@@ -320,6 +321,9 @@ static int tick(struct app *app)
 	}
 	r.nr_probes = source_probes(app, &r.probes);
 	r.syscall_via = source_via(app);
+	/* removed cgroups leave the maps; those summed up are forgotten */
+	if (app->e && retire_gone_cgroups(app->e, &r, &app->cg))
+		snprintf(app->st.msg, sizeof(app->st.msg), "out of memory retiring removed cgroups");
 	/* cgroups come and go: resolve afresh next time */
 	cgroup_resolver__invalidate(&app->cg);
 	drop_report(app);

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * cgchurn CGROOT PREFIX N CALLS keep|remove MAXSECS
+ * cgchurn CGROOT PREFIX N CALLS keep|remove MAXSECS [RATE]
  *
  * For i in 0..N-1: create CGROOT/PREFIX<i>, fork a child that moves itself
  * into it and makes CALLS getppid() calls, wait for it; with "remove", rmdir
  * the cgroup again at once (short-lived cgroups). Stops early after MAXSECS.
  * Prints "cgroups <created> removed <n> secs <s>". With "keep" the caller
- * removes the cgroups (bench/suite.sh does, in its EXIT trap).
+ * removes the cgroups (bench/suite.sh does, in its EXIT trap). RATE: at most
+ * that many cgroups per second (default: as fast as it goes).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,8 +36,10 @@ int main(int argc, char **argv)
 	int rm;
 	char path[4096];
 
-	if (argc != 7) {
-		fprintf(stderr, "usage: cgchurn CGROOT PREFIX N CALLS keep|remove MAXSECS\n");
+	double rate = argc == 8 ? atof(argv[7]) : 0;
+
+	if (argc != 7 && argc != 8) {
+		fprintf(stderr, "usage: cgchurn CGROOT PREFIX N CALLS keep|remove MAXSECS [RATE]\n");
 		return 2;
 	}
 	n = atol(argv[3]);
@@ -47,6 +50,8 @@ int main(int argc, char **argv)
 		pid_t pid;
 		int st;
 
+		while (rate > 0 && now() - t0 < i / rate)
+			usleep(1000);
 		snprintf(path, sizeof(path), "%s/%s%ld", argv[1], argv[2], i);
 		if (mkdir(path, 0755) && errno != EEXIST) {
 			fprintf(stderr, "cgchurn: mkdir %s: %s\n", path, strerror(errno));

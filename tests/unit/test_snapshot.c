@@ -174,6 +174,44 @@ static void test_row_add(void **state)
 	assert_int_equal(hist_count(t.hist), 5);
 }
 
+/* removed cgroups summed into VFLOW_OWNER_GONE: only what is new counts */
+static void test_delta_gone_fold(void **state)
+{
+	struct trap_row a[] = { row(5, 39, 10, 1000, 1), row(6, 39, 20, 2000, 0),
+				row(VFLOW_OWNER_GONE, 39, 100, 10000, 2), row(8, 39, 7, 700, 0) };
+	/* 5 and 6 folded into GONE (130 then), plus 5 new calls there; 8 unchanged */
+	struct trap_row b[] = { row(VFLOW_OWNER_GONE, 39, 135, 13500, 3), row(8, 39, 7, 700, 0) };
+	struct trap_row c[] = { row(VFLOW_OWNER_GONE, 39, 130, 13000, 3) };
+	struct snapshot *p = snap(1, a, 4), *q = snap(2, b, 2), *r = snap(1, c, 1), *d;
+	const struct trap_row *g;
+
+	(void)state;
+	d = snapshot__delta(p, q);
+	assert_non_null(d);
+	g = find(d, VFLOW_OWNER_GONE, 39);
+	assert_non_null(g);
+	assert_int_equal(g->count, 5);
+	assert_int_equal(g->total_ns, 500);
+	assert_int_equal(g->skipped, 0);
+	assert_int_equal(d->nr_rows, 1);
+	snapshot__free(d);
+	/* the first fold, no GONE row before: nothing new */
+	snapshot__free(p);
+	p = snap(1, a, 2);
+	snapshot__free(q);
+	q = snap(2, (struct trap_row[]){ row(VFLOW_OWNER_GONE, 39, 30, 3000, 1) }, 1);
+	d = snapshot__delta(p, q);
+	assert_non_null(d);
+	assert_int_equal(d->nr_rows, 0);
+	snapshot__free(d);
+	/* rows of other kinds are never folded */
+	assert_true(trap_kind_by_cgroup(VFLOW_TRAP_SCHED_RUNQ));
+	assert_false(trap_kind_by_cgroup(VFLOW_TRAP_SANDBOX));
+	snapshot__free(p);
+	snapshot__free(q);
+	snapshot__free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_delta_from_nothing),
 		cmocka_unit_test(test_sort_merge_kinds),
 		cmocka_unit_test(test_row_add),
+		cmocka_unit_test(test_delta_gone_fold),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -14,6 +14,7 @@ pkgs=(
 	runsc					# gVisor, for the sandbox tests
 	libmicrohttpd-dev libyaml-dev libcrypt-dev	# exporter: HTTP, web config, bcrypt
 	prometheus curl openssl apache2-utils python3-yaml	# exporter tests
+	clang-tidy cppcheck valgrind		# lint and memory checks
 )
 
 missing=()

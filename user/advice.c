@@ -81,7 +81,11 @@ struct advice_rule {
 
 static double metric_value(const struct advice_obs *o, enum metric m)
 {
-	return *(const double *)((const char *)o + metrics[m].off);
+	double v;
+
+	/* a double member found by its offsetof(): copied, not cast */
+	memcpy(&v, (const char *)o + metrics[m].off, sizeof(v));
+	return v;
 }
 
 /* An identifier at *s (letters, digits, '_'), copied to @buf; its length. */

@@ -196,7 +196,7 @@ int control_server__start(struct control_server **out, const char *path, struct 
 	*out = NULL;
 	if (strlen(path) >= sizeof(a.sun_path))
 		return fail(err, err_len, -ENAMETOOLONG, "control socket path '%s' is too long%s", path, "");
-	strcpy(a.sun_path, path);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
@@ -250,7 +250,7 @@ int control_request_dump(const char *path, char *reply, size_t reply_len, char *
 
 	if (strlen(path) >= sizeof(a.sun_path))
 		return fail(err, err_len, -ENAMETOOLONG, "control socket path '%s' is too long%s", path, "");
-	strcpy(a.sun_path, path);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
 		ret = -errno;
@@ -305,13 +305,13 @@ void control_server__stop(struct control_server *s)
 int control_fetch(const char *path, struct control_reply *out, char *err, size_t err_len)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct control_hdr h;
+	struct control_hdr h = {};
 	int fd, ret;
 
 	memset(out, 0, sizeof(*out));
 	if (strlen(path) >= sizeof(a.sun_path))
 		return fail(err, err_len, -ENAMETOOLONG, "control socket path '%s' is too long%s", path, "");
-	strcpy(a.sun_path, path);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
 		ret = -errno;
@@ -320,7 +320,9 @@ int control_fetch(const char *path, struct control_reply *out, char *err, size_t
 		return fail(err, err_len, ret, "cannot reach vflowd at %s: %s: start it with --control",
 			    path, strerror(-ret));
 	}
-	ret = write_all(fd, CONTROL_REQUEST, sizeof(CONTROL_REQUEST) - 1) ?: read_all(fd, &h, sizeof(h));
+	ret = write_all(fd, CONTROL_REQUEST, sizeof(CONTROL_REQUEST) - 1);
+	if (!ret)
+		ret = read_all(fd, &h, sizeof(h));
 	if (!ret && (h.magic != CONTROL_MAGIC || h.version != CONTROL_VERSION ||
 		     h.nr_rows > CONTROL_MAX_ROWS || h.nr_probes > ENGINE_MAX_PROBES))
 		ret = -EPROTO;

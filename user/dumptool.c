@@ -444,7 +444,7 @@ int dump_parse_time(const struct dump *d, const char *s, __u64 *ts_ns)
 		return -EINVAL;
 	tm.tm_isdst = -1;
 	t = utc ? timegm(&tm) : mktime(&tm);
-	if (t == (time_t)-1 || t < 0)
+	if (t < 0)	/* (time_t)-1 is also the error return */
 		return -EINVAL;
 	wall = (__u64)t * NS_PER_SEC + frac;
 	if (wall <= off)

@@ -766,6 +766,8 @@ size_t engine__expired(struct engine *e, __u64 *ids, size_t max)
 {
 	size_t n = e->nr_expired < max ? e->nr_expired : max;
 
+	if (!n)
+		return 0;
 	memcpy(ids, e->expired, n * sizeof(*ids));
 	memmove(e->expired, e->expired + n, (e->nr_expired - n) * sizeof(*ids));
 	e->nr_expired -= n;
@@ -785,7 +787,8 @@ static int take_key(int fd, const void *key, void *vals)
 {
 	if (!bpf_map_lookup_and_delete_elem(fd, key, vals))
 		return 0;
-	if (errno != EINVAL && errno != ENOTSUP && errno != EOPNOTSUPP)
+	/* kernels before 5.14 answer ENOTSUPP (524, kernel-internal) for hash maps */
+	if (errno != EINVAL && errno != 524 && errno != EOPNOTSUPP)
 		return -errno;
 	if (bpf_map_lookup_elem(fd, key, vals) || bpf_map_delete_elem(fd, key))
 		return -errno;

@@ -518,7 +518,7 @@ int ftrace_import(FILE *f, struct snapshot **out, struct import_stats *st)
 int ftrace_import_events(FILE *f, struct snapshot **out, struct import_stats *st,
 			 ftrace_event_fn fn, void *ctx)
 {
-	struct import_stats local;
+	struct import_stats local = {};
 	struct importer im = { .cap_rows = ROWS_INIT, .on_event = fn, .ctx = ctx };
 	size_t cap = 0;
 	char *line = NULL;

@@ -403,7 +403,7 @@ static void render_containers(struct metrics *m, struct out *o, const struct rep
 		shown++;
 		for (size_t k = 0; k < en->nr_rows && n < VFLOW_MAX_SYSCALL_NR; k++)
 			top[n++] = &en->rows[k];
-		qsort(top, n, sizeof(top[0]), row_ptr_count_cmp);
+		qsort(top, n, sizeof(const struct trap_row *), row_ptr_count_cmp);
 		for (size_t k = 0; k < n; k++) {
 			if (k >= TOP_PER_ENTITY) {
 				rest += top[k]->count;

@@ -142,8 +142,16 @@ static double key_value(const struct model_config *c, size_t key)
 {
 	const struct field *f;
 	const char *at = (const char *)c + key_offset(key, &f);
+	double d;
+	int i;
 
-	return f && f->kind == FIELD_PATH ? *(const int *)at : *(const double *)at;
+	/* members found by their offsetof(): copied, not cast */
+	if (f && f->kind == FIELD_PATH) {
+		memcpy(&i, at, sizeof(i));
+		return i;
+	}
+	memcpy(&d, at, sizeof(d));
+	return d;
 }
 
 static void key_set(struct model_config *c, size_t key, double v)
@@ -151,10 +159,13 @@ static void key_set(struct model_config *c, size_t key, double v)
 	const struct field *f;
 	char *at = (char *)c + key_offset(key, &f);
 
-	if (f && f->kind == FIELD_PATH)
-		*(int *)at = (int)v;
-	else
-		*(double *)at = v;
+	if (f && f->kind == FIELD_PATH) {
+		int i = (int)v;
+
+		memcpy(at, &i, sizeof(i));
+	} else {
+		memcpy(at, &v, sizeof(v));
+	}
 }
 
 static void key_name(size_t key, char *buf, size_t len)

@@ -49,7 +49,7 @@ __u64 privdrop_effective(void)
 
 int privdrop(privdrop_check_fn check, void *ctx, __u64 *kept, char *err, size_t err_len)
 {
-	__u64 eff, perm, keep = BIT(CAP_DAC_READ_SEARCH) | BIT(CAP_SYS_PTRACE);
+	__u64 eff = 0, perm = 0, keep = BIT(CAP_DAC_READ_SEARCH) | BIT(CAP_SYS_PTRACE);
 	int ret = caps_get(&eff, &perm);
 
 	if (ret) {

@@ -108,7 +108,7 @@ int report__build_sandboxes(struct report *r)
 				return -ENOMEM;
 			last_pid = row->owner;
 		}
-		p = realloc(sb->rows, (sb->nr_rows + 1) * sizeof(*sb->rows));
+		p = realloc(sb->rows, (sb->nr_rows + 1) * sizeof(const struct trap_row *));
 		if (!p)
 			return -ENOMEM;
 		sb->rows = p;
@@ -136,8 +136,8 @@ int report__build_sandboxes(struct report *r)
 				s->gone = false;
 	}
 	for (size_t k = 0; k < r->nr_sandboxes; k++)
-		qsort(r->sandboxes[k].rows, r->sandboxes[k].nr_rows, sizeof(*r->sandboxes[k].rows),
-		      row_count_cmp);
+		qsort(r->sandboxes[k].rows, r->sandboxes[k].nr_rows,
+		      sizeof(const struct trap_row *), row_count_cmp);
 	if (r->nr_sandboxes)
 		qsort(r->sandboxes, r->nr_sandboxes, sizeof(*r->sandboxes), sandbox_cmp);
 	return 0;

@@ -97,7 +97,7 @@ static int vm_add_row(struct vm_entity *vm, const struct trap_row *row)
 	struct vm_vcpu *c = NULL;
 	void *p;
 
-	p = realloc(vm->rows, (vm->nr_rows + 1) * sizeof(*vm->rows));
+	p = realloc(vm->rows, (vm->nr_rows + 1) * sizeof(const struct trap_row *));
 	if (!p)
 		return -ENOMEM;
 	vm->rows = p;
@@ -166,7 +166,8 @@ int report__build_vms(struct report *r)
 				trap_row__add(&r->vms[k].delta[vm_bucket_of(row)], row);
 	}
 	for (size_t k = 0; k < r->nr_vms; k++)
-		qsort(r->vms[k].rows, r->vms[k].nr_rows, sizeof(*r->vms[k].rows), row_count_cmp);
+		qsort(r->vms[k].rows, r->vms[k].nr_rows, sizeof(const struct trap_row *),
+		      row_count_cmp);
 	if (r->nr_vms)
 		qsort(r->vms, r->nr_vms, sizeof(*r->vms), vm_cmp);
 	return 0;

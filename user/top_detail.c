@@ -193,7 +193,7 @@ static void histogram(struct top_frame *fr, const struct top_state *st, const st
 		return;
 	}
 	span = hi - lo + 1;
-	while (max_lines > 1 && (size_t)(hi - lo + 1) > max_lines - 1) {
+	while (max_lines > 1 && (size_t)(hi - lo) + 1 > max_lines - 1) {
 		if (h[lo] <= h[hi])
 			lo++;
 		else

@@ -177,7 +177,7 @@ static void paradigm_table(struct top_frame *fr, const struct top_info *info,
 	pos = top_put(line, pos, PAR_NUM_W, "TRAPS/s", TOP_PUT_RIGHT);
 	pos = top_put(line, pos, PAR_NUM_W, "MEAN", TOP_PUT_RIGHT);
 	pos = top_put(line, pos, PAR_NUM_W, "P99", TOP_PUT_RIGHT);
-	pos = top_put(line, pos, PAR_NUM_W, "TRAP CPU%", TOP_PUT_RIGHT);
+	top_put(line, pos, PAR_NUM_W, "TRAP CPU%", TOP_PUT_RIGHT);
 	top_frame__add(fr, TOP_A_HEADER, "%s  %s", line, eta);
 	for (int p = top_paradigm_filter_next(TOP_PARADIGM_ALL); p != TOP_PARADIGM_ALL;
 	     p = top_paradigm_filter_next(p)) {
@@ -193,7 +193,7 @@ static void paradigm_table(struct top_frame *fr, const struct top_info *info,
 			      top_fmt_lat(mean < 0 ? -1 : hist_quantile_ns(s->cum.hist, P99), b, sizeof(b)),
 			      TOP_PUT_RIGHT);
 		snprintf(b, sizeof(b), "%.1f%%", s->cpu_pct);
-		pos = top_put(line, pos, PAR_NUM_W, have_data ? b : "-", TOP_PUT_RIGHT);
+		top_put(line, pos, PAR_NUM_W, have_data ? b : "-", TOP_PUT_RIGHT);
 		/* the model's eta where the paradigm ran, against the document's band */
 		if (have_data && r->paradigms[p].valid && r->paradigms[p].in.oncpu_ns > 0) {
 			const struct model_result *m = &r->paradigms[p].res;
@@ -289,7 +289,7 @@ static void entity_row(struct top_frame *fr, const struct top_item *it, const in
 			snprintf(b, sizeof(b), "-");
 		else
 			snprintf(b, sizeof(b), "%.1f%%%s", 100 * it->eta, it->eta_out ? "!" : "");
-		pos = top_put(line, pos, w[TOP_COL_ETA], b, TOP_PUT_RIGHT);
+		top_put(line, pos, w[TOP_COL_ETA], b, TOP_PUT_RIGHT);
 	}
 	if (selected)
 		pad_to(line, fr->width);

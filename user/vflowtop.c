@@ -146,7 +146,7 @@ static int replay_open(struct app *app, char *err, size_t err_len)
 	}
 	app->cursor_ns = d->info.first_ns ? d->info.first_ns : d->ev[0].ts_ns;
 	if (!d->info.last_ns)
-		app->dump->info.last_ns = d->ev[d->nr_ev - 1].ts_ns;
+		d->info.last_ns = d->ev[d->nr_ev - 1].ts_ns;
 	return 0;
 }
 

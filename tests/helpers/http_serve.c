@@ -48,7 +48,7 @@ static const char *flag(int argc, char **argv, int *i, const char *name)
 		return NULL;
 	if (argv[*i][n] == '=')
 		return argv[*i] + n + 1;
-	if (argv[*i][n] || *i + 1 >= argc)
+	if (argv[*i][n] || *i + 1 >= argc || !argv[*i + 1])
 		return NULL;
 	return argv[++*i];
 }

@@ -208,7 +208,7 @@ static __always_inline void kvm_record(const struct vflow_vcpu *st, __u32 tid, _
 	e->sub = st->vcpu;
 	e->aux_trap = st->ann_kind ? st->ann_kind : (st->uexit_ns ? VFLOW_TRAP_USERSPACE_EXIT : 0);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, RINGBUF_WAKEUP(&events));
 }
 
 static __always_inline void on_kvm_entry(__u32 tid, __u64 now)

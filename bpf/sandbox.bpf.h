@@ -88,8 +88,7 @@ static __always_inline bool task_sandboxed(struct task_struct *task)
 /* One sandbox trap of the current process; lat 0: not timed. */
 static __always_inline void sandbox_account(__u32 nr, __u32 action, __u64 lat, long ret)
 {
-	__u32 zero = 0, flags;
-	struct task_state *slot;
+	__u32 zero = 0, flags, *sampled;
 	struct vflow_sandbox_key key = {
 		.pid = bpf_get_current_pid_tgid() >> 32, .nr = nr, .action = action,
 	};
@@ -104,9 +103,9 @@ static __always_inline void sandbox_account(__u32 nr, __u32 action, __u64 lat, l
 		/* short-lived sandbox processes (gVisor stubs) must be named before they exit */
 		emit_event(VFLOW_EV_SANDBOX_PROC, VFLOW_TRAP_SANDBOX, 0, nr, 0, 0, 0, 0, action);
 	}
-	slot = bpf_map_lookup_elem(&cpu_slot, &zero);
-	if (slot) {
-		flags = rec_flags(VFLOW_REC_SANDBOX, &slot->sb_sampled, lat);
+	sampled = bpf_map_lookup_elem(&sb_sampled, &zero);
+	if (sampled) {
+		flags = rec_flags(VFLOW_REC_SANDBOX, sampled, lat);
 		if (flags)
 			emit_event(VFLOW_EV_TRAP, VFLOW_TRAP_SANDBOX, flags, nr,
 				   bpf_get_current_cgroup_id(), bpf_ktime_get_ns(), lat, ret, action);
@@ -133,7 +132,7 @@ static __always_inline void sandbox_on_stop(struct task_struct *task, bool preem
 		return;
 	}
 	st->stop_ns = bpf_ktime_get_ns();
-	st->stop_state = state;
+	st->stop_state = (__u16)state;
 }
 
 /* Which action intercepted this unpaired exit, and its round trip if any. */

@@ -60,11 +60,18 @@ struct task_state {
 	__u32 nr;
 	__u32 tid;		/* owner of a CPU slot */
 	__u64 stop_ns;		/* slept or stopped outside an entered syscall; 0: no */
-	__u32 stop_state;	/* its prev_state at that sched_switch */
-	__u32 sigsys_code;	/* pending SIGSYS si_code from seccomp, 0: none */
+	__u16 stop_state;	/* its prev_state at that sched_switch (task states fit 16 bits) */
+	__u16 sigsys_code;	/* pending SIGSYS si_code from seccomp, 0: none */
 	__u32 sys_sampled;	/* CPU slot only: syscalls since the last sample */
-	__u32 sb_sampled;	/* CPU slot only: sandbox traps since the last sample */
-};
+};	/* 32 bytes: a CPU's slot never straddles a cache line */
+
+/* Sandbox traps since the last sample, per CPU (off the syscall hot path). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} sb_sampled SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -155,7 +162,9 @@ static __always_inline void emit_event(__u32 kind, __u32 trap, __u32 flags, __u6
 	e->sub = sub;
 	e->aux_trap = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	/* a new sandbox process must be named before it exits: at once */
+	bpf_ringbuf_submit(e, kind == VFLOW_EV_SANDBOX_PROC ? BPF_RB_FORCE_WAKEUP :
+			      RINGBUF_WAKEUP(&events));
 }
 
 /* Sample or slow: the flags of a trap of @class to stream, 0 to let it pass. */

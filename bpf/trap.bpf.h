@@ -34,4 +34,9 @@ static __always_inline void trap_val_account(struct vflow_trap_val *v, __u64 lat
 		v->hist[slot] += 1;
 }
 
+/* Submit flags for a sample in ring buffer @rb: wake the reader only when much is waiting. */
+#define RINGBUF_WAKEUP(rb) \
+	(bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= VFLOW_EVENTS_WAKEUP_BYTES ? \
+	 BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP)
+
 #endif

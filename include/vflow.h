@@ -84,6 +84,12 @@ enum vflow_trap_kind {
 
 /* Ring buffer for the flight recorder's samples, bytes (power of two, >= page). */
 #define VFLOW_EVENTS_RINGBUF_BYTES (4U << 20)
+/*
+ * Samples wake the reader only once this much is waiting: a wakeup costs
+ * the traced CPU microseconds; below it the reader finds them when its
+ * poll times out (every 100 ms at most).
+ */
+#define VFLOW_EVENTS_WAKEUP_BYTES (VFLOW_EVENTS_RINGBUF_BYTES / 4)
 
 /* Default threshold above which a syscall is streamed as a sample. */
 #define VFLOW_DEFAULT_SLOW_NS 10000000ULL /* 10 ms */

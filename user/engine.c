@@ -503,13 +503,18 @@ void engine__destroy(struct engine *e)
 
 int engine__poll(struct engine *e, int timeout_ms)
 {
-	int n;
+	int n, m;
 
 	if (!e->rb)
 		return 0;
 	n = ring_buffer__poll(e->rb, timeout_ms);
-
-	return n == -EINTR ? 0 : n;
+	if (n < 0 && n != -EINTR)
+		return n;
+	/* samples wake us only in bulk (VFLOW_EVENTS_WAKEUP_BYTES): take the rest now */
+	m = ring_buffer__consume(e->rb);
+	if (m < 0)
+		return m;
+	return (n > 0 ? n : 0) + m;
 }
 
 size_t engine__probes(const struct engine *e, const struct engine_probe **probes)

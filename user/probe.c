@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Feature probes, after libbpf-tools' trace_helpers.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,7 +67,8 @@ bool probe_tracepoint(const char *category, const char *name)
 	char path[256];
 
 	snprintf(path, sizeof(path), PROBE_TRACEFS "/events/%s/%s/format", category, name);
-	return access(path, F_OK) == 0;
+	/* effective ids and capabilities: CAP_DAC_READ_SEARCH opens tracefs to non-root */
+	return faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == 0;
 }
 
 bool probe_tp_btf(const struct btf *vmlinux, const char *name)

@@ -19,7 +19,8 @@ NAMES=("fault: kill -9: no BPF program, link or map left" "fault: kill -9: resta
        "fault: cgroup v1 only: one-line error" "fault: cgroup v2 only: counts as usual"
        "fault: tracefs unmounted: mounted again, tracing works" "fault: tracepoints absent: reported, not fatal"
        "least privilege: only CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE kept, no_new_privs"
-       "least privilege: control socket owner-only" "least privilege: vflowd stopped cleanly")
+       "least privilege: control socket owner-only" "least privilege: vflowd stopped cleanly"
+       "least privilege: runs as an unprivileged user with CAP_BPF and CAP_PERFMON")
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, cgroups, mounts)" "${NAMES[@]}"
 [ -n "$(cgroup2_root)" ] || skip_all "no cgroup v2 hierarchy mounted" "${NAMES[@]}"
 command -v bpftool >/dev/null || skip_all "bpftool not installed" "${NAMES[@]}"
@@ -173,6 +174,26 @@ start_vflowd "$TMP/sock.jsonl" -i 0.2 --control "$TMP/run/vflowd.sock"
 MODES="$(stat -c %a "$TMP/run") $(stat -c %a "$TMP/run/vflowd.sock")"
 check "least privilege: control socket owner-only" test "$MODES" = "700 600"
 stop_vflowd "least privilege"
+
+# --- an unprivileged user with the four capabilities of deploy/vflowd.service
+CAPS4=+bpf,+perfmon,+dac_read_search,+sys_ptrace
+if setpriv --help 2>&1 | grep -q -- --ambient-caps; then
+	(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,$CAPS4 \
+		--ambient-caps=-all,$CAPS4 "$VFLOWD" --json -i 0.3 -d 1) >"$TMP/nobody.jsonl" 2>"$TMP/nobody.err"
+	RC=$?
+	if [ "$RC" -eq 0 ] && tail -1 "$TMP/nobody.jsonl" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+live = {p["name"] for p in d["probes"] if p["live"]}
+sys.exit(0 if d["entities"] and "raw_syscalls:sys_exit" in live else 1)'; then
+		ok "least privilege: runs as an unprivileged user with CAP_BPF and CAP_PERFMON"
+	else
+		not_ok "least privilege: runs as an unprivileged user with CAP_BPF and CAP_PERFMON"
+		diag "status $RC: $(head -3 "$TMP/nobody.err")"
+	fi
+else
+	skip "least privilege: runs as an unprivileged user with CAP_BPF and CAP_PERFMON" "setpriv has no --ambient-caps"
+fi
 
 # --- host layouts, each in a private mount namespace
 if unshare -m true 2>/dev/null; then

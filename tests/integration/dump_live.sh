@@ -15,8 +15,8 @@ NAMES=("SIGUSR1: dump written" "SIGUSR1: every getppid of the workload in the du
        "summary: getppid row counts the workload" "vflowtop --replay: the workload's getppid count"
        "control request: a second dump, new name"
        "rule: a slow syscall triggers a dump naming it" "shutdown: --dump-on-exit writes a dump"
-       "vflowd stopped cleanly" "no temporary files left" "full disk: error reported, still recording"
-       "full disk: nothing left under a final name" "full disk: vflowd stopped cleanly"
+       "vflowd stopped cleanly" "no temporary files left" "fault: full disk: error reported, still recording"
+       "fault: full disk: nothing left under a final name" "fault: full disk: vflowd stopped cleanly"
        "eta rule: an entity below its band triggers a dump naming it" "eta rule: vflowd stopped cleanly")
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, cgroups)" "${NAMES[@]}"
 [ -n "$(cgroup2_root)" ] || skip_all "no cgroup v2 hierarchy mounted" "${NAMES[@]}"
@@ -145,18 +145,18 @@ if mount -t tmpfs -o size=8k none "$FULL" 2>/dev/null; then
 	sleep 0.6
 	if grep -q "dump (SIGUSR1) failed: .*space" "$VFLOWD_OUT.err" && kill -0 "$VFLOWD_PID" &&
 	   [ "$(wc -l <"$VFLOWD_OUT")" -gt "$LINES" ]; then
-		ok "full disk: error reported, still recording"
+		ok "fault: full disk: error reported, still recording"
 	else
-		not_ok "full disk: error reported, still recording"
+		not_ok "fault: full disk: error reported, still recording"
 		diag "$(grep dump "$VFLOWD_OUT.err")"
 	fi
-	check "full disk: nothing left under a final name" \
+	check "fault: full disk: nothing left under a final name" \
 		test -z "$(find "$FULL" -name '*.vfd' -o -name '*.tmp')"
-	stop_vflowd "full disk"
+	stop_vflowd "fault: full disk"
 else
-	skip "full disk: error reported, still recording" "cannot mount a tmpfs here"
-	skip "full disk: nothing left under a final name" "cannot mount a tmpfs here"
-	skip "full disk: vflowd stopped cleanly" "cannot mount a tmpfs here"
+	skip "fault: full disk: error reported, still recording" "cannot mount a tmpfs here"
+	skip "fault: full disk: nothing left under a final name" "cannot mount a tmpfs here"
+	skip "fault: full disk: vflowd stopped cleanly" "cannot mount a tmpfs here"
 fi
 
 # the eta rule, with a model whose band nothing meets: the busy cgroup falls below it

@@ -25,24 +25,24 @@ expect_error "interval not a number" 2 "invalid value 'abc'" "$VFLOWD" --interva
 expect_error "stray argument" 2 "unexpected argument 'foo'" "$VFLOWD" foo
 
 if [ "$(id -u)" -ne 0 ]; then
-	for t in "not root" "tracefs unmountable" "no kernel BTF" "bpf() denied"; do
+	for t in "fault: not root" "fault: tracefs unmountable" "fault: no kernel BTF" "fault: bpf() denied"; do
 		skip "$t" "needs root to set up the failure"
 	done
 	exit 0
 fi
 
-expect_error "not root" 1 "needs root, or CAP_BPF and CAP_PERFMON: run it with sudo" \
+expect_error "fault: not root" 1 "needs root, or CAP_BPF and CAP_PERFMON: run it with sudo" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$VFLOWD" -d 1
 
 # tracefs unmounted in a private mount namespace, and no CAP_SYS_ADMIN to mount it
 if unshare -m true 2>/dev/null; then
-	expect_error "tracefs unmountable" 1 "tracefs is not mounted at /sys/kernel/tracing and mounting it failed .*mount -t tracefs" \
+	expect_error "fault: tracefs unmountable" 1 "tracefs is not mounted at /sys/kernel/tracing and mounting it failed .*mount -t tracefs" \
 		unshare -m sh -c 'umount -l /sys/kernel/tracing 2>/dev/null; exec setpriv --bounding-set=-sys_admin --inh-caps=-sys_admin "$0" -d 1' "$VFLOWD"
-	expect_error "no kernel BTF" 1 "no kernel BTF at /sys/kernel/btf/vmlinux: .*CONFIG_DEBUG_INFO_BTF" \
+	expect_error "fault: no kernel BTF" 1 "no kernel BTF at /sys/kernel/btf/vmlinux: .*CONFIG_DEBUG_INFO_BTF" \
 		unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$0" -d 1' "$VFLOWD"
 else
-	skip "tracefs unmountable" "unshare -m refused"
-	skip "no kernel BTF" "unshare -m refused"
+	skip "fault: tracefs unmountable" "unshare -m refused"
+	skip "fault: no kernel BTF" "unshare -m refused"
 fi
-expect_error "bpf() denied" 1 "the kernel refused to load BPF programs .*unprivileged_bpf_disabled" \
+expect_error "fault: bpf() denied" 1 "the kernel refused to load BPF programs .*unprivileged_bpf_disabled" \
 	"$BUILD/tests/seccomp_errno" "$(nr_of bpf)" "$VFLOWD" -d 1

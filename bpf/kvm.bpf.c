@@ -74,6 +74,22 @@ struct {
 	__type(value, __u32);
 } vm_sampled SEC(".maps");
 
+/* In-kernel entity filter (vflowd --cgroup): only VMMs in that cgroup subtree. */
+const volatile bool filter_cgroup = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
+
+#define FILTER_OUT() \
+	do { \
+		if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1) \
+			return 0; \
+	} while (0)
+
 const volatile __u32 rec_sample = VFLOW_DEFAULT_SAMPLE_VM;
 const volatile __u64 rec_slow_ns = VFLOW_DEFAULT_SLOW_VM_NS;
 
@@ -259,6 +275,7 @@ int kvm_exit(struct trace_event_raw_kvm_exit *ctx)
 {
 	__u32 vcpu = 0;
 
+	FILTER_OUT();
 	/* vcpu_id joined the record in 5.14 (commit d6e7d2a6ad0a) */
 	if (bpf_core_field_exists(ctx->vcpu_id))
 		vcpu = BPF_CORE_READ(ctx, vcpu_id);
@@ -270,6 +287,7 @@ int kvm_exit(struct trace_event_raw_kvm_exit *ctx)
 SEC("tracepoint/kvm/kvm_entry")
 int kvm_entry(void *ctx)
 {
+	FILTER_OUT();
 	on_kvm_entry(cur_tid(), bpf_ktime_get_ns());
 	return 0;
 }
@@ -277,6 +295,7 @@ int kvm_entry(void *ctx)
 SEC("tracepoint/kvm/kvm_userspace_exit")
 int kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit *ctx)
 {
+	FILTER_OUT();
 	on_kvm_userspace_exit(cur_pid(), cur_tid(), BPF_CORE_READ(ctx, reason), bpf_ktime_get_ns());
 	return 0;
 }
@@ -284,6 +303,7 @@ int kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit *ctx)
 SEC("tracepoint/kvm/kvm_hypercall")
 int kvm_hypercall(struct trace_event_raw_kvm_hypercall *ctx)
 {
+	FILTER_OUT();
 	on_kvm_annotate(cur_pid(), cur_tid(), VFLOW_TRAP_HCALL_KVM, BPF_CORE_READ(ctx, nr));
 	return 0;
 }
@@ -291,6 +311,7 @@ int kvm_hypercall(struct trace_event_raw_kvm_hypercall *ctx)
 SEC("tracepoint/kvm/kvm_xen_hypercall")
 int kvm_xen_hypercall(struct trace_event_raw_kvm_xen_hypercall *ctx)
 {
+	FILTER_OUT();
 	on_kvm_annotate(cur_pid(), cur_tid(), VFLOW_TRAP_HCALL_XEN, BPF_CORE_READ(ctx, nr));
 	return 0;
 }
@@ -298,6 +319,7 @@ int kvm_xen_hypercall(struct trace_event_raw_kvm_xen_hypercall *ctx)
 SEC("tracepoint/kvm/kvm_hv_hypercall")
 int kvm_hv_hypercall(struct trace_event_raw_kvm_hv_hypercall *ctx)
 {
+	FILTER_OUT();
 	on_kvm_annotate(cur_pid(), cur_tid(), VFLOW_TRAP_HCALL_HV, BPF_CORE_READ(ctx, code));
 	return 0;
 }
@@ -305,6 +327,7 @@ int kvm_hv_hypercall(struct trace_event_raw_kvm_hv_hypercall *ctx)
 SEC("tracepoint/kvm/kvm_pio")
 int kvm_pio(struct trace_event_raw_kvm_pio *ctx)
 {
+	FILTER_OUT();
 	on_kvm_annotate(cur_pid(), cur_tid(), VFLOW_TRAP_PIO, BPF_CORE_READ(ctx, port));
 	return 0;
 }
@@ -312,6 +335,7 @@ int kvm_pio(struct trace_event_raw_kvm_pio *ctx)
 SEC("tracepoint/kvm/kvm_mmio")
 int kvm_mmio(struct trace_event_raw_kvm_mmio *ctx)
 {
+	FILTER_OUT();
 	on_kvm_annotate(cur_pid(), cur_tid(), VFLOW_TRAP_MMIO, BPF_CORE_READ(ctx, gpa) & VFLOW_GPA_PAGE_MASK);
 	return 0;
 }
@@ -319,6 +343,7 @@ int kvm_mmio(struct trace_event_raw_kvm_mmio *ctx)
 SEC("tracepoint/kvm/kvm_fast_mmio")
 int kvm_fast_mmio(struct trace_event_raw_kvm_fast_mmio *ctx)
 {
+	FILTER_OUT();
 	on_kvm_annotate(cur_pid(), cur_tid(), VFLOW_TRAP_FAST_MMIO, BPF_CORE_READ(ctx, gpa) & VFLOW_GPA_PAGE_MASK);
 	return 0;
 }
@@ -328,6 +353,7 @@ int kvm_fast_mmio(struct trace_event_raw_kvm_fast_mmio *ctx)
 SEC("tracepoint/kvm/kvm_set_irq")
 int kvm_set_irq(struct trace_event_raw_kvm_set_irq *ctx)
 {
+	FILTER_OUT();
 	on_kvm_count(cur_pid(), cur_vcpu(), VFLOW_TRAP_IRQ_SET, BPF_CORE_READ(ctx, gsi));
 	return 0;
 }
@@ -335,6 +361,7 @@ int kvm_set_irq(struct trace_event_raw_kvm_set_irq *ctx)
 SEC("tracepoint/kvm/kvm_msi_set_irq")
 int kvm_msi_set_irq(void *ctx)
 {
+	FILTER_OUT();
 	on_kvm_count(cur_pid(), cur_vcpu(), VFLOW_TRAP_IRQ_MSI, 0);
 	return 0;
 }
@@ -342,6 +369,7 @@ int kvm_msi_set_irq(void *ctx)
 SEC("tracepoint/kvm/kvm_inj_virq")
 int kvm_inj_virq(struct trace_event_raw_kvm_inj_virq *ctx)
 {
+	FILTER_OUT();
 	on_kvm_count(cur_pid(), cur_vcpu(), VFLOW_TRAP_IRQ_INJ, BPF_CORE_READ(ctx, vector));
 	return 0;
 }
@@ -356,6 +384,7 @@ struct trace_event_raw_xen_mc_entry___vflow {
 SEC("tracepoint/xen/xen_mc_entry")
 int xen_mc_entry(struct trace_event_raw_xen_mc_entry___vflow *ctx)
 {
+	FILTER_OUT();
 	on_kvm_count(cur_pid(), 0, VFLOW_TRAP_XEN_MC, BPF_CORE_READ(ctx, op));
 	return 0;
 }
@@ -363,6 +392,7 @@ int xen_mc_entry(struct trace_event_raw_xen_mc_entry___vflow *ctx)
 SEC("tracepoint/xen/xen_mc_flush")
 int xen_mc_flush(void *ctx)
 {
+	FILTER_OUT();
 	on_kvm_count(cur_pid(), 0, VFLOW_TRAP_XEN_MC, VFLOW_XEN_MC_FLUSH_CODE);
 	return 0;
 }

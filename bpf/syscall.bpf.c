@@ -46,6 +46,25 @@ const volatile __u64 rec_slow_ns[VFLOW_REC_MAX] = {
 };
 
 /*
+ * In-kernel entity filter (vflowd --cgroup): when set, only tasks in the
+ * cgroup in slot 0 of cgroup_filter, or below it, are traced; the others
+ * pay one helper call per syscall entry and exit and nothing else.
+ */
+const volatile bool filter_cgroup = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
+
+static __always_inline bool filtered_out(void)
+{
+	return filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1;
+}
+
+/*
  * Set by user space after sys_enter is attached and before sys_exit is:
  * a thread started after this cannot have entered a syscall unseen.
  */
@@ -246,9 +265,12 @@ static __always_inline struct task_state *slot_get(void)
 static __always_inline void on_sys_enter(struct task_struct *task, long id, struct pt_regs *regs,
 					 const bool btf)
 {
-	struct task_state *slot = slot_get();
+	struct task_state *slot;
 	__u64 now;
 
+	if (filtered_out())
+		return;
+	slot = slot_get();
 	if (!slot)
 		return;
 	now = bpf_ktime_get_ns();
@@ -311,7 +333,8 @@ static __always_inline void on_unpaired_exit(struct task_struct *task, struct ta
 		 * its latency would be garbage. (Its first real skip is
 		 * counted here too: one per thread, documented.)
 		 */
-		if (task->start_time <= trace_start_ns) {
+		/* with --cgroup, a thread may also have entered before it joined the cgroup */
+		if (task->start_time <= trace_start_ns || filter_cgroup) {
 			counter_inc(VFLOW_CNT_INFLIGHT_AT_START);
 			return;
 		}
@@ -326,11 +349,14 @@ static __always_inline void on_unpaired_exit(struct task_struct *task, struct ta
 static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr, long ret,
 					struct pt_regs *regs, const bool btf)
 {
-	struct task_state *slot = slot_get(), *parked;
+	struct task_state *slot, *parked;
 	struct vflow_sys_key key = {};
 	__u64 now, enter_ns;
 	__u32 flags;
 
+	if (filtered_out())
+		return;
+	slot = slot_get();
 	if (!slot)
 		return;
 	now = bpf_ktime_get_ns();

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -51,6 +53,7 @@ struct engine {
 	__u64 *expired;			/* summed into GONE since engine__expired() */
 	size_t nr_expired, cap_expired;
 	void *rt_vals;			/* one per-CPU value, the largest map's */
+	int filter_fd;			/* the --cgroup filter's directory, or -1 */
 };
 
 struct retired {
@@ -249,6 +252,7 @@ static int syscall_open(struct engine *e, char *err, size_t err_len)
 		e->skel->rodata->rec_sample[c] = e->opts.rec.sample[c];
 		e->skel->rodata->rec_slow_ns[c] = e->opts.rec.slow_ns[c];
 	}
+	e->skel->rodata->filter_cgroup = e->filter_fd >= 0;
 
 	if (!e->opts.force_raw_tp) {
 		struct btf *vmlinux = btf__load_vmlinux_btf();
@@ -272,6 +276,9 @@ static int syscall_open(struct engine *e, char *err, size_t err_len)
 	ret = syscall_bpf__load(e->skel);
 	if (ret)
 		return load_error(err, err_len, ret, "syscall");
+	if (e->filter_fd >= 0 && bpf_map_update_elem(bpf_map__fd(e->skel->maps.cgroup_filter), &(__u32){ 0 },
+						    &e->filter_fd, BPF_ANY))
+		return fail(err, err_len, -errno, "cannot set the cgroup filter: %s", strerror(errno));
 
 	for (size_t i = 0; i < ARRAY_SIZE(attach_order); i++) {
 		const struct attach_point *ap = &attach_order[i];
@@ -335,6 +342,7 @@ static int kvm_open(struct engine *e, char *err, size_t err_len)
 		present[i] = !e->opts.test_run && probe_tracepoint(kp->category, kp->name);
 		bpf_program__set_autoload(*kvm_prog_of(e->kvm, kp), present[i]);
 	}
+	e->kvm->rodata->filter_cgroup = e->filter_fd >= 0;
 	e->kvm->rodata->rec_sample = e->opts.rec.sample[VFLOW_REC_VM];
 	e->kvm->rodata->rec_slow_ns = e->opts.rec.slow_ns[VFLOW_REC_VM];
 	/* one ring buffer for every sample: the syscall object's */
@@ -347,6 +355,9 @@ static int kvm_open(struct engine *e, char *err, size_t err_len)
 	ret = kvm_bpf__load(e->kvm);
 	if (ret)
 		return load_error(err, err_len, ret, "KVM");
+	if (e->filter_fd >= 0 && bpf_map_update_elem(bpf_map__fd(e->kvm->maps.cgroup_filter), &(__u32){ 0 },
+						    &e->filter_fd, BPF_ANY))
+		return fail(err, err_len, -errno, "cannot set the cgroup filter: %s", strerror(errno));
 	if (!e->rb) {
 		/* test-run engines: the KVM object's own ring buffer */
 		e->rb = ring_buffer__new(bpf_map__fd(e->kvm->maps.events), ringbuf_cb, e, NULL);
@@ -436,6 +447,15 @@ int engine__open(struct engine **out, const struct engine_opts *opts, char *err,
 	if (!e)
 		return fail(err, err_len, -ENOMEM, "out of memory");
 	e->opts = *opts;
+	e->filter_fd = -1;
+	if (opts->cgroup_filter) {
+		e->filter_fd = open(opts->cgroup_filter, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (e->filter_fd < 0) {
+			ret = fail(err, err_len, -errno, "cannot open cgroup %s: %s: give a directory of "
+				   "the cgroup2 hierarchy", opts->cgroup_filter, strerror(errno));
+			goto cleanup;
+		}
+	}
 	if (!e->opts.rec_set)
 		engine_rec__defaults(&e->opts.rec);
 	if (!e->opts.retire_ttl_ns)
@@ -494,6 +514,8 @@ void engine__destroy(struct engine *e)
 	free(e->vals);
 	free(e->stage_keys);
 	free(e->stage_vals);
+	if (e->filter_fd >= 0)
+		close(e->filter_fd);
 	snapshot__free(e->rt);
 	free(e->ret);
 	free(e->expired);

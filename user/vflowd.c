@@ -116,6 +116,7 @@ struct args {
 	double dump_cooldown_s;
 	const char *dump_request;	/* --dump-request SOCKET: ask a running vflowd, exit */
 	bool keep_caps;			/* --keep-caps: do not drop capabilities after attaching */
+	const char *cgroup;		/* --cgroup: trace only this subtree (in the kernel) */
 };
 
 /* What the main loop keeps besides the engine. */
@@ -157,6 +158,9 @@ static void usage(FILE *f)
 "      --dump-on-exit       write a dump when stopping\n"
 "      --dump-request SOCKET  ask the vflowd on control socket SOCKET for a dump, print its path\n"
 "      --raw-tp             attach raw_tp programs even where tp_btf works\n"
+"      --cgroup PATH        trace only tasks in cgroup PATH of the cgroup2 hierarchy and\n"
+"                           below (/system.slice/foo): filtered in the kernel, the rest of\n"
+"                           the host pays one check per syscall\n"
 "      --import FILE        report on KVM events in an ftrace text capture (trace,\n"
 "                           trace-cmd report, perf script; - for stdin) and exit\n"
 "  -q, --quiet              print no tables (with --web.listen-address: exporter only)\n"
@@ -206,7 +210,7 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 enum { OPT_SLOW_MS = 256, OPT_RAW_TP, OPT_IMPORT, OPT_LISTEN, OPT_TPATH, OPT_WEBCONF, OPT_MAXCONN,
        OPT_MAXENT, OPT_TTL, OPT_MODEL, OPT_ADVICE, OPT_CALIBRATE, OPT_CALIBRATE_OUT, OPT_CONTROL,
        OPT_REC_EVENTS, OPT_REC_SECONDS, OPT_REC_SAMPLE, OPT_REC_SLOW, OPT_DUMP_DIR, OPT_DUMP_ON_SLOW,
-       OPT_DUMP_COOLDOWN, OPT_DUMP_ON_EXIT, OPT_DUMP_REQUEST, OPT_KEEP_CAPS, OPT_DUMP_ON_ETA };
+       OPT_DUMP_COOLDOWN, OPT_DUMP_ON_EXIT, OPT_DUMP_REQUEST, OPT_KEEP_CAPS, OPT_DUMP_ON_ETA, OPT_CGROUP };
 
 /* --record-sample / --record-slow / --dump-on-slow */
 static int parse_spec(const char *opt, const char *s, bool durations, __u64 out[VFLOW_REC_MAX])
@@ -252,6 +256,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "dump-on-exit", no_argument, NULL, OPT_DUMP_ON_EXIT },
 		{ "dump-request", required_argument, NULL, OPT_DUMP_REQUEST },
 		{ "keep-caps", no_argument, NULL, OPT_KEEP_CAPS },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "dump-on-eta-below-band", no_argument, NULL, OPT_DUMP_ON_ETA },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -397,6 +402,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_KEEP_CAPS:
 			a->keep_caps = true;
+			break;
+		case OPT_CGROUP:
+			if (optarg[0] != '/') {
+				fprintf(stderr, "vflowd: invalid --cgroup '%s': give a path in the cgroup2 "
+					"hierarchy, as /system.slice/foo\n", optarg);
+				return -EINVAL;
+			}
+			a->cgroup = optarg;
 			break;
 		case OPT_DUMP_ON_ETA:
 			a->dump_on_eta = true;
@@ -871,6 +884,7 @@ static int run_import(const struct args *a)
 int main(int argc, char **argv)
 {
 	struct cgroup_resolver cg = { .root_fd = -1 };
+	char filter_path[PATH_MAX + 64];
 	struct daemon d = {};
 	struct http_server *http = NULL;
 	struct control_server *ctl = NULL;
@@ -927,6 +941,10 @@ int main(int argc, char **argv)
 	a.eopts.on_event = on_event;
 	a.eopts.ctx = &d;
 	a.eopts.retire_ttl_ns = (__u64)(a.series_ttl_s * NS_PER_SEC);
+	if (a.cgroup) {
+		snprintf(filter_path, sizeof(filter_path), "%s%s", cg.root, a.cgroup);
+		a.eopts.cgroup_filter = filter_path;
+	}
 	if (!ret)
 		ret = engine__open(&e, &a.eopts, err, sizeof(err));
 	d.fl = (struct flight){

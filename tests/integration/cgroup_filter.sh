@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# vflowd --cgroup PATH filters in the kernel: the cgroup's syscalls (and its
+# child's) are counted exactly, nothing of any other cgroup is recorded, and
+# a cgroup that does not exist is a one-line error. (A task's write into
+# cgroup.procs enters outside the filter and exits inside it: counted as
+# in flight when it came into view, never as a skipped syscall.)
+. "$(dirname "$0")/../lib.sh"
+
+NAMES=("filtered cgroup: exact count" "its child cgroup: exact count" "other cgroups: nothing recorded"
+       "no skipped or lost syscalls" "vflowd stopped cleanly" "missing cgroup: one-line error")
+[ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, cgroups)" "${NAMES[@]}"
+ROOTCG=$(cgroup2_root)
+[ -n "$ROOTCG" ] || skip_all "no cgroup v2 hierarchy mounted" "${NAMES[@]}"
+A=$(new_cgroup "vflow-test-filter-$$")
+CHILD=$(new_cgroup "vflow-test-filter-$$/child")
+B=$(new_cgroup "vflow-test-other-$$")
+
+start_vflowd "$TMP/out.jsonl" -i 0.2 --cgroup "/vflow-test-filter-$$" || fail_all "vflowd did not start" "${NAMES[@]}"
+run_in_cgroup "$A" "$BUILD/tests/sysloop" 12345 >/dev/null
+run_in_cgroup "$CHILD" "$BUILD/tests/sysloop" 678 >/dev/null
+run_in_cgroup "$B" "$BUILD/tests/sysloop" 999 >/dev/null
+sleep 0.5
+stop_vflowd
+python3 - "$TMP/out.jsonl" "$(stat -c %i "$A")" "$(stat -c %i "$CHILD")" >"$TMP/res" <<'PY'
+import json, sys
+last = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+a, child = int(sys.argv[2]), int(sys.argv[3])
+def getppid(cg):
+    e = next((e for e in last["entities"] if e["cgroup_id"] == cg), {"syscalls": []})
+    return next((r["count"] for r in e["syscalls"] if r["name"] == "getppid"), 0)
+print(getppid(a), getppid(child), len([e for e in last["entities"] if e["cgroup_id"] not in (a, child)]),
+      sum(r.get("skipped", 0) for e in last["entities"] for r in e["syscalls"]) + last["lost"])
+PY
+read -r GA GC OTHERS SKIPPED <"$TMP/res"
+check "filtered cgroup: exact count" test "$GA" = 12345
+check "its child cgroup: exact count" test "$GC" = 678
+check "other cgroups: nothing recorded" test "$OTHERS" = 0
+check "no skipped or lost syscalls" test "$SKIPPED" = 0
+"$VFLOWD" --cgroup "/vflow-test-nowhere-$$" -d 1 >"$TMP/err.out" 2>"$TMP/err"
+RC=$?
+if [ "$RC" -eq 1 ] && [ "$(grep -vc '^==' "$TMP/err")" -eq 1 ] && grep -q "cannot open cgroup .*: give a directory of the cgroup2 hierarchy" "$TMP/err"; then
+	ok "missing cgroup: one-line error"
+else
+	not_ok "missing cgroup: one-line error"
+	diag "status $RC: $(cat "$TMP/err")"
+fi

@@ -52,6 +52,9 @@ const volatile __u64 rec_slow_ns[VFLOW_REC_MAX] = {
  */
 const volatile bool filter_cgroup = false;
 
+/* Paradigm filter (vflowd --paradigm without sandbox): no sandbox inference. */
+const volatile bool trace_sandbox = true;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
 	__uint(max_entries, 1);
@@ -277,9 +280,9 @@ static __always_inline void on_sys_enter(struct task_struct *task, long id, stru
 	slot->tid = task->pid;
 	slot->nr = id;
 	slot->enter_ns = now;
-	if (id == NR_IOCTL)
+	if (trace_sandbox && id == NR_IOCTL)
 		sandbox_on_ioctl_enter(ARG2(regs, btf), ARG3(regs, btf), now);
-	if (task->seccomp.mode)
+	if (trace_sandbox && task->seccomp.mode)
 		sandbox_on_enter(task, id, now);
 }
 
@@ -296,7 +299,8 @@ static __always_inline void on_sched_switch(struct task_struct *task, bool preem
 		return;
 	if (!slot->enter_ns || slot->tid != (__u32)task->pid) {
 		/* not inside an entered syscall: maybe inside a seccomp/ptrace trap */
-		sandbox_on_stop(task, preempt, state);
+		if (trace_sandbox)
+			sandbox_on_stop(task, preempt, state);
 		return;
 	}
 	parked = bpf_task_storage_get(&task_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -343,7 +347,8 @@ static __always_inline void on_unpaired_exit(struct task_struct *task, struct ta
 	v = sys_val_get(key);
 	if (v)
 		v->skipped += 1;
-	sandbox_account(nr, sandbox_action(task, parked, ret, now, &lat), lat, ret);
+	if (trace_sandbox)
+		sandbox_account(nr, sandbox_action(task, parked, ret, now, &lat), lat, ret);
 }
 
 static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr, long ret,
@@ -385,7 +390,7 @@ static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr,
 	if (key.nr >= VFLOW_MAX_SYSCALL_NR)
 		return;
 	sys_account(&key, now - enter_ns);
-	if (key.nr == NR_IOCTL && ret == 0)
+	if (trace_sandbox && key.nr == NR_IOCTL && ret == 0)
 		sandbox_on_ioctl_exit(ARG2(regs, btf), ARG3(regs, btf), now);
 
 	flags = rec_flags(VFLOW_REC_SYSCALL, &slot->sys_sampled, now - enter_ns);

@@ -153,16 +153,17 @@ struct attach_point {
 	size_t prog_btf, prog_raw;	/* offsets in struct syscall_bpf */
 	size_t link_btf, link_raw;
 	bool sets_start;
+	bool sandbox_only;		/* only for the sandbox paradigm */
 };
 
-#define AP(tp, fn, start) { tp, offsetof(struct syscall_bpf, progs.fn##_btf), \
+#define AP(tp, fn, start, sandbox) { tp, offsetof(struct syscall_bpf, progs.fn##_btf), \
 	offsetof(struct syscall_bpf, progs.fn##_raw), offsetof(struct syscall_bpf, links.fn##_btf), \
-	offsetof(struct syscall_bpf, links.fn##_raw), start }
+	offsetof(struct syscall_bpf, links.fn##_raw), start, sandbox }
 static const struct attach_point attach_order[] = {
-	AP("sched:sched_switch", sched_switch, false),
-	AP("signal:signal_generate", signal_generate, false),
-	AP("raw_syscalls:sys_enter", sys_enter, false),
-	AP("raw_syscalls:sys_exit", sys_exit, true),
+	AP("sched:sched_switch", sched_switch, false, false),
+	AP("signal:signal_generate", signal_generate, false, true),
+	AP("raw_syscalls:sys_enter", sys_enter, false, false),
+	AP("raw_syscalls:sys_exit", sys_exit, true, false),
 };
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -253,6 +254,7 @@ static int syscall_open(struct engine *e, char *err, size_t err_len)
 		e->skel->rodata->rec_slow_ns[c] = e->opts.rec.slow_ns[c];
 	}
 	e->skel->rodata->filter_cgroup = e->filter_fd >= 0;
+	e->skel->rodata->trace_sandbox = !e->opts.no_sandbox;
 
 	if (!e->opts.force_raw_tp) {
 		struct btf *vmlinux = btf__load_vmlinux_btf();
@@ -267,6 +269,8 @@ static int syscall_open(struct engine *e, char *err, size_t err_len)
 		const struct attach_point *ap = &attach_order[i];
 
 		bpf_program__set_autoload(*prog_of(e->skel, ap, !btf_tp), false);
+		if (ap->sandbox_only && e->opts.no_sandbox)
+			bpf_program__set_autoload(*prog_of(e->skel, ap, btf_tp), false);
 	}
 	/* scheduling costs need the next task in task storage: tp_btf only */
 	bpf_program__set_autoload(e->skel->progs.sched_stats_switch, btf_tp);
@@ -284,6 +288,10 @@ static int syscall_open(struct engine *e, char *err, size_t err_len)
 		const struct attach_point *ap = &attach_order[i];
 		struct bpf_link **link = link_of(e->skel, ap, btf_tp);
 
+		if (ap->sandbox_only && e->opts.no_sandbox) {
+			probe_add(e, ap->name, "", false, "not traced: --paradigm without sandbox");
+			continue;
+		}
 		if (ap->sets_start)
 			e->skel->bss->trace_start_ns = now_ns();
 		*link = bpf_program__attach(*prog_of(e->skel, ap, btf_tp));
@@ -489,10 +497,13 @@ int engine__open(struct engine **out, const struct engine_opts *opts, char *err,
 		if (ret)
 			goto cleanup;
 	}
-	ret = kvm_open(e, err, err_len);
+	if (opts->no_vm && !opts->test_run)
+		probe_add(e, "kvm:*, xen:*", "", false, "not traced: --paradigm without vm");
+	else
+		ret = kvm_open(e, err, err_len);
 	if (ret)
 		goto cleanup;
-	if (!opts->test_run)
+	if (!opts->test_run && !opts->no_sandbox)
 		filter_cost_open(e);
 	*out = e;
 	return 0;

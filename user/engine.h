@@ -35,6 +35,8 @@ struct engine_opts {
 	struct engine_rec rec;		/* used when rec_set, else the defaults */
 	__u64 retire_ttl_ns;		/* removed cgroups shown one by one this long; 0: default */
 	const char *cgroup_filter;	/* absolute path: trace only tasks in this cgroup subtree */
+	bool no_vm;			/* paradigm filter: no KVM/Xen programs */
+	bool no_sandbox;		/* paradigm filter: no sandbox inference */
 	bool rec_set;
 	bool force_raw_tp;		/* skip tp_btf even where it works */
 	bool verbose;			/* libbpf's debug output, verifier logs */

@@ -158,6 +158,8 @@ static void usage(FILE *f)
 "      --dump-on-exit       write a dump when stopping\n"
 "      --dump-request SOCKET  ask the vflowd on control socket SOCKET for a dump, print its path\n"
 "      --raw-tp             attach raw_tp programs even where tp_btf works\n"
+"      --paradigm LIST      trace only these paradigms: container, host (always), vm,\n"
+"                           sandbox (default: all); the others' programs are not loaded\n"
 "      --cgroup PATH        trace only tasks in cgroup PATH of the cgroup2 hierarchy and\n"
 "                           below (/system.slice/foo): filtered in the kernel, the rest of\n"
 "                           the host pays one check per syscall\n"
@@ -210,7 +212,33 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 enum { OPT_SLOW_MS = 256, OPT_RAW_TP, OPT_IMPORT, OPT_LISTEN, OPT_TPATH, OPT_WEBCONF, OPT_MAXCONN,
        OPT_MAXENT, OPT_TTL, OPT_MODEL, OPT_ADVICE, OPT_CALIBRATE, OPT_CALIBRATE_OUT, OPT_CONTROL,
        OPT_REC_EVENTS, OPT_REC_SECONDS, OPT_REC_SAMPLE, OPT_REC_SLOW, OPT_DUMP_DIR, OPT_DUMP_ON_SLOW,
-       OPT_DUMP_COOLDOWN, OPT_DUMP_ON_EXIT, OPT_DUMP_REQUEST, OPT_KEEP_CAPS, OPT_DUMP_ON_ETA, OPT_CGROUP };
+       OPT_DUMP_COOLDOWN, OPT_DUMP_ON_EXIT, OPT_DUMP_REQUEST, OPT_KEEP_CAPS, OPT_DUMP_ON_ETA, OPT_CGROUP, OPT_PARADIGM };
+
+/*
+ * --paradigm LIST: which paradigms to trace besides the syscall path
+ * (containers and the host, always traced): vm, sandbox.
+ */
+static int parse_paradigms(const char *list, struct engine_opts *o)
+{
+	char buf[128], *save = NULL, *tok;
+
+	o->no_vm = o->no_sandbox = true;
+	if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf))
+		goto bad;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "vm") || !strcmp(tok, "fullvirt") || !strcmp(tok, "paravirt"))
+			o->no_vm = false;
+		else if (!strcmp(tok, "sandbox"))
+			o->no_sandbox = false;
+		else if (strcmp(tok, "container") && strcmp(tok, "host"))
+			goto bad;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "vflowd: invalid --paradigm '%s': give a list of container, host, vm, "
+		"sandbox (containers and the host are always traced)\n", list);
+	return -EINVAL;
+}
 
 /* --record-sample / --record-slow / --dump-on-slow */
 static int parse_spec(const char *opt, const char *s, bool durations, __u64 out[VFLOW_REC_MAX])
@@ -257,6 +285,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "dump-request", required_argument, NULL, OPT_DUMP_REQUEST },
 		{ "keep-caps", no_argument, NULL, OPT_KEEP_CAPS },
 		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "paradigm", required_argument, NULL, OPT_PARADIGM },
 		{ "dump-on-eta-below-band", no_argument, NULL, OPT_DUMP_ON_ETA },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -402,6 +431,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_KEEP_CAPS:
 			a->keep_caps = true;
+			break;
+		case OPT_PARADIGM:
+			if (parse_paradigms(optarg, &a->eopts))
+				return -EINVAL;
 			break;
 		case OPT_CGROUP:
 			if (optarg[0] != '/') {

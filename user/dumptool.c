@@ -156,6 +156,8 @@ static const char *flags_name(__u16 flags)
 {
 	static const char *const names[] = { "", "sampled", "slow", "sampled,slow" };
 
+	if (flags & VFLOW_EVF_IMPORTED)
+		return "imported";
 	return names[flags & (VFLOW_EVF_SAMPLED | VFLOW_EVF_SLOW)];
 }
 
@@ -518,6 +520,12 @@ static const char *fmt_wall(const struct dump *d, __u64 ts_ns, char *buf, size_t
 	struct tm tm;
 	size_t n;
 
+	/* no clock offset (an imported capture): the capture's own clock, in seconds */
+	if (!d->info.mono_to_realtime_ns) {
+		snprintf(buf, len, "%llu.%06llu", (unsigned long long)(ts_ns / NS_PER_SEC),
+			 (unsigned long long)(ts_ns % NS_PER_SEC / NS_PER_US));
+		return buf;
+	}
 	if (!localtime_r(&t, &tm)) {
 		snprintf(buf, len, "%llu", (unsigned long long)ts_ns);
 		return buf;
@@ -1060,11 +1068,14 @@ int dumptool_info(const struct dump *d, const struct dump_filter *f, FILE *out)
 	fprintf(out, "clock source    %s\n", in->clocksource);
 	fprintf(out, "vflow           %s\n", in->vflow_version);
 	fprintf(out, "trigger         %s\n", in->trigger);
-	if (in->created_realtime_ns > in->mono_to_realtime_ns)
+	if (in->mono_to_realtime_ns && in->created_realtime_ns > in->mono_to_realtime_ns)
 		fprintf(out, "created         %s\n",
 			fmt_wall(d, in->created_realtime_ns - in->mono_to_realtime_ns, b1, sizeof(b1)));
-	fprintf(out, "clock offset    %llu ns (CLOCK_MONOTONIC + offset = wall clock)\n",
-		(unsigned long long)in->mono_to_realtime_ns);
+	if (in->mono_to_realtime_ns)
+		fprintf(out, "clock offset    %llu ns (CLOCK_MONOTONIC + offset = wall clock)\n",
+			(unsigned long long)in->mono_to_realtime_ns);
+	else
+		fprintf(out, "clock offset    unknown: times are the capture's own clock, in seconds\n");
 	for (int c = 0; c < VFLOW_REC_MAX; c++)
 		fprintf(out, "recorder        %-8s sample %s%u, slow >= %s\n", rec_class_names[c],
 			in->sample_period[c] ? "1 in " : "off ", in->sample_period[c],

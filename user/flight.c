@@ -77,6 +77,8 @@ static void name_proc(struct dump_entity *d, __u64 key, const char *comm,
 	if ((key & PK_VM) && procs && !proc_cache__vm(procs, pid, &vm)) {
 		snprintf(d->type, sizeof(d->type), "vm");
 		snprintf(d->name, sizeof(d->name), "%s", vm.name);
+	} else if (key & PK_VM) {
+		snprintf(d->type, sizeof(d->type), "vm");	/* a VMM, unnamed */
 	} else if ((key & PK_SANDBOX) && procs && !proc_cache__sandbox(procs, pid, &sb)) {
 		snprintf(d->type, sizeof(d->type), "sandbox");
 		snprintf(d->name, sizeof(d->name), "%s", sb.name);
@@ -242,6 +244,12 @@ int flight_dump_events(const struct flight *f, const struct vflow_event *ev, siz
 		goto out;
 	}
 	dump_info__host(info);
+	if (f->imported) {
+		/* not this host's: the capture says nothing of its host or clock */
+		info->host[0] = info->kernel[0] = info->boot_id[0] = '\0';
+		snprintf(info->clocksource, sizeof(info->clocksource), "trace clock");
+		info->mono_to_realtime_ns = 0;
+	}
 	snprintf(info->trigger, sizeof(info->trigger), "%s", trigger);
 	if (n) {
 		info->first_ns = ev[0].ts_ns;

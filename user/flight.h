@@ -27,6 +27,7 @@ struct flight {
 	const struct model_config *model;	/* may be NULL */
 	struct engine_rec rec_cfg;		/* the sampling it was recorded with */
 	__u64 dropped;				/* ring-buffer losses so far */
+	bool imported;				/* events from a capture of another time or host */
 };
 
 /* Write a dump of everything recorded; 0 and its path, or -errno and a one-line @err. */

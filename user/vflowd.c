@@ -852,7 +852,7 @@ static int collect_event(void *ctx, const struct vflow_event *ev)
 /* --import with --dump-dir: the capture's exits in a dump file. */
 static int import_dump(const struct args *a, const struct event_vec *v)
 {
-	struct flight fl = { .dir = a->dump_dir, .model = g_model };
+	struct flight fl = { .dir = a->dump_dir, .model = g_model, .imported = true };
 	char trigger[sizeof(((struct dump_info *)0)->trigger)], path[PATH_MAX], err[ENGINE_ERR_LEN];
 
 	snprintf(trigger, sizeof(trigger), "import %s", a->import);

@@ -30,6 +30,25 @@ tap(not bad, "histograms and means consistent", bad[:2])
 PY
 done
 
+# the same capture as a dump (--dump-dir): one event per exit, read back by vflowdump
+F=$FIX/vmx_trace_pipe.txt
+if "$VFLOWD_PLAIN" --import "$F" --dump-dir "$TMP/dumps" >/dev/null 2>"$TMP/dump.err" &&
+   D=$(sed -n 's/.* exits written to \(.*\)$/\1/p' "$TMP/dump.err") && [ -s "$D" ]; then
+	WANT=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(sum(r["count"] + r.get("skipped", 0) for v in d["vms"] for r in v["reasons"] if r["kind"] in ("vmx", "svm", "vmexit")))' \
+		"$TMP/vmx_trace_pipe.json")
+	GOT=$("$BUILD/san/vflowdump" csv "$D" 2>/dev/null | awk -F, 'NR > 1 && $15 == "imported"' | wc -l)
+	check "import as a dump: one imported event per exit ($WANT)" test "$GOT" = "$WANT" -a "$WANT" -gt 0
+	"$BUILD/san/vflowdump" info "$D" 2>/dev/null | grep -q "clock offset    unknown" &&
+		ok "import as a dump: no host clock claimed" || not_ok "import as a dump: no host clock claimed"
+else
+	not_ok "import as a dump: one imported event per exit"
+	not_ok "import as a dump: no host clock claimed"
+	diag "$(cat "$TMP/dump.err")"
+fi
+
 # the malformed capture: lines skipped and counted on stderr, exit 0
 grep -qE "[1-9][0-9]* lines skipped" "$TMP/malformed.err" && ok "malformed lines counted" || { not_ok "malformed lines counted"; diag "$(cat "$TMP/malformed.err")"; }
 

@@ -10,7 +10,7 @@ pkgs=(
 	libcmocka-dev				# unit tests
 	libncurses-dev				# vflowtop
 	util-linux procps iproute2 python3 tmux	# integration tests (unshare, ps)
-	libbpf-tools bpftrace			# benchmark peers
+	libbpf-tools bpftrace strace linux-perf	# benchmark peers
 	runsc					# gVisor, for the sandbox tests
 	libmicrohttpd-dev libyaml-dev libcrypt-dev	# exporter: HTTP, web config, bcrypt
 	prometheus curl openssl apache2-utils python3-yaml	# exporter tests

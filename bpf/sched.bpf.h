@@ -11,9 +11,16 @@
 #define VFLOW_SCHED_BPF_H
 
 struct sched_task {
-	__u64 oncpu_since_ns;	/* 0: not seen switching in */
 	__u64 wakeup_ns;	/* 0: no wakeup pending */
 };
+
+/* When the task now on this CPU switched in (0: idle, or not seen): its on-CPU time starts there. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} sched_cpu_since SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -55,48 +62,47 @@ static __always_inline void sched_on_wakeup(struct task_struct *p)
 		st->wakeup_ns = bpf_ktime_get_ns();
 }
 
+/*
+ * Called from the syscall path's sched_switch program (one program per
+ * switch, not two). prev's on-CPU time runs from the switch that brought
+ * it in, kept per CPU; next's run-queue wait from its wakeup, kept in its
+ * task storage (created at the wakeup, never here).
+ */
 static __always_inline void sched_on_switch(bool preempt, struct task_struct *prev,
 					    struct task_struct *next, __u32 prev_state)
 {
 	struct sched_task *st;
 	struct vflow_sched_val *v;
-	__u64 now = bpf_ktime_get_ns();
+	__u32 zero = 0;
+	__u64 now, *since = bpf_map_lookup_elem(&sched_cpu_since, &zero);
 
+	if (!since)
+		return;
+	now = bpf_ktime_get_ns();
 	/* the idle task (pid 0) is not a workload */
 	if (prev->pid) {
-		st = bpf_task_storage_get(&sched_tasks, prev, 0, 0);
 		v = sched_val_get(prev);
 		if (v) {
-			if (st && st->oncpu_since_ns && now > st->oncpu_since_ns)
-				v->oncpu_ns += now - st->oncpu_since_ns;
+			if (*since && now > *since)
+				v->oncpu_ns += now - *since;
 			if (preempt || !prev_state)
 				v->switches_invol += 1;
 			else
 				v->switches_vol += 1;
 		}
-		if (st)
-			st->oncpu_since_ns = 0;
 	}
+	*since = next->pid ? now : 0;
 	if (!next->pid)
 		return;
-	st = bpf_task_storage_get(&sched_tasks, next, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st)
+	st = bpf_task_storage_get(&sched_tasks, next, 0, 0);
+	if (!st || !st->wakeup_ns)
 		return;
-	st->oncpu_since_ns = now;
-	if (st->wakeup_ns && now > st->wakeup_ns) {
+	if (now > st->wakeup_ns) {
 		v = sched_val_get(next);
 		if (v)
 			trap_val_account(&v->runq, now - st->wakeup_ns);
 	}
 	st->wakeup_ns = 0;
-}
-
-SEC("tp_btf/sched_switch")
-int BPF_PROG(sched_stats_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
-	     unsigned int prev_state)
-{
-	sched_on_switch(preempt, prev, next, prev_state);
-	return 0;
 }
 
 SEC("tp_btf/sched_wakeup")

@@ -429,7 +429,9 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	on_sched_switch(bpf_get_current_task_btf(), preempt, prev_state);
+	/* prev is current, and a trusted argument here: no helper call for it */
+	on_sched_switch(prev, preempt, prev_state);
+	sched_on_switch(preempt, prev, next, prev_state);
 	return 0;
 }
 

@@ -208,18 +208,21 @@ static void sched_attach(struct engine *e, bool btf_tp)
 	static const char *const names[] = {
 		"sched:sched_switch (stats)", "sched:sched_wakeup", "sched:sched_wakeup_new",
 	};
+	/* the switch's part rides on the syscall path's sched_switch program */
 	struct bpf_program *progs[] = {
-		e->skel->progs.sched_stats_switch, e->skel->progs.sched_stats_wakeup,
-		e->skel->progs.sched_stats_wakeup_new,
+		NULL, e->skel->progs.sched_stats_wakeup, e->skel->progs.sched_stats_wakeup_new,
 	};
 	struct bpf_link **links[] = {
-		&e->skel->links.sched_stats_switch, &e->skel->links.sched_stats_wakeup,
-		&e->skel->links.sched_stats_wakeup_new,
+		NULL, &e->skel->links.sched_stats_wakeup, &e->skel->links.sched_stats_wakeup_new,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
 		if (!btf_tp) {
 			probe_add(e, names[i], "raw_tp", false, "scheduling costs need tp_btf");
+			continue;
+		}
+		if (!progs[i]) {
+			probe_add(e, names[i], "tp_btf", true, NULL);
 			continue;
 		}
 		*links[i] = bpf_program__attach(progs[i]);
@@ -236,6 +239,14 @@ static int load_error(char *err, size_t err_len, int ret, const char *what)
 			    "policy that denies bpf()", strerror(-ret));
 	return fail(err, err_len, ret, "failed to load the %s BPF programs: %s (run with -v for "
 		    "the verifier log)", what, strerror(-ret));
+}
+
+/* Slot 0 of a cgroup array: the --cgroup filter's directory. */
+static int set_filter(int map_fd, int cgroup_fd)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(map_fd, &zero, &cgroup_fd, BPF_ANY);
 }
 
 /* The syscall path: sched_switch, sys_enter, sys_exit, ring buffer. */
@@ -273,15 +284,13 @@ static int syscall_open(struct engine *e, char *err, size_t err_len)
 			bpf_program__set_autoload(*prog_of(e->skel, ap, btf_tp), false);
 	}
 	/* scheduling costs need the next task in task storage: tp_btf only */
-	bpf_program__set_autoload(e->skel->progs.sched_stats_switch, btf_tp);
 	bpf_program__set_autoload(e->skel->progs.sched_stats_wakeup, btf_tp);
 	bpf_program__set_autoload(e->skel->progs.sched_stats_wakeup_new, btf_tp);
 
 	ret = syscall_bpf__load(e->skel);
 	if (ret)
 		return load_error(err, err_len, ret, "syscall");
-	if (e->filter_fd >= 0 && bpf_map_update_elem(bpf_map__fd(e->skel->maps.cgroup_filter), &(__u32){ 0 },
-						    &e->filter_fd, BPF_ANY))
+	if (e->filter_fd >= 0 && set_filter(bpf_map__fd(e->skel->maps.cgroup_filter), e->filter_fd))
 		return fail(err, err_len, -errno, "cannot set the cgroup filter: %s", strerror(errno));
 
 	for (size_t i = 0; i < ARRAY_SIZE(attach_order); i++) {
@@ -363,8 +372,7 @@ static int kvm_open(struct engine *e, char *err, size_t err_len)
 	ret = kvm_bpf__load(e->kvm);
 	if (ret)
 		return load_error(err, err_len, ret, "KVM");
-	if (e->filter_fd >= 0 && bpf_map_update_elem(bpf_map__fd(e->kvm->maps.cgroup_filter), &(__u32){ 0 },
-						    &e->filter_fd, BPF_ANY))
+	if (e->filter_fd >= 0 && set_filter(bpf_map__fd(e->kvm->maps.cgroup_filter), e->filter_fd))
 		return fail(err, err_len, -errno, "cannot set the cgroup filter: %s", strerror(errno));
 	if (!e->rb) {
 		/* test-run engines: the KVM object's own ring buffer */

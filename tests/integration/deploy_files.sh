@@ -154,7 +154,7 @@ fi
 
 # --- systemd unit -------------------------------------------------------------
 UNIT=$DEPLOY/vflowd.service
-want_exec='ExecStart=/usr/local/bin/vflowd -q --web.listen-address=127.0.0.1:9477 $VFLOWD_ARGS'
+want_exec='ExecStart=/usr/local/bin/vflowd -q --web.listen-address=127.0.0.1:9477 --control=/run/vflow/vflowd.sock --dump-dir=/var/lib/vflow/dumps $VFLOWD_ARGS'
 unit_caps() { sed -n "s/^$1=//p" "$UNIT" | tr ' ' '\n' | sed 's/^CAP_//' | sort | tr '\n' ' ' | sed 's/ $//'; }
 if grep -qxF "$want_exec" "$UNIT" && [ "$(unit_caps CapabilityBoundingSet)" = "$CAPS" ] &&
    [ "$(unit_caps AmbientCapabilities)" = "$CAPS" ] && ! grep -q 'SYS_ADMIN' <(grep -v '^#' "$UNIT") &&
@@ -261,9 +261,13 @@ for path in ("/sys/kernel/btf", "/sys/kernel/tracing", "/sys/fs/cgroup"):
         why.append("%s is not hostPath %s (%r)" % (path, path, hp))
     if m.get("readOnly") is not True:
         why.append(path + " not readOnly")
+# the only writable mounts: the dumps' directory and the control socket's
+writable = {"/var/lib/vflow": "hostPath", "/run/vflow": "emptyDir"}
 for path, m in mounts.items():
-    if m.get("readOnly") is not True:
+    if m.get("readOnly") is not True and path not in writable:
         why.append("writable mount " + path)
+    if path in writable and writable[path] not in vols.get(m["name"], {}):
+        why.append("%s is not a %s" % (path, writable[path]))
 for probe in ("livenessProbe", "readinessProbe"):
     if c.get(probe, {}).get("httpGet", {}).get("path") != "/healthz":
         why.append(probe + " is not an httpGet on /healthz")

@@ -181,7 +181,8 @@ static void usage(FILE *f)
 "                           only root can open (e.g. " CONTROL_DEFAULT_PATH ")\n"
 "      --keep-caps          keep every capability (by default all but CAP_DAC_READ_SEARCH\n"
 "                           and CAP_SYS_PTRACE are dropped once attached: docs/SECURITY.md)\n"
-"  SIGHUP reloads --model-config and --advice-rules (a bad file keeps the old ones).\n"
+"  SIGHUP reloads --model-config, --advice-rules and --web.config.file (a bad file\n"
+"  keeps the old ones).\n"
 "      --calibrate          measure this host's trap and switch costs, print them, exit\n"
 "      --calibrate-out FILE with --calibrate: write a model config with them\n"
 "  -v, --verbose            libbpf debug output and verifier logs\n"
@@ -805,6 +806,43 @@ static void reload_config(const struct args *a, struct model_config *mc, struct 
 	fprintf(stderr, "vflowd: configuration reloaded\n");
 }
 
+/*
+ * SIGHUP with --web.config.file: load it again; if it loads, serve with it
+ * (TLS material is handed to the server at start: a new server); if it
+ * does not, or the new server cannot start, keep the old configuration.
+ * Returns the configuration in use.
+ */
+static struct web_config *reload_web(const struct args *a, struct web_config *cur,
+				     struct web_config webs[2], struct metrics *m, struct http_server **http)
+{
+	struct web_config *next = cur == &webs[0] ? &webs[1] : &webs[0];
+	struct http_server *fresh = NULL;
+	char err[ENGINE_ERR_LEN];
+
+	web_config__free(next);
+	memset(next, 0, sizeof(*next));
+	if (web_config__load(a->web_config, next, err, sizeof(err))) {
+		fprintf(stderr, "vflowd: reload failed: %s; keeping the previous web configuration\n", err);
+		web_config__free(next);
+		return cur;
+	}
+	/* the port is taken by the running server: stop it, then start anew */
+	http_server__stop(*http);
+	*http = NULL;
+	if (exporter_start(a, next, m, &fresh, err, sizeof(err))) {
+		fprintf(stderr, "vflowd: reload failed: %s; keeping the previous web configuration\n", err);
+		web_config__free(next);
+		if (exporter_start(a, cur, m, http, err, sizeof(err)))
+			fprintf(stderr, "vflowd: the exporter stopped: %s\n", err);
+		return cur;
+	}
+	*http = fresh;
+	web_config__free(cur);
+	memset(cur, 0, sizeof(*cur));
+	fprintf(stderr, "vflowd: web configuration reloaded\n");
+	return next;
+}
+
 static bool maps_readable(void *ctx)
 {
 	struct snapshot *s = engine__snapshot(ctx);
@@ -921,7 +959,8 @@ int main(int argc, char **argv)
 	struct daemon d = {};
 	struct http_server *http = NULL;
 	struct control_server *ctl = NULL;
-	struct web_config web = {};
+	/* two slots: a reloaded web config starts a server before the old one is freed */
+	struct web_config webs[2] = {}, *web = &webs[0];
 	struct metrics mt = {};
 	bool have_metrics = false, have_advice = false;
 	struct model_config mc;
@@ -961,7 +1000,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (a.listen) {
-		ret = exporter_prepare(&a, &web, &mt, err, sizeof(err));
+		ret = exporter_prepare(&a, web, &mt, err, sizeof(err));
 		have_metrics = !ret;
 		if (ret) {
 			fprintf(stderr, "vflowd: %s\n", err);
@@ -988,7 +1027,7 @@ int main(int argc, char **argv)
 		/* something to serve from the first scrape on */
 		start = mono_ns();
 		prev = emit(e, &cg, &d, &mt, &a, prev, start, false);
-		ret = exporter_start(&a, &web, &mt, &http, err, sizeof(err));
+		ret = exporter_start(&a, web, &mt, &http, err, sizeof(err));
 	}
 	if (!ret && a.control) {
 		ret = control_server__start(&ctl, a.control, e, locked_snapshot, e, err, sizeof(err));
@@ -1047,6 +1086,8 @@ int main(int argc, char **argv)
 		if (reload_signalled) {
 			reload_signalled = 0;
 			reload_config(&a, &mc, &ar, &have_advice);
+			if (a.listen && a.web_config)
+				web = reload_web(&a, web, webs, &mt, &http);
 		}
 	}
 	/* the last partial interval */
@@ -1068,7 +1109,8 @@ cleanup:
 	http_server__stop(http);
 	if (have_metrics)
 		metrics__free(&mt);
-	web_config__free(&web);
+	web_config__free(&webs[0]);
+	web_config__free(&webs[1]);
 	engine__destroy(e);
 	recorder__free(&d.rec);
 	proc_cache__free(&d.pc);

@@ -16,6 +16,8 @@ NAMES=("fault: kill -9: no BPF program, link or map left" "fault: kill -9: resta
        "fault: read-only dump directory: reported, still recording" "fault: read-only dump directory: vflowd stopped cleanly"
        "fault: SIGHUP: a changed config is applied" "fault: SIGHUP: malformed config keeps the old one"
        "fault: SIGHUP: vanished config keeps the old one" "fault: SIGHUP: vflowd stopped cleanly"
+       "fault: SIGHUP: new web config users take effect" "fault: SIGHUP: malformed web config keeps the old one"
+       "fault: SIGHUP web config: vflowd stopped cleanly"
        "fault: cgroup v1 only: one-line error" "fault: cgroup v2 only: counts as usual"
        "fault: tracefs unmounted: mounted again, tracing works" "fault: tracepoints absent: reported, not fatal"
        "least privilege: only CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE kept, no_new_privs"
@@ -170,6 +172,41 @@ else
 	diag "$CAPS"
 fi
 stop_vflowd "fault: SIGHUP"
+
+# --- SIGHUP with a web config: basic-auth users replaced, a bad file kept out
+if command -v htpasswd >/dev/null && command -v curl >/dev/null; then
+	WPORT=$((30000 + $$ % 20000))
+	WEB=$TMP/web.yml
+	user_file() { printf "basic_auth_users:\n  alice: '%s'\n" "$(htpasswd -nbBC 4 alice "$1" | head -1 | cut -d: -f2-)" >"$WEB"; }
+	code() { curl -s -o /dev/null -w '%{http_code}' -u "alice:$1" "http://127.0.0.1:$WPORT/metrics"; }
+	user_file first
+	start_vflowd "$TMP/web.jsonl" -i 0.2 --web.listen-address "127.0.0.1:$WPORT" --web.config.file "$WEB"
+	B0="$(code first) $(code second)"
+	user_file second
+	kill -HUP "$VFLOWD_PID"
+	wait_for 5 grep -q "web configuration reloaded" "$VFLOWD_OUT.err"
+	wait_for 5 test "$(code second)" = 200
+	B1="$(code first) $(code second)"
+	check "fault: SIGHUP: new web config users take effect" test "$B0 $B1" = "200 401 401 200"
+	[ "$B0 $B1" = "200 401 401 200" ] || diag "before: $B0, after: $B1; $(grep reload "$VFLOWD_OUT.err")"
+	printf 'basic_auth_users:\n  alice: [\n' >"$WEB"
+	kill -HUP "$VFLOWD_PID"
+	wait_for 5 grep -q "reload failed: .*keeping the previous web configuration" "$VFLOWD_OUT.err"
+	B2="$(code first) $(code second)"
+	if grep -q "reload failed: .*web.yml:[0-9]*: .*keeping the previous web configuration" "$VFLOWD_OUT.err" &&
+	   [ "$B2" = "401 200" ]; then
+		ok "fault: SIGHUP: malformed web config keeps the old one"
+	else
+		not_ok "fault: SIGHUP: malformed web config keeps the old one"
+		diag "$B2: $(grep reload "$VFLOWD_OUT.err")"
+	fi
+	stop_vflowd "fault: SIGHUP web config"
+else
+	for t in "fault: SIGHUP: new web config users take effect" "fault: SIGHUP: malformed web config keeps the old one" \
+		 "fault: SIGHUP web config: vflowd stopped cleanly"; do
+		skip "$t" "htpasswd (apache2-utils) or curl not installed"
+	done
+fi
 start_vflowd "$TMP/sock.jsonl" -i 0.2 --control "$TMP/run/vflowd.sock"
 MODES="$(stat -c %a "$TMP/run") $(stat -c %a "$TMP/run/vflowd.sock")"
 check "least privilege: control socket owner-only" test "$MODES" = "700 600"

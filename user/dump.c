@@ -94,6 +94,32 @@ void dump_event_encode(const struct vflow_event *ev, unsigned char out[DUMP_EVEN
 	memcpy(out + 64, ev->comm, sizeof(ev->comm));
 }
 
+void dump_row_encode(const struct trap_row *row, unsigned char *out)
+{
+	put_le32(out, row->kind);
+	put_le32(out + 4, row->sub);
+	put_le64(out + 8, row->owner);
+	put_le64(out + 16, row->code);
+	put_le64(out + 24, row->count);
+	put_le64(out + 32, row->total_ns);
+	put_le64(out + 40, row->skipped);
+	for (int i = 0; i < VFLOW_HIST_SLOTS; i++)
+		put_le64(out + 48 + 8 * i, row->hist[i]);
+}
+
+void dump_row_decode(const unsigned char *in, struct trap_row *row)
+{
+	row->kind = get_le32(in);
+	row->sub = get_le32(in + 4);
+	row->owner = get_le64(in + 8);
+	row->code = get_le64(in + 16);
+	row->count = get_le64(in + 24);
+	row->total_ns = get_le64(in + 32);
+	row->skipped = get_le64(in + 40);
+	for (int i = 0; i < VFLOW_HIST_SLOTS; i++)
+		row->hist[i] = get_le64(in + 48 + 8 * i);
+}
+
 void dump_event_decode(const unsigned char *in, struct vflow_event *ev)
 {
 	ev->kind = get_le32(in + 0);
@@ -404,6 +430,37 @@ int dump_writer__events(struct dump_writer *w, const struct vflow_event *ev, siz
 	return err;
 }
 
+int dump_writer__rows(struct dump_writer *w, const struct dump_rows *rows)
+{
+	unsigned char *buf;
+	size_t done = 0;
+	int err = w->err;
+
+	if (err || !rows || !rows->nr)
+		return err;
+	buf = malloc(24 + (size_t)DUMP_ROWS_PER_BLOCK * DUMP_ROW_RECORD_BYTES);
+	if (!buf)
+		return w->err = -ENOMEM;
+	while (done < rows->nr && !err) {
+		size_t k = rows->nr - done;
+
+		if (k > DUMP_ROWS_PER_BLOCK)
+			k = DUMP_ROWS_PER_BLOCK;
+		/* nr, record size, then what the rows cover */
+		put_le32(buf, k);
+		put_le32(buf + 4, DUMP_ROW_RECORD_BYTES);
+		put_le64(buf + 8, rows->ts_ns);
+		put_le64(buf + 16, rows->elapsed_ns);
+		for (size_t i = 0; i < k; i++)
+			dump_row_encode(&rows->rows[done + i], buf + 24 + i * DUMP_ROW_RECORD_BYTES);
+		err = write_block(w, DUMP_BLK_ROWS, buf, 24 + k * DUMP_ROW_RECORD_BYTES);
+		if (!err)
+			done += k;
+	}
+	free(buf);
+	return err;
+}
+
 int dump_writer__close(struct dump_writer *w)
 {
 	char text[64];
@@ -481,7 +538,8 @@ static void events_range(const struct vflow_event *ev, size_t n, __u64 *first, _
 }
 
 static int write_all(FILE *f, const struct dump_info *info, const struct dump_entity *ents,
-		     size_t nr_ents, const struct vflow_event *ev, size_t nr_ev)
+		     size_t nr_ents, const struct vflow_event *ev, size_t nr_ev,
+		     const struct dump_rows *rows)
 {
 	struct dump_writer *w;
 	int err;
@@ -492,6 +550,8 @@ static int write_all(FILE *f, const struct dump_info *info, const struct dump_en
 	err = dump_writer__entities(w, ents, nr_ents);
 	if (!err)
 		err = dump_writer__events(w, ev, nr_ev);
+	if (!err)
+		err = dump_writer__rows(w, rows);
 	if (err) {
 		dump_writer__abort(w);
 		return err;
@@ -540,7 +600,7 @@ static int publish(const char *tmp, int dfd, const char *base, char *name, size_
 
 int dump_write_file(const char *dir, const char *prefix, const struct dump_info *info,
 		    const struct dump_entity *ents, size_t nr_ents,
-		    const struct vflow_event *ev, size_t nr_ev,
+		    const struct vflow_event *ev, size_t nr_ev, const struct dump_rows *rows,
 		    char *path_out, size_t path_len, char *err, size_t err_len)
 {
 	char tmp[PATH_MAX], base[NAME_MAX - 16], name[NAME_MAX + 1];
@@ -587,7 +647,7 @@ int dump_write_file(const char *dir, const char *prefix, const struct dump_info 
 	hdr = *info;
 	if (!hdr.first_ns && !hdr.last_ns)
 		events_range(ev, nr_ev, &hdr.first_ns, &hdr.last_ns);
-	rc = write_all(f, &hdr, ents, nr_ents, ev, nr_ev);
+	rc = write_all(f, &hdr, ents, nr_ents, ev, nr_ev, rows);
 	if (!rc && fsync(fileno(f)))
 		rc = -errno;
 	errno = 0;
@@ -641,7 +701,7 @@ struct reader {
 	z_stream zs;
 	unsigned char *out;		/* one decompressed member */
 	size_t out_cap;
-	size_t ev_cap, ent_cap;
+	size_t ev_cap, ent_cap, row_cap;
 	unsigned long more_problems;	/* not kept: DUMP_MAX_PROBLEMS reached */
 	__u32 next_seq;
 	unsigned int useful;		/* blocks that gave something */
@@ -1080,6 +1140,44 @@ static int parse_events(struct reader *r, const struct block *b, size_t at)
 	return 0;
 }
 
+#define READ_MAX_ROWS (1U << 22)
+
+static int parse_rows(struct reader *r, const struct block *b, size_t at)
+{
+	struct dump *d = r->d;
+	__u32 nr, rs;
+
+	if (b->len < 24) {
+		problem(r, "block %u at byte %zu: rows block too short: skipped", b->seq, at);
+		return 1;
+	}
+	nr = get_le32(b->payload);
+	rs = get_le32(b->payload + 4);
+	if (rs < DUMP_ROW_RECORD_BYTES || (__u64)nr * rs > b->len - 24 ||
+	    d->nr_rows + nr > READ_MAX_ROWS) {
+		problem(r, "block %u at byte %zu: %u rows of %u bytes do not fit: skipped", b->seq, at,
+			nr, rs);
+		return 1;
+	}
+	d->rows_ts_ns = get_le64(b->payload + 8);
+	d->rows_elapsed_ns = get_le64(b->payload + 16);
+	if (d->nr_rows + nr > r->row_cap) {
+		size_t cap = r->row_cap ? r->row_cap : DUMP_ROWS_PER_BLOCK;
+		struct trap_row *p;
+
+		while (cap < d->nr_rows + nr)
+			cap *= 2;
+		p = realloc(d->rows, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		d->rows = p;
+		r->row_cap = cap;
+	}
+	for (__u32 i = 0; i < nr; i++)
+		dump_row_decode(b->payload + 24 + (size_t)i * rs, &d->rows[d->nr_rows++]);
+	return 0;
+}
+
 static void parse_end(struct reader *r, const struct block *b)
 {
 	struct dump_damage *dm = &r->d->damage;
@@ -1126,6 +1224,9 @@ static int take_block(struct reader *r, const struct block *b, size_t at)
 		break;
 	case DUMP_BLK_EVENTS:
 		rc = parse_events(r, b, at);
+		break;
+	case DUMP_BLK_ROWS:
+		rc = parse_rows(r, b, at);
 		break;
 	case DUMP_BLK_END:
 		parse_end(r, b);
@@ -1398,6 +1499,7 @@ void dump__free(struct dump *d)
 	free(d->info.model);
 	free(d->ents);
 	free(d->ev);
+	free(d->rows);
 	free(d);
 }
 

@@ -10,7 +10,8 @@
  * boot id, clock source, vflow version, trigger, recorder settings, probes,
  * model constants), ENTITIES (text, one line per cgroup or process),
  * EVENTS (binary little-endian records, record size given in the block),
- * END (totals, so a reader knows what it missed). A damaged member is
+ * ROWS (the engine's exact aggregates at dump time: every trap row, with
+ * the time they cover), END (totals, so a reader knows what it missed). A damaged member is
  * skipped by scanning for the next gzip header: every intact block is read.
  */
 #ifndef VFLOW_DUMP_H
@@ -21,12 +22,15 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "vflow.h"
+#include "snapshot.h"
 
 #define DUMP_FORMAT_VERSION 1
 #define DUMP_BLOCK_MAGIC 0x4b424656U		/* "VFBK" little-endian */
 #define DUMP_BLOCK_HDR_BYTES 24
 #define DUMP_EVENT_RECORD_BYTES 80		/* version 1's event record */
 #define DUMP_EVENTS_PER_BLOCK 4096
+#define DUMP_ROW_RECORD_BYTES (48 + 8 * VFLOW_HIST_SLOTS)	/* version 1's trap row */
+#define DUMP_ROWS_PER_BLOCK 4096
 #define DUMP_MAX_BLOCK_BYTES (64U << 20)	/* a reader refuses larger payloads */
 #define DUMP_FILE_SUFFIX ".vfd"
 
@@ -35,6 +39,15 @@ enum dump_block_type {
 	DUMP_BLK_ENTITIES = 2,
 	DUMP_BLK_EVENTS = 3,
 	DUMP_BLK_END = 4,
+	DUMP_BLK_ROWS = 5,
+};
+
+/* The engine's cumulative aggregates, exact (not samples). */
+struct dump_rows {
+	const struct trap_row *rows;
+	size_t nr;
+	__u64 ts_ns;			/* CLOCK_MONOTONIC when read */
+	__u64 elapsed_ns;		/* the time they cover: since tracing started */
 };
 
 #define DUMP_MAX_PROBES 64
@@ -94,6 +107,9 @@ struct dump {
 	size_t nr_ents;
 	struct vflow_event *ev;		/* in file order (the writer writes them by ts_ns) */
 	size_t nr_ev;
+	struct trap_row *rows;		/* the aggregates (ROWS blocks), NULL when none */
+	size_t nr_rows;
+	__u64 rows_ts_ns, rows_elapsed_ns;
 	struct dump_damage damage;
 };
 
@@ -105,6 +121,8 @@ int dump_writer__open(struct dump_writer **out, FILE *f, const struct dump_info 
 int dump_writer__entities(struct dump_writer *w, const struct dump_entity *ents, size_t n);
 /* Events in blocks of DUMP_EVENTS_PER_BLOCK. */
 int dump_writer__events(struct dump_writer *w, const struct vflow_event *ev, size_t n);
+/* The aggregates, in blocks of DUMP_ROWS_PER_BLOCK. */
+int dump_writer__rows(struct dump_writer *w, const struct dump_rows *rows);
 /* Write the END block (blocks and events written) and free @w; does not close @f. */
 int dump_writer__close(struct dump_writer *w);
 /* Free without writing END (on an error path). NULL-safe. */
@@ -120,7 +138,7 @@ void dump_writer__abort(struct dump_writer *w);
  */
 int dump_write_file(const char *dir, const char *prefix, const struct dump_info *info,
 		    const struct dump_entity *ents, size_t nr_ents,
-		    const struct vflow_event *ev, size_t nr_ev,
+		    const struct vflow_event *ev, size_t nr_ev, const struct dump_rows *rows,
 		    char *path_out, size_t path_len, char *err, size_t err_len);
 
 /*
@@ -135,6 +153,10 @@ void dump__free(struct dump *d);		/* NULL-safe */
 
 /* The entity table entry of a cgroup id / a tgid, or NULL. */
 const struct dump_entity *dump__entity(const struct dump *d, enum dump_entity_kind kind, __u64 id);
+
+/* Serialise/parse one trap row (little-endian, DUMP_ROW_RECORD_BYTES). */
+void dump_row_encode(const struct trap_row *row, unsigned char *out);
+void dump_row_decode(const unsigned char *in, struct trap_row *row);
 
 /* Serialise/parse one event record (little-endian, DUMP_EVENT_RECORD_BYTES). */
 void dump_event_encode(const struct vflow_event *ev, unsigned char out[DUMP_EVENT_RECORD_BYTES]);

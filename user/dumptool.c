@@ -1096,6 +1096,11 @@ int dumptool_info(const struct dump *d, const struct dump_filter *f, FILE *out)
 		fprintf(out, "  %-8s %-20llu %-12s %-28s %s\n", ent_kind_name(en->kind),
 			(unsigned long long)en->id, en->type, en->name, en->path);
 	}
+	if (d->nr_rows)
+		fprintf(out, "aggregates      %zu rows, exact, over %s of tracing\n", d->nr_rows,
+			fmt_ns((double)d->rows_elapsed_ns, b1, sizeof(b1)));
+	else
+		fprintf(out, "aggregates      none\n");
 	fprintf(out, "events          %zu", d->nr_ev);
 	if (d->nr_ev && in->last_ns >= in->first_ns && in->first_ns)
 		fprintf(out, " from %s to %s (%s)", fmt_wall(d, in->first_ns, b1, sizeof(b1)),
@@ -1305,9 +1310,32 @@ static void name_offline(struct report *r, const struct dump *d)
 	}
 }
 
+/* Nothing filtered out? */
+static bool filter_empty(const struct dump_filter *f)
+{
+	return !f || (!f->entity && f->paradigm < 0 && !f->trap && !f->from_ns && !f->to_ns && !f->pid);
+}
+
+/* The dump's exact aggregates as a snapshot. */
+static struct snapshot *rows_snapshot(const struct dump *d)
+{
+	struct snapshot *s = snapshot__new(d->nr_rows);
+
+	if (!s)
+		return NULL;
+	memcpy(s->rows, d->rows, d->nr_rows * sizeof(*s->rows));
+	s->nr_rows = d->nr_rows;
+	s->ts_ns = d->rows_ts_ns;
+	s->events = d->nr_ev;
+	snapshot__sort(s);
+	snapshot__merge(s);
+	return s;
+}
+
 int dumptool_model(const struct dump *d, const struct dump_filter *f, bool json, FILE *out)
 {
 	struct report r = { .offline = true };
+	bool exact;
 	struct cgroup_resolver cg;
 	struct model_config mc;
 	struct advice_rules ar = {};
@@ -1319,7 +1347,8 @@ int dumptool_model(const struct dump *d, const struct dump_filter *f, bool json,
 	int ret;
 
 	load_model(d, &mc, &ar, &have_advice, &notes);
-	s = dumptool_snapshot(d, f, true);
+	exact = d->nr_rows && d->rows_elapsed_ns && filter_empty(f);
+	s = exact ? rows_snapshot(d) : dumptool_snapshot(d, f, true);
 	if (!s) {
 		ret = -ENOMEM;
 		goto out_advice;
@@ -1335,11 +1364,18 @@ int dumptool_model(const struct dump *d, const struct dump_filter *f, bool json,
 	lo = f && f->from_ns ? f->from_ns : d->info.first_ns;
 	hi = f && f->to_ns ? f->to_ns : d->info.last_ns;
 	span = hi > lo ? hi - lo : 0;
+	if (exact)
+		span = d->rows_elapsed_ns;
 	if (span < NS_PER_US)
 		span = NS_PER_US;
-	note(&notes, "estimated from %llu recorded events over %s, each 1-in-N sample weighted by N: "
-	     "figures are estimates, not measurements", (unsigned long long)s->events,
-	     fmt_ns(span, b2, sizeof(b2)));
+	if (exact)
+		note(&notes, "from the exact aggregates the dump holds (%zu rows over %s of tracing), "
+		     "scheduling included; filters select the sampled events instead", d->nr_rows,
+		     fmt_ns(span, b2, sizeof(b2)));
+	else
+		note(&notes, "estimated from %llu recorded events over %s, each 1-in-N sample weighted "
+		     "by N: figures are estimates, not measurements", (unsigned long long)s->events,
+		     fmt_ns(span, b2, sizeof(b2)));
 	r.model = &mc;
 	r.advice = have_advice ? &ar : NULL;
 	ret = report__build(&r, s, s, &cg, span, span);
@@ -1348,7 +1384,7 @@ int dumptool_model(const struct dump *d, const struct dump_filter *f, bool json,
 	name_offline(&r, d);
 	r.syscall_via = "dump";
 	if (json) {
-		fputs("{\"estimated_from_samples\":true,\"notes\":[", out);
+		fprintf(out, "{\"estimated_from_samples\":%s,\"notes\":[", exact ? "false" : "true");
 		for (size_t i = 0; i < notes.n; i++) {
 			fputs(i ? "," : "", out);
 			json_str(out, notes.text[i]);

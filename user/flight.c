@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,13 +99,15 @@ static int cmp_proc(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-int flight_entities(const struct vflow_event *ev, size_t n, struct cgroup_resolver *cg,
-		    struct proc_cache *procs, struct dump_entity **out, size_t *nr_out)
+int flight_entities(const struct vflow_event *ev, size_t n, const struct snapshot *rows,
+		    struct cgroup_resolver *cg, struct proc_cache *procs, struct dump_entity **out,
+		    size_t *nr_out)
 {
-	__u64 *cgs = malloc((n ? n : 1) * sizeof(*cgs));
-	struct proc_key *pk = malloc((n ? n : 1) * sizeof(*pk));
+	size_t nr = rows ? rows->nr_rows : 0, total = n + nr;
+	__u64 *cgs = malloc((total ? total : 1) * sizeof(*cgs));
+	struct proc_key *pk = malloc((total ? total : 1) * sizeof(*pk));
 	struct dump_entity *ents = NULL;
-	size_t nc, np = 0, k = 0;
+	size_t nc = 0, np = 0, npk = 0, k = 0;
 	char comm[sizeof(ev->comm) + 1];
 
 	*out = NULL;
@@ -112,21 +115,39 @@ int flight_entities(const struct vflow_event *ev, size_t n, struct cgroup_resolv
 	if (!cgs || !pk)
 		goto oom;
 	for (size_t i = 0; i < n; i++) {
-		cgs[i] = ev[i].cgroup_id;
-		pk[i] = (struct proc_key){
+		cgs[nc++] = ev[i].cgroup_id;
+		pk[npk++] = (struct proc_key){
 			.pid = ev[i].pid, .idx = (__u32)i,
 			/* what the process did decides how to look it up */
 			.marks = is_vm_trap(ev[i].trap) ? PK_VM :
 				 ev[i].trap == VFLOW_TRAP_SANDBOX ? PK_SANDBOX : 0,
 		};
 	}
-	nc = distinct(cgs, n);
-	qsort(pk, n, sizeof(*pk), cmp_proc);
-	for (size_t i = 0; i < n; i++) {
-		if (np && pk[np - 1].pid == pk[i].pid)
+	/* the aggregates' owners: cgroups, VMMs and sandboxed processes */
+	for (size_t i = 0; i < nr; i++) {
+		const struct trap_row *r = &rows->rows[i];
+
+		if (trap_kind_by_cgroup(r->kind)) {
+			if (r->owner != VFLOW_OWNER_GONE)
+				cgs[nc++] = r->owner;
+		} else if (r->owner <= UINT32_MAX) {
+			pk[npk++] = (struct proc_key){
+				.pid = (__u32)r->owner, .idx = UINT32_MAX,
+				.marks = is_vm_trap(r->kind) ? PK_VM :
+					 r->kind == VFLOW_TRAP_SANDBOX ? PK_SANDBOX : 0,
+			};
+		}
+	}
+	nc = distinct(cgs, nc);
+	qsort(pk, npk, sizeof(*pk), cmp_proc);
+	for (size_t i = 0; i < npk; i++) {
+		if (np && pk[np - 1].pid == pk[i].pid) {
 			pk[np - 1].marks |= pk[i].marks;
-		else
+			if (pk[np - 1].idx == UINT32_MAX)	/* an event names its comm */
+				pk[np - 1].idx = pk[i].idx;
+		} else {
 			pk[np++] = pk[i];
+		}
 	}
 	ents = calloc(nc + np ? nc + np : 1, sizeof(*ents));
 	if (!ents)
@@ -135,7 +156,9 @@ int flight_entities(const struct vflow_event *ev, size_t n, struct cgroup_resolv
 		if (cgs[i])
 			name_cgroup(&ents[k++], cgs[i], cg);
 	for (size_t i = 0; i < np; i++) {
-		snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(ev->comm), ev[pk[i].idx].comm);
+		comm[0] = '\0';
+		if (pk[i].idx != UINT32_MAX)
+			snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(ev->comm), ev[pk[i].idx].comm);
 		name_proc(&ents[k++], pk[i].pid | pk[i].marks, comm, procs);
 	}
 	free(cgs);
@@ -231,14 +254,18 @@ int flight_dump_events(const struct flight *f, const struct vflow_event *ev, siz
 {
 	struct dump_info *info = calloc(1, sizeof(*info));
 	struct dump_entity *ents = NULL;
+	struct dump_rows rows = {};
 	size_t nr_ents = 0;
 	int ret;
 
+	if (f->rows)
+		rows = (struct dump_rows){ .rows = f->rows->rows, .nr = f->rows->nr_rows,
+					   .ts_ns = f->rows->ts_ns, .elapsed_ns = f->rows_elapsed_ns };
 	if (!info) {
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
-	ret = flight_entities(ev, n, f->cg, f->procs, &ents, &nr_ents);
+	ret = flight_entities(ev, n, f->rows, f->cg, f->procs, &ents, &nr_ents);
 	if (ret) {
 		snprintf(err, err_len, "out of memory");
 		goto out;
@@ -267,7 +294,7 @@ int flight_dump_events(const struct flight *f, const struct vflow_event *ev, siz
 	ret = ensure_dir(f->dir, err, err_len);
 	if (!ret)
 		ret = dump_write_file(f->dir, FLIGHT_PREFIX, info, ents, nr_ents, ev, n,
-				      path, path_len, err, err_len);
+				      f->rows ? &rows : NULL, path, path_len, err, err_len);
 out:
 	free(info->model);
 	free(info);

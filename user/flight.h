@@ -28,6 +28,8 @@ struct flight {
 	struct engine_rec rec_cfg;		/* the sampling it was recorded with */
 	__u64 dropped;				/* ring-buffer losses so far */
 	bool imported;				/* events from a capture of another time or host */
+	const struct snapshot *rows;		/* the exact aggregates to add, or NULL */
+	__u64 rows_elapsed_ns;			/* the time they cover */
 };
 
 /* Write a dump of everything recorded; 0 and its path, or -errno and a one-line @err. */
@@ -38,9 +40,10 @@ int flight_dump(const struct flight *f, const char *trigger, char *path, size_t 
 int flight_dump_events(const struct flight *f, const struct vflow_event *ev, size_t n,
 		       const char *trigger, char *path, size_t path_len, char *err, size_t err_len);
 
-/* The entity table of @ev: each cgroup and process named as well as this host can. */
-int flight_entities(const struct vflow_event *ev, size_t n, struct cgroup_resolver *cg,
-		    struct proc_cache *procs, struct dump_entity **out, size_t *nr_out);
+/* The entity table of @ev and @rows (may be NULL): each cgroup and process named as well as this host can. */
+int flight_entities(const struct vflow_event *ev, size_t n, const struct snapshot *rows,
+		    struct cgroup_resolver *cg, struct proc_cache *procs, struct dump_entity **out,
+		    size_t *nr_out);
 
 /* Remove temporary files that a killed vflowd left in @dir; how many. */
 int flight_clean_stale(const char *dir);

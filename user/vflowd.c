@@ -128,6 +128,7 @@ struct daemon {
 	__u64 rule_due_ns;		/* a rule fired: dump at this time; 0: none */
 	__u64 rule_last_ns;
 	char rule_trigger[256];
+	__u64 start_ns;			/* tracing started: what the aggregates cover */
 };
 
 static void usage(FILE *f)
@@ -722,6 +723,9 @@ static int write_dump(struct daemon *d, const struct snapshot *last, const char 
 	int ret;
 
 	d->fl.dropped = last ? last->counters[VFLOW_CNT_RINGBUF_DROP] : 0;
+	/* the exact totals as of the last report, beside the samples */
+	d->fl.rows = last;
+	d->fl.rows_elapsed_ns = last && last->ts_ns > d->start_ns ? last->ts_ns - d->start_ns : 0;
 	ret = flight_dump(&d->fl, trigger, path, path_len, err, err_len);
 	if (ret)
 		fprintf(stderr, "vflowd: dump (%s) failed: %s; still recording\n", trigger, err);
@@ -1060,6 +1064,7 @@ int main(int argc, char **argv)
 
 	if (!a.listen)
 		start = mono_ns();
+	d.start_ns = start;
 	next = start + (__u64)(a.interval_s * NS_PER_SEC);
 	end = a.duration_s > 0 ? start + (__u64)(a.duration_s * NS_PER_SEC) : 0;
 	status = 0;

@@ -12,7 +12,8 @@ N=3000
 VFLOWDUMP=${VFLOWDUMP:-$BUILD/san/vflowdump}
 NAMES=("SIGUSR1: dump written" "SIGUSR1: every getppid of the workload in the dump"
        "SIGUSR1: vflowdump reads it clean" "chrome trace: valid JSON, one event per getppid"
-       "summary: getppid row counts the workload" "vflowtop --replay: the workload's getppid count"
+       "summary: getppid row counts the workload" "model: from the dump's exact aggregates, the workload's count"
+       "vflowtop --replay: the workload's getppid count"
        "control request: a second dump, new name"
        "rule: a slow syscall triggers a dump naming it" "shutdown: --dump-on-exit writes a dump"
        "vflowd stopped cleanly" "no temporary files left" "fault: full disk: error reported, still recording"
@@ -82,6 +83,26 @@ if grep -Eq "getppid +$N( |$)" "$TMP/sum.txt"; then
 else
 	not_ok "summary: getppid row counts the workload"
 	diag "$(head -20 "$TMP/sum.txt")"
+fi
+
+# the aggregates in the dump: exact totals, the model over them
+"$VFLOWDUMP" model -j "$D1" >"$TMP/model.json" 2>"$TMP/model.err"
+GOT=$(python3 - "$TMP/model.json" "$(stat -c %i "$CG")" <<'PY'
+import json, sys
+try:
+    doc = json.load(open(sys.argv[1]))
+except Exception as e:
+    print("invalid"); sys.exit(0)
+ent = next((e for e in doc["report"]["entities"] if e.get("cgroup_id") == int(sys.argv[2])), {"syscalls": []})
+print(doc.get("estimated_from_samples"), next((r["count"] for r in ent["syscalls"] if r["name"] == "getppid"), 0),
+      "model" in ent)
+PY
+)
+if [ "$GOT" = "False $N True" ]; then
+	ok "model: from the dump's exact aggregates, the workload's count"
+else
+	not_ok "model: from the dump's exact aggregates, the workload's count"
+	diag "got '$GOT': $(head -3 "$TMP/model.err")"
 fi
 
 # played back at a speed that reaches the end in one interval

@@ -332,7 +332,7 @@ static void test_round_trip(void **state)
 	assert_non_null(ev);
 	make_info(&in);
 	make_events(ev, NR_EV);
-	assert_int_equal(dump_write_file(dir, "rt", &in, ents_in, NR_ENTS, ev, NR_EV, path,
+	assert_int_equal(dump_write_file(dir, "rt", &in, ents_in, NR_ENTS, ev, NR_EV, NULL, path,
 					 sizeof(path), err, ERR_LEN), 0);
 	assert_non_null(strstr(path, "/rt-"));
 	assert_int_equal(dump_read_file(path, &d, err, ERR_LEN), 0);
@@ -411,7 +411,7 @@ static void test_zcat(void **state)
 	assert_non_null(out);
 	make_info(&in);
 	make_events(ev, 10);
-	assert_int_equal(dump_write_file(dir, "zcat", &in, ents_in, NR_ENTS, ev, 10, path,
+	assert_int_equal(dump_write_file(dir, "zcat", &in, ents_in, NR_ENTS, ev, 10, NULL, path,
 					 sizeof(path), err, ERR_LEN), 0);
 	snprintf(cmd, sizeof(cmd), "gzip -dc '%s'", path);
 	p = popen(cmd, "r");
@@ -445,7 +445,7 @@ static void test_empty(void **state)
 
 	(void)state;
 	dump_info__host(&in);
-	assert_int_equal(dump_write_file(dir, "empty", &in, NULL, 0, NULL, 0, path, sizeof(path),
+	assert_int_equal(dump_write_file(dir, "empty", &in, NULL, 0, NULL, 0, NULL, path, sizeof(path),
 					 err, ERR_LEN), 0);
 	assert_int_equal(dump_read_file(path, &d, err, ERR_LEN), 0);
 	assert_int_equal(d->nr_ev, 0);
@@ -828,9 +828,9 @@ static void test_write_file_names(void **state)
 		stamp_name(sentinel, sizeof(sentinel), sub, "n", now + s, "");
 		write_file(sentinel, "sentinel", 8);
 	}
-	assert_int_equal(dump_write_file(sub, "n", &in, NULL, 0, ev, 5, p1, sizeof(p1), err,
+	assert_int_equal(dump_write_file(sub, "n", &in, NULL, 0, ev, 5, NULL, p1, sizeof(p1), err,
 					 ERR_LEN), 0);
-	assert_int_equal(dump_write_file(sub, "n", &in, NULL, 0, ev, 5, p2, sizeof(p2), err,
+	assert_int_equal(dump_write_file(sub, "n", &in, NULL, 0, ev, 5, NULL, p2, sizeof(p2), err,
 					 ERR_LEN), 0);
 	print_message("# %s\n# %s\n", p1, p2);
 	assert_string_not_equal(p1, p2);
@@ -872,7 +872,7 @@ static void test_write_file_errors(void **state)
 	/* a path that is a file */
 	snprintf(path, sizeof(path), "%s/a-file", dir);
 	write_file(path, "x", 1);
-	rc = dump_write_file(path, "e", &in, NULL, 0, ev, 5, out, sizeof(out), err, ERR_LEN);
+	rc = dump_write_file(path, "e", &in, NULL, 0, ev, 5, NULL, out, sizeof(out), err, ERR_LEN);
 	print_message("# %s\n", err);
 	assert_int_equal(rc, -ENOTDIR);
 	assert_no_newline(err);
@@ -880,12 +880,12 @@ static void test_write_file_errors(void **state)
 	assert_non_null(strstr(err, "--dump-dir"));
 
 	snprintf(path, sizeof(path), "%s/missing", dir);
-	rc = dump_write_file(path, "e", &in, NULL, 0, ev, 5, out, sizeof(out), err, ERR_LEN);
+	rc = dump_write_file(path, "e", &in, NULL, 0, ev, 5, NULL, out, sizeof(out), err, ERR_LEN);
 	assert_int_equal(rc, -ENOENT);
 	assert_non_null(strstr(err, path));
 
 	/* a directory nobody may create files in, root included */
-	rc = dump_write_file("/proc/self", "e", &in, NULL, 0, ev, 5, out, sizeof(out), err,
+	rc = dump_write_file("/proc/self", "e", &in, NULL, 0, ev, 5, NULL, out, sizeof(out), err,
 			     ERR_LEN);
 	print_message("# %s\n", err);
 	assert_true(rc < 0);
@@ -900,7 +900,7 @@ static void test_write_file_errors(void **state)
 			      strerror(errno));
 	} else {
 		if (mount(NULL, ro, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) == 0) {
-			rc = dump_write_file(ro, "e", &in, NULL, 0, ev, 5, out, sizeof(out), err,
+			rc = dump_write_file(ro, "e", &in, NULL, 0, ev, 5, NULL, out, sizeof(out), err,
 					     ERR_LEN);
 			print_message("# %s\n", err);
 			assert_int_equal(rc, -EROFS);
@@ -913,7 +913,7 @@ static void test_write_file_errors(void **state)
 	assert_int_equal(count_entries(rw, ".vfd"), 0);
 
 	/* a bad prefix */
-	rc = dump_write_file(rw, "a/b", &in, NULL, 0, ev, 5, out, sizeof(out), err, ERR_LEN);
+	rc = dump_write_file(rw, "a/b", &in, NULL, 0, ev, 5, NULL, out, sizeof(out), err, ERR_LEN);
 	assert_int_equal(rc, -EINVAL);
 	free(in.model);
 }
@@ -944,7 +944,7 @@ static void test_write_file_enospc(void **state)
 			p[k] = rnd();
 		ev[i].comm[15] = '\0';
 	}
-	rc = dump_write_file(sub, "big", &in, ents_in, NR_ENTS, ev, NR_EV, out, sizeof(out), err,
+	rc = dump_write_file(sub, "big", &in, ents_in, NR_ENTS, ev, NR_EV, NULL, out, sizeof(out), err,
 			     ERR_LEN);
 	print_message("# %s\n", err);
 	assert_int_equal(rc, -ENOSPC);
@@ -974,11 +974,48 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
+/* the aggregates: every field of every row back, over more than one block */
+static void test_rows_round_trip(void **state)
+{
+	enum { NR = DUMP_ROWS_PER_BLOCK + 904 };
+	struct trap_row *rows = calloc(NR, sizeof(*rows));
+	struct dump_rows dr = { .rows = rows, .nr = NR, .ts_ns = 123456789, .elapsed_ns = 5000000000ULL };
+	char path[PATH_MAX], err[ERR_LEN];
+	struct dump_info in;
+	struct dump *d;
+
+	(void)state;
+	assert_non_null(rows);
+	for (size_t i = 0; i < NR; i++) {
+		rows[i] = (struct trap_row){ .kind = (__u32)(i % VFLOW_TRAP_KIND_MAX), .sub = (__u32)i * 3,
+					     .owner = i == 7 ? VFLOW_OWNER_GONE : i * 1000003ULL,
+					     .code = i % 450, .count = i * 11, .total_ns = i * 977,
+					     .skipped = i % 5 };
+		for (int k = 0; k < VFLOW_HIST_SLOTS; k++)
+			rows[i].hist[k] = (i + 1) * (k + 1);
+	}
+	make_info(&in);
+	assert_int_equal(dump_write_file(dir, "rows", &in, NULL, 0, NULL, 0, &dr, path, sizeof(path),
+					 err, ERR_LEN), 0);
+	assert_int_equal(dump_read_file(path, &d, err, ERR_LEN), 0);
+	assert_int_equal(d->nr_rows, NR);
+	assert_int_equal(d->rows_ts_ns, 123456789);
+	assert_int_equal(d->rows_elapsed_ns, 5000000000ULL);
+	assert_int_equal(d->damage.blocks_bad, 0);
+	assert_int_equal(d->damage.nr_problems, 0);
+	for (size_t i = 0; i < NR; i++)
+		assert_memory_equal(&d->rows[i], &rows[i], sizeof(rows[i]));
+	dump__free(d);
+	free(in.model);
+	free(rows);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_layout),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_rows_round_trip),
 		cmocka_unit_test(test_zcat),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_truncated),

@@ -527,6 +527,44 @@ static void rule_eta(struct daemon *d, const struct report *r, __u64 now)
 		 report_paradigm_name(m->in.paradigm));
 }
 
+/*
+ * One report to stdout in one write: whoever reads the output as it grows
+ * (a pipe, `tail -f`, a test) never sees half a JSON line for long.
+ */
+static void print_report(const struct report *r, const struct args *a)
+{
+	struct report_text_opts o = { .top = a->top, .per_entity_syscalls = a->syscalls };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m) {
+		fprintf(stderr, "vflowd: out of memory printing the report\n");
+		return;
+	}
+	if (a->json) {
+		report__print_json(r, m);
+	} else {
+		report__print_text(r, &o, m);
+		fputc('\n', m);
+	}
+	if (fclose(m) == 0 && fflush(stdout) == 0) {
+		/* one write(2), not stdio's block-sized pieces */
+		for (size_t off = 0; off < len;) {
+			ssize_t n = write(STDOUT_FILENO, buf + off, len - off);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				fprintf(stderr, "vflowd: cannot write the report: %s\n", strerror(errno));
+				break;
+			}
+			off += (size_t)n;
+		}
+	}
+	free(buf);
+}
+
 /* Print the interval since @prev; returns the new cumulative snapshot. */
 static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struct daemon *d,
 			     struct metrics *m, const struct args *a, struct snapshot *prev,
@@ -559,16 +597,8 @@ static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struc
 		if (metrics__render(m, &r, progs, n, cur->ts_ns))
 			fprintf(stderr, "vflowd: out of memory rendering metrics: serving the last ones\n");
 	}
-	if (a->quiet || !print) {
-		;
-	} else if (a->json) {
-		report__print_json(&r, stdout);
-	} else {
-		struct report_text_opts o = { .top = a->top, .per_entity_syscalls = a->syscalls };
-
-		report__print_text(&r, &o, stdout);
-		putchar('\n');
-	}
+	if (!a->quiet && print)
+		print_report(&r, a);
 	report__free(&r);
 	snapshot__free(delta);
 	/* after a storm of short-lived cgroups, give the memory back */

@@ -20,6 +20,7 @@
 #include <bpf/bpf_core_read.h>
 #include "vflow.h"
 #include "trap.bpf.h"
+#include "filter.bpf.h"
 
 #define KVM_ISA_VMX 1
 #define KVM_ISA_SVM 2
@@ -74,19 +75,9 @@ struct {
 	__type(value, __u32);
 } vm_sampled SEC(".maps");
 
-/* In-kernel entity filter (vflowd --cgroup): only VMMs in that cgroup subtree. */
-const volatile bool filter_cgroup = false;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} cgroup_filter SEC(".maps");
-
 #define FILTER_OUT() \
 	do { \
-		if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1) \
+		if (filtered_out()) \
 			return 0; \
 	} while (0)
 

@@ -27,6 +27,7 @@
 #include <bpf/bpf_core_read.h>
 #include "vflow.h"
 #include "trap.bpf.h"
+#include "filter.bpf.h"
 
 /* Syscalls through which a new task returns to user space for the first time. */
 #define NR_CLONE 56
@@ -45,27 +46,8 @@ const volatile __u64 rec_slow_ns[VFLOW_REC_MAX] = {
 	VFLOW_DEFAULT_SLOW_NS, VFLOW_DEFAULT_SLOW_VM_NS, VFLOW_DEFAULT_SLOW_SANDBOX_NS,
 };
 
-/*
- * In-kernel entity filter (vflowd --cgroup): when set, only tasks in the
- * cgroup in slot 0 of cgroup_filter, or below it, are traced; the others
- * pay one helper call per syscall entry and exit and nothing else.
- */
-const volatile bool filter_cgroup = false;
-
 /* Paradigm filter (vflowd --paradigm without sandbox): no sandbox inference. */
 const volatile bool trace_sandbox = true;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} cgroup_filter SEC(".maps");
-
-static __always_inline bool filtered_out(void)
-{
-	return filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1;
-}
 
 /*
  * Set by user space after sys_enter is attached and before sys_exit is:

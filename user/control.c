@@ -241,11 +241,10 @@ void control_server__set_dump(struct control_server *s, control_dump_fn fn, void
 	s->dump_ctx = ctx;
 }
 
-int control_request_dump(const char *path, char *reply, size_t reply_len, char *err, size_t err_len)
+/* A connection to the vflowd at @path: the fd, or -errno and a one-line @err. */
+static int control_connect(const char *path, char *err, size_t err_len)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	char line[CONTROL_REPLY_LEN];
-	size_t n = 0;
 	int fd, ret;
 
 	if (strlen(path) >= sizeof(a.sun_path))
@@ -259,6 +258,18 @@ int control_request_dump(const char *path, char *reply, size_t reply_len, char *
 		return fail(err, err_len, ret, "cannot reach vflowd at %s: %s: start it with --control",
 			    path, strerror(-ret));
 	}
+	return fd;
+}
+
+int control_request_dump(const char *path, char *reply, size_t reply_len, char *err, size_t err_len)
+{
+	char line[CONTROL_REPLY_LEN];
+	size_t n = 0;
+	int fd, ret;
+
+	fd = control_connect(path, err, err_len);
+	if (fd < 0)
+		return fd;
 	ret = write_all(fd, CONTROL_REQUEST_DUMP, sizeof(CONTROL_REQUEST_DUMP) - 1);
 	/* the dump is written before the answer: allow it time */
 	while (!ret && n + 1 < sizeof(line)) {
@@ -304,22 +315,13 @@ void control_server__stop(struct control_server *s)
 
 int control_fetch(const char *path, struct control_reply *out, char *err, size_t err_len)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	struct control_hdr h = {};
 	int fd, ret;
 
 	memset(out, 0, sizeof(*out));
-	if (strlen(path) >= sizeof(a.sun_path))
-		return fail(err, err_len, -ENAMETOOLONG, "control socket path '%s' is too long%s", path, "");
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		ret = -errno;
-		if (fd >= 0)
-			close(fd);
-		return fail(err, err_len, ret, "cannot reach vflowd at %s: %s: start it with --control",
-			    path, strerror(-ret));
-	}
+	fd = control_connect(path, err, err_len);
+	if (fd < 0)
+		return fd;
 	ret = write_all(fd, CONTROL_REQUEST, sizeof(CONTROL_REQUEST) - 1);
 	if (!ret)
 		ret = read_all(fd, &h, sizeof(h));

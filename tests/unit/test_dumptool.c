@@ -6,7 +6,7 @@
  * are the figures: the container's 100 getppid calls take 100 ns .. 10 us
  * in steps of 100 ns (mean 5.05 us, p99 by nearest rank 9.9 us).
  *
- * With VFLOW_DUMP_FIXTURES_OUT=DIR it also writes the dumps the CLI test
+ * With VFLOW_DUMP_FIXTURES_OUT=DIR it only writes the dumps the CLI test
  * reads (tests/fixtures/dumps: mixed.vfd, damaged.vfd, empty.vfd).
  */
 #include <errno.h>

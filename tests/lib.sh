@@ -20,6 +20,9 @@ cleanup() {
 trap cleanup EXIT
 on_exit() { CLEANUP+=("$*"); }
 
+# plan N: the TAP plan, printed before any result; the runner fails a file
+# whose results do not match it (a file that dies halfway, a lost check)
+plan() { echo "1..$1"; }
 ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
 not_ok() { TAP_N=$((TAP_N + 1)); echo "not ok $TAP_N - $*"; }
 skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }

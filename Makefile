@@ -15,7 +15,7 @@ CFLAGS   ?= -g -O2
 CFLAGS   += -std=gnu11 $(WARNINGS) -Iinclude -Iuser -I$(OUT) \
 	    -DVFLOW_VERSION='"$(VERSION)"' -DVFLOW_GIT_REV='"$(GIT_REV)"'
 LDLIBS   := -lbpf -lelf -lz -lmicrohttpd -lyaml -lcrypt -lpthread -lm
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Wall -Wextra -Wno-unused-parameter $(if $(WERROR),-Werror)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Ibpf -Wall -Wextra -Wno-unused-parameter $(if $(WERROR),-Werror)
 
 # Sanitizer build used by the tests (ASan + UBSan, abort on the first report).
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -96,7 +96,7 @@ $(OUT) $(OUT)/obj $(OUT)/san $(OUT)/tests $(OUT)/bench $(OUT)/fuzz/obj:
 	$(Q)mkdir -p $@
 
 # BPF: clang -> bpftool gen object (links, strips DWARF) -> skeleton
-$(OUT)/%.tmp.bpf.o: bpf/%.bpf.c include/vflow.h $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+$(OUT)/%.tmp.bpf.o: bpf/%.bpf.c include/vflow.h $(wildcard bpf/lib/*.h) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

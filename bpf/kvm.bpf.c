@@ -19,8 +19,9 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "vflow.h"
-#include "trap.bpf.h"
-#include "filter.bpf.h"
+#include "lib/events.bpf.h"
+#include "lib/filter.bpf.h"
+#include "lib/trap.bpf.h"
 
 #define KVM_ISA_VMX 1
 #define KVM_ISA_SVM 2
@@ -52,22 +53,7 @@ struct {
 	__type(value, struct vflow_trap_val);
 } kvm_stats SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, VFLOW_CNT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} kvm_counters SEC(".maps");
-
-/*
- * Flight recorder: the syscall object's ring buffer (user space shares the
- * map), 1 in rec_sample exits per CPU and every exit at least rec_slow_ns.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, VFLOW_EVENTS_RINGBUF_BYTES);
-} events SEC(".maps");
-
+/* VM exits since the last sample, per CPU (the flight recorder's VM class) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -81,18 +67,7 @@ struct {
 			return 0; \
 	} while (0)
 
-const volatile __u32 rec_sample = VFLOW_DEFAULT_SAMPLE_VM;
-const volatile __u64 rec_slow_ns = VFLOW_DEFAULT_SLOW_VM_NS;
-
 static const struct vflow_vcpu zero_state;
-
-static __always_inline void counter_inc(__u32 idx)
-{
-	__u64 *c = bpf_map_lookup_elem(&kvm_counters, &idx);
-
-	if (c)
-		*c += 1;
-}
 
 static __always_inline struct vflow_trap_val *kvm_val_get(__u32 pid, __u32 vcpu, __u32 kind, __u64 code)
 {
@@ -186,22 +161,14 @@ static __always_inline void on_kvm_userspace_exit(__u32 pid, __u32 tid, __u64 re
 static __always_inline void kvm_record(const struct vflow_vcpu *st, __u32 tid, __u64 now, __u64 lat)
 {
 	struct vflow_event *e;
-	__u32 zero = 0, flags = 0, *n;
+	__u32 zero = 0, flags;
 
-	n = bpf_map_lookup_elem(&vm_sampled, &zero);
-	if (rec_sample && n && ++*n >= rec_sample) {
-		*n = 0;
-		flags = VFLOW_EVF_SAMPLED;
-	}
-	if (rec_slow_ns && lat >= rec_slow_ns)
-		flags |= VFLOW_EVF_SLOW;
+	flags = rec_flags(VFLOW_REC_VM, bpf_map_lookup_elem(&vm_sampled, &zero), lat);
 	if (!flags)
 		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		counter_inc(VFLOW_CNT_RINGBUF_DROP);
+	e = event_reserve();
+	if (!e)
 		return;
-	}
 	e->kind = VFLOW_EV_TRAP;
 	e->trap = st->kind;
 	e->flags = flags;
@@ -215,7 +182,7 @@ static __always_inline void kvm_record(const struct vflow_vcpu *st, __u32 tid, _
 	e->sub = st->vcpu;
 	e->aux_trap = st->ann_kind ? st->ann_kind : (st->uexit_ns ? VFLOW_TRAP_USERSPACE_EXIT : 0);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, RINGBUF_WAKEUP(&events));
+	event_submit(e, false);
 }
 
 static __always_inline void on_kvm_entry(__u32 tid, __u64 now)

@@ -26,25 +26,18 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "vflow.h"
-#include "trap.bpf.h"
-#include "filter.bpf.h"
+#include "lib/events.bpf.h"
+#include "lib/filter.bpf.h"
+#include "lib/sandbox.bpf.h"
+#include "lib/sched.bpf.h"
+#include "lib/task_state.bpf.h"
+#include "lib/trap.bpf.h"
 
 /* Syscalls through which a new task returns to user space for the first time. */
 #define NR_CLONE 56
 #define NR_FORK 57
 #define NR_VFORK 58
 #define NR_CLONE3 435
-
-/*
- * The flight recorder: 1 in rec_sample[class] traps per CPU (0: none) and
- * every trap at least rec_slow_ns[class] long are streamed as events.
- */
-const volatile __u32 rec_sample[VFLOW_REC_MAX] = {
-	VFLOW_DEFAULT_SAMPLE_SYSCALL, VFLOW_DEFAULT_SAMPLE_VM, VFLOW_DEFAULT_SAMPLE_SANDBOX,
-};
-const volatile __u64 rec_slow_ns[VFLOW_REC_MAX] = {
-	VFLOW_DEFAULT_SLOW_NS, VFLOW_DEFAULT_SLOW_VM_NS, VFLOW_DEFAULT_SLOW_SANDBOX_NS,
-};
 
 /* Paradigm filter (vflowd --paradigm without sandbox): no sandbox inference. */
 const volatile bool trace_sandbox = true;
@@ -55,41 +48,12 @@ const volatile bool trace_sandbox = true;
  */
 __u64 trace_start_ns;
 
-/*
- * A syscall in progress: in the CPU's slot, or parked in task storage;
- * there also what a sandboxed thread went through since its last syscall.
- */
-struct task_state {
-	__u64 enter_ns;		/* 0: no syscall in progress */
-	__u32 nr;
-	__u32 tid;		/* owner of a CPU slot */
-	__u64 stop_ns;		/* slept or stopped outside an entered syscall; 0: no */
-	__u16 stop_state;	/* its prev_state at that sched_switch (task states fit 16 bits) */
-	__u16 sigsys_code;	/* pending SIGSYS si_code from seccomp, 0: none */
-	__u32 sys_sampled;	/* CPU slot only: syscalls since the last sample */
-};	/* 32 bytes: a CPU's slot never straddles a cache line */
-
-/* Sandbox traps since the last sample, per CPU (off the syscall hot path). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} sb_sampled SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct task_state);
 } cpu_slot SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct task_state);
-} task_states SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -106,27 +70,6 @@ struct {
 	__type(value, struct vflow_sys_stage);
 } sys_stage SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, VFLOW_CNT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, VFLOW_EVENTS_RINGBUF_BYTES);
-} events SEC(".maps");
-
-
-static __always_inline void counter_inc(__u32 idx)
-{
-	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
-
-	if (c)
-		*c += 1;
-}
-
 static __always_inline struct vflow_trap_val *sys_val_get(struct vflow_sys_key *key)
 {
 	struct vflow_trap_val *v = trap_val_get(&sys_stats, key);
@@ -139,50 +82,6 @@ static __always_inline struct vflow_trap_val *sys_val_get(struct vflow_sys_key *
 static __always_inline bool nr_is_fork(__u32 nr)
 {
 	return nr == NR_CLONE || nr == NR_CLONE3 || nr == NR_FORK || nr == NR_VFORK;
-}
-
-/* Stream one event through the ring buffer; a full buffer is counted. */
-static __always_inline void emit_event(__u32 kind, __u32 trap, __u32 flags, __u64 code, __u64 cgid,
-				       __u64 now, __u64 lat, long ret, __u32 sub)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct vflow_event *e;
-
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		counter_inc(VFLOW_CNT_RINGBUF_DROP);
-		return;
-	}
-	e->kind = kind;
-	e->trap = trap;
-	e->flags = flags;
-	e->pid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->cgroup_id = cgid;
-	e->ts_ns = now;
-	e->latency_ns = lat;
-	e->code = code;
-	e->ret = ret;
-	e->sub = sub;
-	e->aux_trap = 0;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	/* a new sandbox process must be named before it exits: at once */
-	bpf_ringbuf_submit(e, kind == VFLOW_EV_SANDBOX_PROC ? BPF_RB_FORCE_WAKEUP :
-			      RINGBUF_WAKEUP(&events));
-}
-
-/* Sample or slow: the flags of a trap of @class to stream, 0 to let it pass. */
-static __always_inline __u32 rec_flags(__u32 class, __u32 *sampled, __u64 lat)
-{
-	__u32 flags = 0;
-
-	if (rec_sample[class] && ++*sampled >= rec_sample[class]) {
-		*sampled = 0;
-		flags = VFLOW_EVF_SAMPLED;
-	}
-	if (rec_slow_ns[class] && lat >= rec_slow_ns[class])
-		flags |= VFLOW_EVF_SLOW;
-	return flags;
 }
 
 static __always_inline void sys_val_add(struct vflow_trap_val *dst, const struct vflow_trap_val *src)
@@ -224,9 +123,6 @@ static __always_inline void sys_account(struct vflow_sys_key *key, __u64 lat)
 	}
 	trap_val_account(&st->val, lat);
 }
-
-#include "sandbox.bpf.h"
-#include "sched.bpf.h"
 
 static __always_inline struct task_state *slot_get(void)
 {
@@ -414,6 +310,21 @@ int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct ta
 	/* prev is current, and a trusted argument here: no helper call for it */
 	on_sched_switch(prev, preempt, prev_state);
 	sched_on_switch(preempt, prev, next, prev_state);
+	return 0;
+}
+
+/* the scheduling half's run-queue wait starts at the wakeup (lib/sched.bpf.h) */
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(sched_stats_wakeup, struct task_struct *p)
+{
+	sched_on_wakeup(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(sched_stats_wakeup_new, struct task_struct *p)
+{
+	sched_on_wakeup(p);
 	return 0;
 }
 

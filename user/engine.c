@@ -360,8 +360,10 @@ static int kvm_open(struct engine *e, char *err, size_t err_len)
 		bpf_program__set_autoload(*kvm_prog_of(e->kvm, kp), present[i]);
 	}
 	e->kvm->rodata->filter_cgroup = e->filter_fd >= 0;
-	e->kvm->rodata->rec_sample = e->opts.rec.sample[VFLOW_REC_VM];
-	e->kvm->rodata->rec_slow_ns = e->opts.rec.slow_ns[VFLOW_REC_VM];
+	for (int c = 0; c < VFLOW_REC_MAX; c++) {
+		e->kvm->rodata->rec_sample[c] = e->opts.rec.sample[c];
+		e->kvm->rodata->rec_slow_ns[c] = e->opts.rec.slow_ns[c];
+	}
 	/* one ring buffer for every sample: the syscall object's */
 	if (e->skel) {
 		ret = bpf_map__reuse_fd(e->kvm->maps.events, bpf_map__fd(e->skel->maps.events));
@@ -987,7 +989,7 @@ struct snapshot *engine__snapshot(struct engine *e)
 	if (e->skel)
 		read_counters(e, s, bpf_map__fd(e->skel->maps.counters));
 	if (e->kvm)
-		read_counters(e, s, bpf_map__fd(e->kvm->maps.kvm_counters));
+		read_counters(e, s, bpf_map__fd(e->kvm->maps.counters));
 	s->events = e->events;
 	return s;
 }

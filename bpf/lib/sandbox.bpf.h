@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The sandbox paradigm, on the syscall path (included by syscall.bpf.c).
+ * The sandbox paradigm, on the syscall path (syscall.bpf.c calls it).
  *
  * seccomp runs before the sys_enter tracepoint and sys_exit always fires
  * (DESIGN.md), so a sandbox trap is a sys_exit without sys_enter. What the
@@ -21,6 +21,14 @@
 #ifndef VFLOW_SANDBOX_BPF_H
 #define VFLOW_SANDBOX_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "vflow.h"
+#include "lib/events.bpf.h"
+#include "lib/task_state.bpf.h"
+#include "lib/trap.bpf.h"
+
 #define NR_IOCTL 16
 #define SECCOMP_IOCTL_NOTIF_RECV_CMD 0xc0502100U
 #define SECCOMP_IOCTL_NOTIF_SEND_CMD 0xc0182101U
@@ -30,6 +38,14 @@
 #define SECCOMP_MODE_DEAD_NR 3
 #define TASK_TRACED_BIT 0x8
 #define MAX_ERRNO_NR 4095
+
+/* Sandbox traps since the last sample, per CPU (off the syscall hot path). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} sb_sampled SEC(".maps");
 
 struct notif_inflight {
 	__u64 recv_ns;

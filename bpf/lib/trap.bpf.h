@@ -6,6 +6,10 @@
 #ifndef VFLOW_TRAP_BPF_H
 #define VFLOW_TRAP_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "vflow.h"
+
 static const struct vflow_trap_val trap_zero_val;
 
 /*
@@ -33,10 +37,5 @@ static __always_inline void trap_val_account(struct vflow_trap_val *v, __u64 lat
 	if (slot < VFLOW_HIST_SLOTS)	/* for the verifier: already clamped */
 		v->hist[slot] += 1;
 }
-
-/* Submit flags for a sample in ring buffer @rb: wake the reader only when much is waiting. */
-#define RINGBUF_WAKEUP(rb) \
-	(bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= VFLOW_EVENTS_WAKEUP_BYTES ? \
-	 BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP)
 
 #endif

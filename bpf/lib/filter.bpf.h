@@ -8,6 +8,9 @@
 #ifndef VFLOW_FILTER_BPF_H
 #define VFLOW_FILTER_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
 const volatile bool filter_cgroup = false;
 
 struct {

@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The scheduling half of the model (included by syscall.bpf.c): per cgroup,
- * on-CPU time, voluntary and involuntary context switches, and the
- * run-queue wait from sched_wakeup(_new) to sched_switch-in as a log2
- * histogram. For a VM this is the host half of the document's two-level
- * scheduling. tp_btf only: it needs the next task, which raw_tp cannot
- * hand to task storage.
+ * The scheduling half of the model (syscall.bpf.c calls it from its
+ * sched_switch program): per cgroup, on-CPU time, voluntary and
+ * involuntary context switches, and the run-queue wait from
+ * sched_wakeup(_new) to sched_switch-in as a log2 histogram. For a VM
+ * this is the host half of the document's two-level scheduling. tp_btf
+ * only: it needs the next task, which raw_tp cannot hand to task storage.
  */
 #ifndef VFLOW_SCHED_BPF_H
 #define VFLOW_SCHED_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "vflow.h"
+#include "lib/events.bpf.h"
+#include "lib/trap.bpf.h"
 
 struct sched_task {
 	__u64 wakeup_ns;	/* 0: no wakeup pending */
@@ -103,20 +109,6 @@ static __always_inline void sched_on_switch(bool preempt, struct task_struct *pr
 			trap_val_account(&v->runq, now - st->wakeup_ns);
 	}
 	st->wakeup_ns = 0;
-}
-
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(sched_stats_wakeup, struct task_struct *p)
-{
-	sched_on_wakeup(p);
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(sched_stats_wakeup_new, struct task_struct *p)
-{
-	sched_on_wakeup(p);
-	return 0;
 }
 
 #endif

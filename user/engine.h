@@ -12,10 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "vflow.h"
+#include "engine_status.h"
 #include "snapshot.h"
 
-#define ENGINE_MAX_PROBES 32
-#define ENGINE_PROBE_NAME_LEN 64
 #define ENGINE_ERR_LEN 512
 
 typedef void (*engine_event_fn)(void *ctx, const struct vflow_event *ev);
@@ -43,14 +42,6 @@ struct engine_opts {
 	bool test_run;			/* load test-run programs only, attach nothing */
 	engine_event_fn on_event;	/* called from engine__poll for each sample */
 	void *ctx;
-};
-
-/* One attach point and whether it is live. */
-struct engine_probe {
-	char name[ENGINE_PROBE_NAME_LEN];	/* "raw_syscalls:sys_enter" */
-	const char *via;		/* "tp_btf", "raw_tp" or "" */
-	bool live;
-	const char *why;		/* why not, when !live */
 };
 
 struct engine;
@@ -82,16 +73,10 @@ size_t engine__probes(const struct engine *e, const struct engine_probe **probes
 /* Where syscall events come from: "tp_btf" or "raw_tp". */
 const char *engine__syscall_via(const struct engine *e);
 
-struct prog_stat;
 /*
  * Run time and count of each loaded BPF program, where the kernel keeps
  * them (kernel.bpf_stats_enabled=1); 0 programs otherwise.
  */
 size_t engine__prog_stats(const struct engine *e, struct prog_stat *out, size_t max);
-
-/* Names of the enum vflow_counter slots, for output ("keys_full", ...). */
-const char *engine_counter_name(enum vflow_counter c);
-/* Is this counter a loss (something not recorded) rather than information? */
-bool engine_counter_is_loss(enum vflow_counter c);
 
 #endif

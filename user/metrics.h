@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "engine_status.h"
 #include "report.h"
 
 #define METRICS_DEFAULT_MAX_ENTITIES 100
@@ -22,12 +23,6 @@ struct series_age {
 	__u64 last_total;
 	__u64 last_change_ns;
 	__u64 seen_ns;				/* last report that had it */
-};
-
-struct prog_stat {
-	char name[64];
-	__u64 run_time_ns;
-	__u64 run_cnt;
 };
 
 struct metrics {

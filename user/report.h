@@ -11,7 +11,7 @@
 #include "snapshot.h"
 #include "cgroup.h"
 #include "workload.h"
-#include "engine.h"
+#include "engine_status.h"
 #include "vmident.h"
 #include "sandbox.h"
 #include "proc_cache.h"
@@ -141,26 +141,14 @@ void report__print_json(const struct report *r, FILE *f);
 /* "1.23us", "456ns", "7.8ms" into buf */
 const char *fmt_ns(double ns, char *buf, size_t len);
 
-/* Shared by the report*.c files. */
+/* How a KVM trap row counts for its VM, and the bucket's name. */
 enum vm_bucket vm_bucket_of(const struct trap_row *row);
 const char *vm_bucket_name(enum vm_bucket b);
-int report__build_vms(struct report *r);
-void report__free_vms(struct report *r);
-void report__print_vms_text(const struct report *r, const struct report_text_opts *o, FILE *f);
-void report__print_vms_json(const struct report *r, FILE *f);
-int report__build_sandboxes(struct report *r);
-void report__free_sandboxes(struct report *r);
-void report__print_sandboxes_text(const struct report *r, const struct report_text_opts *o, FILE *f);
-void report__print_sandboxes_json(const struct report *r, FILE *f);
 const char *sys_action_name(__u32 action);	/* "errno", "trap", "user_notif", ... */
-int report__build_model(struct report *r);
-void report_json_model(FILE *f, const struct entity_model *m);
+/* The model's C_trap over the on-CPU time, at most 1 (traps and no CPU time: 1). */
 double report_trap_share(const struct entity_model *m);
 /* Name of a row's code: syscall, exit reason, user-space exit, port, address or number. */
 const char *report_trap_name(const struct trap_row *row, char *buf, size_t len);
-void report_json_str(FILE *f, const char *s);
-void report_json_latency(FILE *f, const struct trap_row *row);
-double report_mean_ns(const struct trap_row *row);
 const char *report_paradigm_name(enum vflow_paradigm p);
 
 #endif

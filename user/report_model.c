@@ -16,7 +16,7 @@
 #include <errno.h>
 #include <string.h>
 #include "kvm_reasons.h"
-#include "report.h"
+#include "report_internal.h"
 #include "syscalls.h"
 
 static struct proc_sched sched_delta(struct report *r, const __u32 *pids, size_t n)

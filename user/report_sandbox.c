@@ -12,7 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include "report.h"
+#include "report_internal.h"
 #include "syscalls.h"
 
 #define P50 0.50

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kvm_reasons.h"
-#include "report.h"
+#include "report_internal.h"
 #include "syscalls.h"
 
 #define P99 0.99

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# vflow build: BPF objects -> skeletons -> engine library -> front-ends.
+# vflow build: BPF objects -> skeletons -> one library per layer of user/
+# -> the programs.
 # Quiet by default; `make V=1` shows the commands.
 
 OUT      ?= build
@@ -14,33 +15,54 @@ WARNINGS := -Wall -Wextra $(if $(WERROR),-Werror)
 CFLAGS   ?= -g -O2
 CFLAGS   += -std=gnu11 $(WARNINGS) -Iinclude -Iuser -I$(OUT) \
 	    -DVFLOW_VERSION='"$(VERSION)"' -DVFLOW_GIT_REV='"$(GIT_REV)"'
-LDLIBS   := -lbpf -lelf -lz -lmicrohttpd -lyaml -lcrypt -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Ibpf -Wall -Wextra -Wno-unused-parameter $(if $(WERROR),-Werror)
 
 # Sanitizer build used by the tests (ASan + UBSan, abort on the first report).
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 BPF_PROGS := syscall kvm seccomp_cost
-APP_MAINS := user/vflowd.c user/vflowtop.c user/vflowdump.c
-TOP_SRCS  := $(wildcard user/top_*.c)
-LIB_SRCS  := $(filter-out $(APP_MAINS) $(TOP_SRCS),$(wildcard user/*.c))
-LIB_OBJS  := $(patsubst user/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
-SAN_OBJS  := $(patsubst user/%.c,$(OUT)/san/%.o,$(LIB_SRCS))
 SKELS     := $(patsubst %,$(OUT)/%.skel.h,$(BPF_PROGS))
 GEN_HDRS  := $(SKELS) $(OUT)/syscall_names.h
-APPS      := $(OUT)/vflowd $(OUT)/vflowtop $(if $(wildcard user/vflowdump.c),$(OUT)/vflowdump)
-SAN_APPS  := $(OUT)/san/vflowd $(OUT)/san/vflowtop $(if $(wildcard user/vflowdump.c),$(OUT)/san/vflowdump)
+# -MMD -MP: each object's headers, found by the compiler, in a .d beside it
+DEPFLAGS  := -MMD -MP
+
+# user/: one static library per layer (user/LAYERS, lowest first), and the
+# programs, each linked with the layers it uses and only their libraries.
+PROGRAMS   := vflowd vflowtop vflowdump
+LIB_LAYERS := $(filter-out $(PROGRAMS),$(shell sed -e 's/\#.*//' user/LAYERS))
+reverse     = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+# a layer's code calls only the layers below it: link the highest first
+LINK_ORDER := $(strip $(call reverse,$(LIB_LAYERS)))
+vflowd_LAYERS    := $(LINK_ORDER)
+vflowd_LDLIBS    := -lbpf -lz -lmicrohttpd -lyaml -lcrypt -lpthread -lm
+vflowtop_LAYERS  := serve source record engine report host core
+vflowtop_LDLIBS  := -lbpf -lz -lpthread -lm -lncursesw
+vflowdump_LAYERS := record report host core
+vflowdump_LDLIBS := -lz -lm
+# tests and fuzz targets link every layer
+ALL_LDLIBS := -lbpf -lz -lmicrohttpd -lyaml -lcrypt -lpthread -lm
+# $(call layer_libs,BUILD,LAYERS): the libraries of those layers in that build
+layer_libs  = $(foreach l,$(2),$(1)/lib/libvflow_$(l).a)
+# $(call objs_of,BUILD,FOLDER): the objects of user/FOLDER in that build
+objs_of     = $(patsubst user/%.c,$(1)/obj/%.o,$(wildcard user/$(2)/*.c))
+# the plain build, the sanitizer build the tests run, the fuzzing build
+BUILDS     := $(OUT) $(OUT)/san $(OUT)/fuzz
+APPS       := $(addprefix $(OUT)/,$(PROGRAMS))
+SAN_APPS   := $(addprefix $(OUT)/san/,$(PROGRAMS))
+SAN_LIBS   := $(call layer_libs,$(OUT)/san,$(LINK_ORDER))
+FUZZ_LIBS  := $(call layer_libs,$(OUT)/fuzz,$(LINK_ORDER))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS)) \
 	     $(patsubst tests/bpf/%.c,$(OUT)/tests/%,$(BPF_TEST_SRCS))
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(OUT)/tests/%,$(wildcard tests/helpers/*.c))
-# Fuzz targets (libFuzzer): fuzz/fuzz_NAME.c against a clang-built library
+# Fuzz targets (libFuzzer): fuzz/fuzz_NAME.c against the clang-built layers
 FUZZ_CC   ?= clang
 FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Iinclude -Iuser -I$(OUT) -DVFLOW_VERSION='"$(VERSION)"' \
+	       -DVFLOW_GIT_REV='"$(GIT_REV)"' $(FUZZ_FLAGS)
 FUZZ_BINS := $(patsubst fuzz/%.c,$(OUT)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
-FUZZ_OBJS := $(patsubst user/%.c,$(OUT)/fuzz/obj/%.o,$(LIB_SRCS))
 FUZZ_TIME ?= 600
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
 BENCH_BPF  := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(wildcard bench/*.bpf.c))
@@ -92,13 +114,13 @@ bench: deps
 vmlinux:
 	$(Q)scripts/gen-vmlinux.sh $(ARCH)
 
-$(OUT) $(OUT)/obj $(OUT)/san $(OUT)/tests $(OUT)/bench $(OUT)/fuzz/obj:
+$(OUT) $(OUT)/tests $(OUT)/bench $(OUT)/dep:
 	$(Q)mkdir -p $@
 
 # BPF: clang -> bpftool gen object (links, strips DWARF) -> skeleton
-$(OUT)/%.tmp.bpf.o: bpf/%.bpf.c include/vflow.h $(wildcard bpf/lib/*.h) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+$(OUT)/%.tmp.bpf.o: bpf/%.bpf.c | $(OUT)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUT)/%.bpf.o: $(OUT)/%.tmp.bpf.o
 	$(call msg,GEN-OBJ,$@)
@@ -112,62 +134,60 @@ $(OUT)/syscall_names.h: scripts/gen-syscall-names.sh | $(OUT)
 	$(call msg,GEN,$@)
 	$(Q)scripts/gen-syscall-names.sh > $@
 
-# Engine library and front-ends
-$(OUT)/obj/%.o: user/%.c $(wildcard user/*.h) include/vflow.h $(GEN_HDRS) | $(OUT)/obj
+# user/ objects, three builds. The generated headers come first (order
+# only); after that each object's .d says which headers it depends on.
+$(OUT)/obj/%.o: user/%.c | $(GEN_HDRS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(OUT)/libvflow.a: $(LIB_OBJS)
-	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
-
-$(OUT)/vflowd: $(OUT)/obj/vflowd.o $(OUT)/libvflow.a
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
-
-$(OUT)/vflowtop: $(OUT)/obj/vflowtop.o $(patsubst user/%.c,$(OUT)/obj/%.o,$(TOP_SRCS)) $(OUT)/libvflow.a
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lncursesw -o $@
-
-# Sanitizer variants for the tests
-$(OUT)/san/%.o: user/%.c $(wildcard user/*.h) include/vflow.h $(GEN_HDRS) | $(OUT)/san
+# Sanitizer build for the tests
+$(OUT)/san/obj/%.o: user/%.c | $(GEN_HDRS)
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(OUT)/san/libvflow.a: $(SAN_OBJS)
-	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+# Fuzzing build: clang with coverage for libFuzzer
+$(OUT)/fuzz/obj/%.o: user/%.c | $(GEN_HDRS)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(DEPFLAGS) -c $< -o $@
 
-$(OUT)/san/vflowd: $(OUT)/san/vflowd.o $(OUT)/san/libvflow.a
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
+# $(call layer_lib,BUILD,LAYER): the layer's library (rebuilt whole, so
+# that an object whose source moved away leaves it)
+define layer_lib
+$(1)/lib/libvflow_$(2).a: $$(call objs_of,$(1),$(2))
+	$$(call msg,AR,$$@)
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)rm -f $$@ && $$(AR) rcs $$@ $$^
+endef
+$(foreach b,$(BUILDS),$(foreach l,$(LIB_LAYERS),$(eval $(call layer_lib,$(b),$(l)))))
 
-$(OUT)/vflowdump: $(OUT)/obj/vflowdump.o $(OUT)/libvflow.a
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+# $(call program,BUILD,PROGRAM,FLAGS): the program's objects, its layers, its libraries
+define program
+$(1)/$(2): $$(call objs_of,$(1),$(2)) $$(call layer_libs,$(1),$$($(2)_LAYERS))
+	$$(call msg,LINK,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) $(3) $$^ $$($(2)_LDLIBS) -o $$@
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program,$(OUT),$(p),)))
+$(foreach p,$(PROGRAMS),$(eval $(call program,$(OUT)/san,$(p),$$(SAN_FLAGS))))
 
-$(OUT)/san/vflowdump: $(OUT)/san/vflowdump.o $(OUT)/san/libvflow.a
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
-
-$(OUT)/san/vflowtop: $(OUT)/san/vflowtop.o $(patsubst user/%.c,$(OUT)/san/%.o,$(TOP_SRCS)) $(OUT)/san/libvflow.a
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -lncursesw -o $@
-
-$(OUT)/tests/test_%: tests/unit/test_%.c $(OUT)/san/libvflow.a | $(OUT)/tests
+# a test's or fuzz target's .d goes to $(OUT)/dep, away from the programs the runners list
+$(OUT)/tests/test_%: tests/unit/test_%.c $(SAN_LIBS) | $(OUT)/tests $(OUT)/dep $(GEN_HDRS)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $< $(OUT)/san/libvflow.a -lcmocka $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -MF $(OUT)/dep/$(@F).d -MT $@ $< $(SAN_LIBS) -lcmocka $(ALL_LDLIBS) -o $@
 
 # BPF handler tests: the engine in test-run mode drives the real programs
-$(OUT)/tests/test_%: tests/bpf/test_%.c $(OUT)/san/libvflow.a | $(OUT)/tests
+$(OUT)/tests/test_%: tests/bpf/test_%.c $(SAN_LIBS) | $(OUT)/tests $(OUT)/dep $(GEN_HDRS)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $< $(OUT)/san/libvflow.a -lcmocka $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -MF $(OUT)/dep/$(@F).d -MT $@ $< $(SAN_LIBS) -lcmocka $(ALL_LDLIBS) -o $@
 
 # The exporter's HTTP layer alone, for the HTTP tests: libmicrohttpd and
 # GnuTLS do not link statically.
-$(OUT)/tests/http_serve: tests/helpers/http_serve.c user/http.c user/webconfig.c $(wildcard user/*.h) | $(OUT)/tests
+HTTP_SERVE_SRCS := tests/helpers/http_serve.c user/serve/http.c user/serve/webconfig.c
+$(OUT)/tests/http_serve: $(HTTP_SERVE_SRCS) $(wildcard user/serve/*.h) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) tests/helpers/http_serve.c user/http.c user/webconfig.c -lmicrohttpd -lyaml -lcrypt -o $@
+	$(Q)$(CC) $(CFLAGS) $(HTTP_SERVE_SRCS) -lmicrohttpd -lyaml -lcrypt -o $@
 
 # Workload programs the integration tests run: plain builds, no sanitizers,
 # so they make exactly the syscalls their source says.
@@ -175,20 +195,10 @@ $(OUT)/tests/%: tests/helpers/%.c | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -static $< -o $@
 
-# Fuzz targets: the library again, built by clang with coverage for libFuzzer
-$(OUT)/fuzz/obj/%.o: user/%.c $(wildcard user/*.h) include/vflow.h $(GEN_HDRS) | $(OUT)/fuzz/obj
-	$(call msg,CC-FUZZ,$@)
-	$(Q)$(FUZZ_CC) -std=gnu11 -Wall -Wextra -Iinclude -Iuser -I$(OUT) -DVFLOW_VERSION='"$(VERSION)"' \
-		-DVFLOW_GIT_REV='"$(GIT_REV)"' $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-
-$(OUT)/fuzz/libvflow.a: $(FUZZ_OBJS)
-	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
-
-$(OUT)/fuzz/fuzz_%: fuzz/fuzz_%.c $(OUT)/fuzz/libvflow.a
+$(OUT)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIBS) | $(OUT)/dep $(GEN_HDRS)
 	$(call msg,LINK,$@)
-	$(Q)$(FUZZ_CC) -std=gnu11 -Wall -Wextra -Iinclude -Iuser -I$(OUT) $(FUZZ_FLAGS) -fsanitize=fuzzer \
-		$< $(OUT)/fuzz/libvflow.a $(LDLIBS) -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(DEPFLAGS) -MF $(OUT)/dep/$(@F).d -MT $@ \
+		$< $(FUZZ_LIBS) $(ALL_LDLIBS) -o $@
 
 # Benchmark programs
 $(OUT)/bench/%.tmp.bpf.o: bench/%.bpf.c include/vflow.h vmlinux/$(ARCH)/vmlinux.h | $(OUT)/bench
@@ -201,8 +211,12 @@ $(OUT)/bench/%.skel.h: $(OUT)/bench/%.tmp.bpf.o
 
 $(OUT)/bench/%: bench/%.c $(BENCH_BPF) | $(OUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -I$(OUT)/bench $< $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -I$(OUT)/bench $< -lbpf -lpthread -lm -o $@
 
 clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)
+
+# the headers each object was built from (absent before the first build)
+-include $(wildcard $(OUT)/*.d $(OUT)/dep/*.d \
+		    $(foreach b,$(BUILDS),$(b)/obj/*/*.d))

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "workload.h"
+#include "host/workload.h"
 
 /* PATH_MAX-ish paths and a little more: longer ones only repeat components */
 #define PATH_BYTES_MAX	8192

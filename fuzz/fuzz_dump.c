@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-#include "dump.h"
+#include "record/dump.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

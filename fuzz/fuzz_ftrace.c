@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ftrace_import.h"
+#include "source/ftrace_import.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -26,8 +26,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "http.h"
-#include "webconfig.h"
+#include "serve/http.h"
+#include "serve/webconfig.h"
 
 #define ERR_LEN		512
 #define INPUT_MAX	(64 * 1024)	/* twice the server's per-connection memory */

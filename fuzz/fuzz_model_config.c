@@ -17,8 +17,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "advice.h"
-#include "model.h"
+#include "core/advice.h"
+#include "core/model.h"
 
 #define ERR_LEN		512
 #define PATH_LEN	64

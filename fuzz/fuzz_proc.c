@@ -26,9 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "proc_sched.h"
-#include "sandbox.h"
-#include "vmident.h"
+#include "host/proc_sched.h"
+#include "host/sandbox.h"
+#include "host/vmident.h"
 
 #define SEP		0x1e
 #define NR_FIELDS	7

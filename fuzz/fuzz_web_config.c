@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "webconfig.h"
+#include "serve/webconfig.h"
 
 #define ERR_LEN		512
 #define PATH_LEN	64

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Static analysis of the user-space C: clang-tidy (checks in .clang-tidy)
 # and cppcheck (options below, macros in scripts/lint-cppcheck.cfg) over
-# user/*.c, fuzz/*.c and tests/helpers/*.c; not bpf/, which is BPF C.
+# user/*/*.c, fuzz/*.c and tests/helpers/*.c; not bpf/, which is BPF C.
 # One line per finding, "FILE:LINE:COL: TOOL: MESSAGE [CHECK]", then
 #   # lint: N files, N clang-tidy findings, N cppcheck findings
 # and a non-zero status on any finding. Findings listed in
@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ ${#files[@]} -gt 0 ] || files=(user/*.c fuzz/*.c tests/helpers/*.c)
+[ ${#files[@]} -gt 0 ] || files=(user/*/*.c fuzz/*.c tests/helpers/*.c)
 
 for t in $( ((do_tidy)) && echo "$TIDY") $( ((do_cppcheck)) && echo "$CPPCHECK"); do
 	command -v "$t" >/dev/null ||

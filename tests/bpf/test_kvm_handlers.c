@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "engine.h"
-#include "kvm_reasons.h"
+#include "engine/engine.h"
+#include "core/kvm_reasons.h"
 
 #define PID 4242
 #define TID0 4250

@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "http.h"
-#include "webconfig.h"
+#include "serve/http.h"
+#include "serve/webconfig.h"
 
 #define ERR_LEN 512
 

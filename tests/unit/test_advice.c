@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "advice.h"
+#include "core/advice.h"
 
 #define MAX_FIRED 16
 #define TEXT_LEN 1024

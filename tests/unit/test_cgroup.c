@@ -11,7 +11,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#include "cgroup.h"
+#include "host/cgroup.h"
 
 #define IDS 5000
 

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include "dump.h"
+#include "record/dump.h"
 
 #define ERR_LEN		512
 #define NR_EV		10000

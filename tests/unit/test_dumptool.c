@@ -21,10 +21,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "cgroup.h"
-#include "dump.h"
-#include "dumptool.h"
-#include "model.h"
+#include "host/cgroup.h"
+#include "record/dump.h"
+#include "record/dumptool.h"
+#include "core/model.h"
 
 #define NS_PER_SEC 1000000000ULL
 #define NS_PER_MS 1000000ULL

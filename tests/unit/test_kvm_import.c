@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/kvm.h>
-#include "ftrace_import.h"
-#include "kvm_reasons.h"
+#include "source/ftrace_import.h"
+#include "core/kvm_reasons.h"
 
 #define NAME_LEN	64
 #define NO_SLOT		-1

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "metrics.h"
+#include "serve/metrics.h"
 
 #define NS 1000000000ULL
 #define NR_ENT 5

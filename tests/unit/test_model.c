@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "model.h"
+#include "core/model.h"
 
 #define GHZ 1e9
 #define MS 1e6		/* ns */

@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "recorder.h"
+#include "record/recorder.h"
 
 #define NS_PER_SEC 1000000000ULL
 

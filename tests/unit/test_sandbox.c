@@ -23,7 +23,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
-#include "sandbox.h"
+#include "host/sandbox.h"
 
 #define PID		4242
 /* pids are below pid_max, which is at most PID_MAX_LIMIT (4M on 64-bit) */

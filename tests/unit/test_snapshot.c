@@ -6,7 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdlib.h>
-#include "snapshot.h"
+#include "core/snapshot.h"
 
 static void test_hist_slot_edges(void **state)
 {

@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
-#include "vmident.h"
+#include "host/vmident.h"
 
 #define PID		4242
 /* pids are below pid_max, which is at most PID_MAX_LIMIT (4M on 64-bit) */

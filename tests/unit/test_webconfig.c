@@ -22,8 +22,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "http.h"
-#include "webconfig.h"
+#include "serve/http.h"
+#include "serve/webconfig.h"
 
 /* the lowest bcrypt cost: these tests check logic, not strength */
 #define BCRYPT_TEST_COST	4

@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "workload.h"
+#include "host/workload.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

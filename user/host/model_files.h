@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef VFLOW_MODEL_FILES_H
+#define VFLOW_MODEL_FILES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "core/model.h"
+#include "core/advice.h"
+
+/*
+ * The model's constants and the advice rules: a file named by the caller
+ * (non-NULL path) must load; the shipped defaults ($VFLOW_CONFIG_DIR,
+ * ../config beside the binary, /etc/vflow) may be missing (built-in
+ * constants, no advice), which is said once on stderr. 0 or -errno with a
+ * one-line message in @err.
+ */
+int model_files__load(const char *model_path, const char *advice_path, struct model_config *mc,
+		      struct advice_rules *ar, bool *have_advice, char *err, size_t err_len);
+
+#endif

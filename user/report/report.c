@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report/report_internal.h"
+#include "core/syscalls.h"
+
+#define P50 0.50
+#define P99 0.99
+
+static const char *const paradigm_names[VFLOW_PARADIGM_MAX] = {
+	[VFLOW_PARADIGM_HOST] = "host",
+	[VFLOW_PARADIGM_FULLVIRT] = "fullvirt",
+	[VFLOW_PARADIGM_PARAVIRT] = "paravirt",
+	[VFLOW_PARADIGM_CONTAINER] = "container",
+	[VFLOW_PARADIGM_SANDBOX] = "sandbox",
+};
+
+const char *report_paradigm_name(enum vflow_paradigm p)
+{
+	return p < VFLOW_PARADIGM_MAX ? paradigm_names[p] : "unknown";
+}
+
+const char *fmt_ns(double ns, char *buf, size_t len)
+{
+	if (ns < 1e3)
+		snprintf(buf, len, "%.0fns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, len, "%.2fus", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, len, "%.2fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", ns / 1e9);
+	return buf;
+}
+
+static int entity_cmp(const void *a, const void *b)
+{
+	const struct entity *x = a, *y = b;
+	__u64 dx = x->delta.count + x->delta.skipped, dy = y->delta.count + y->delta.skipped;
+	__u64 tx = x->total.count + x->total.skipped, ty = y->total.count + y->total.skipped;
+
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	if (tx != ty)
+		return tx > ty ? -1 : 1;
+	return x->cgroup_id < y->cgroup_id ? -1 : x->cgroup_id > y->cgroup_id;
+}
+
+static int entity_id_cmp(const void *a, const void *b)
+{
+	const struct entity *x = a, *y = b;
+
+	return x->cgroup_id < y->cgroup_id ? -1 : x->cgroup_id > y->cgroup_id;
+}
+
+static void entity_identify(struct entity *en, struct cgroup_resolver *cg)
+{
+	const char *path = cg ? cgroup_resolver__path(cg, en->cgroup_id) : NULL;
+
+	char id[sizeof("cgroup:18446744073709551615")];
+
+	en->gone = !path;
+	if (en->cgroup_id == VFLOW_OWNER_GONE)
+		snprintf(id, sizeof(id), "(removed cgroups)");
+	else if (!path)
+		snprintf(id, sizeof(id), "cgroup:%llu", (unsigned long long)en->cgroup_id);
+	en->path = strdup(path ? path : id);	/* NULL on ENOMEM: shown as "" */
+	if (!en->path)
+		en->path = (char *)"";
+	if (!path || workload_parse(path, &en->wl)) {
+		memset(&en->wl, 0, sizeof(en->wl));
+		snprintf(en->wl.name, sizeof(en->wl.name), "%.*s",
+			 (int)sizeof(en->wl.name) - 1, en->path);
+	}
+}
+
+/* Scheduling rows to their cgroup's entity (entities are in cgroup order). */
+static void attach_sched(struct report *r, const struct snapshot *s, bool delta)
+{
+	for (size_t i = 0; i < s->nr_rows; i++) {
+		const struct trap_row *row = &s->rows[i];
+		struct entity key = { .cgroup_id = row->owner }, *en;
+
+		if (row->kind != VFLOW_TRAP_SCHED_ONCPU && row->kind != VFLOW_TRAP_SCHED_RUNQ)
+			continue;
+		en = bsearch(&key, r->entities, r->nr_entities, sizeof(*en), entity_id_cmp);
+		if (!en)
+			continue;	/* a cgroup that made no syscall */
+		if (row->kind == VFLOW_TRAP_SCHED_ONCPU)
+			trap_row__add(delta ? &en->d_oncpu : &en->oncpu, row);
+		else
+			trap_row__add(delta ? &en->d_runq : &en->runq, row);
+	}
+}
+
+int report__build(struct report *r, const struct snapshot *cum, const struct snapshot *delta,
+		  struct cgroup_resolver *cg, __u64 dt_ns, __u64 elapsed_ns)
+{
+	size_t i, n = 0;
+
+	const struct model_config *model = r->model;
+	const struct advice_rules *advice = r->advice;
+	struct proc_cache *procs = r->procs;
+	bool offline = r->offline;
+
+	memset(r, 0, sizeof(*r));
+	r->offline = offline;
+	r->procs = procs;
+	r->model = model;
+	r->advice = advice;
+	r->cum = cum;
+	r->delta = delta;
+	r->dt_ns = dt_ns;
+	r->elapsed_ns = elapsed_ns;
+	/* rows are sorted by cgroup: one entity per run of equal ids */
+	for (i = 0; i < cum->nr_rows && cum->rows[i].kind == VFLOW_TRAP_SYSCALL; i++)
+		n += !i || cum->rows[i].owner != cum->rows[i - 1].owner;
+	r->entities = calloc(n ? n : 1, sizeof(*r->entities));
+	if (!r->entities)
+		return -ENOMEM;
+
+	/* syscall rows come first (kind 0), sorted by cgroup */
+	for (i = 0; i < cum->nr_rows && cum->rows[i].kind == VFLOW_TRAP_SYSCALL; i++) {
+		const struct trap_row *row = &cum->rows[i];
+		struct entity *en;
+
+		if (!i || row->owner != cum->rows[i - 1].owner) {
+			en = &r->entities[r->nr_entities++];
+			en->cgroup_id = row->owner;
+			en->rows = row;
+			entity_identify(en, cg);
+		}
+		en = &r->entities[r->nr_entities - 1];
+		en->nr_rows++;
+		trap_row__add(&en->total, row);
+	}
+	attach_sched(r, cum, false);
+	if (delta)
+		attach_sched(r, delta, true);
+	/* entities are still in cgroup order, like the delta rows: merge */
+	for (i = 0, n = 0; delta && i < delta->nr_rows && delta->rows[i].kind == VFLOW_TRAP_SYSCALL; i++) {
+		const struct trap_row *row = &delta->rows[i];
+
+		while (n < r->nr_entities && r->entities[n].cgroup_id < row->owner)
+			n++;
+		if (n < r->nr_entities && r->entities[n].cgroup_id == row->owner)
+			trap_row__add(&r->entities[n].delta, row);
+	}
+	if (r->nr_entities)
+		qsort(r->entities, r->nr_entities, sizeof(*r->entities), entity_cmp);
+	return report__build_vms(r) ?: report__build_sandboxes(r) ?: report__build_model(r);
+}
+
+void report__free(struct report *r)
+{
+	for (size_t i = 0; i < r->nr_entities; i++)
+		if (r->entities[i].path && r->entities[i].path[0])
+			free(r->entities[i].path);
+	report__free_vms(r);
+	report__free_sandboxes(r);
+	free(r->entities);
+	memset(r, 0, sizeof(*r));
+}
+
+__u64 report__lost(const struct report *r)
+{
+	__u64 n = 0;
+
+	for (int k = 0; k < VFLOW_CNT_MAX; k++)
+		if (engine_counter_is_loss(k))
+			n += r->cum->counters[k];
+	return n;
+}
+
+/* The syscall with the most calls among an entity's rows. */
+static const struct trap_row *top_row(const struct entity *en)
+{
+	const struct trap_row *best = NULL;
+
+	for (size_t i = 0; i < en->nr_rows; i++)
+		if (!best || en->rows[i].count + en->rows[i].skipped > best->count + best->skipped)
+			best = &en->rows[i];
+	return best;
+}
+
+double report_mean_ns(const struct trap_row *row)
+{
+	return row->count ? (double)row->total_ns / (double)row->count : 0;
+}
+
+/* One line per active paradigm: the model's figures and the document's band. */
+static void print_paradigms_text(const struct report *r, FILE *f)
+{
+	char b1[32], b2[32];
+	bool header = false;
+
+	for (int p = 0; r->model && p < VFLOW_PARADIGM_MAX; p++) {
+		const struct entity_model *m = &r->paradigms[p];
+
+		if (!m->valid || (m->in.oncpu_ns <= 0 && !m->in.traps))
+			continue;
+		if (!header) {
+			fprintf(f, "%-10s %10s %9s %9s %9s %7s %11s  %s\n", "PARADIGM", "TRAPS/s", "C_TRAP",
+				"C_SCHED", "C_ISOL", "ETA", "DOC BAND", "");
+			header = true;
+		}
+		fprintf(f, "%-10s %10.1f %9s %9s %9s %6.1f%% %4.0f-%3.0f%%  %s%s\n",
+			report_paradigm_name(p), m->res.f_trap.value,
+			fmt_ns(m->res.c_trap_ns.value, b1, sizeof(b1)),
+			fmt_ns(m->res.c_schedule_ns.value, b2, sizeof(b2)),
+			fmt_ns(m->res.c_isolation_ns.value, b1 + 16, sizeof(b1) - 16),
+			100 * m->res.eta.value, 100 * m->res.eta_lo, 100 * m->res.eta_hi,
+			m->res.eta_out_of_band ? "outside the band " : "",
+			provenance_name(m->res.eta.prov));
+	}
+}
+
+void report__print_text(const struct report *r, const struct report_text_opts *o, FILE *f)
+{
+	char b1[32], b2[32], nbuf[32];
+	struct trap_row all = {};
+	size_t shown = 0;
+
+	for (size_t i = 0; i < r->nr_entities; i++)
+		trap_row__add(&all, &r->entities[i].delta);
+	fprintf(f, "vflow %s  via %s  interval %.2fs  elapsed %.1fs  syscalls %.0f/s  skipped %.0f/s"
+		"  lost %llu  samples %llu\n",
+		VFLOW_VERSION, r->syscall_via, r->dt_ns / 1e9, r->elapsed_ns / 1e9,
+		rate_per_sec(all.count, r->dt_ns), rate_per_sec(all.skipped, r->dt_ns),
+		(unsigned long long)report__lost(r), (unsigned long long)r->cum->events);
+	print_paradigms_text(r, f);
+	fprintf(f, "%-32s %-9s %-10s %12s %10s %9s %9s  %s\n", "ENTITY", "PARADIGM", "RUNTIME",
+		"SYSCALLS/s", "SKIPPED/s", "MEAN", "P99", "TOP SYSCALL");
+	for (size_t i = 0; i < r->nr_entities && (!o->top || shown < o->top); i++, shown++) {
+		const struct entity *en = &r->entities[i];
+		const struct trap_row *top = top_row(en);
+		__u64 all_calls = en->total.count + en->total.skipped;
+
+		fprintf(f, "%-32.32s %-9s %-10s %12.1f %10.1f %9s %9s  %s (%.0f%%)\n",
+			en->wl.name, report_paradigm_name(en->wl.paradigm), workload_runtime_name(en->wl.runtime),
+			rate_per_sec(en->delta.count, r->dt_ns), rate_per_sec(en->delta.skipped, r->dt_ns),
+			fmt_ns(report_mean_ns(&en->total), b1, sizeof(b1)),
+			fmt_ns(hist_quantile_ns(en->total.hist, P99), b2, sizeof(b2)),
+			top ? syscall_name(top->code, nbuf, sizeof(nbuf)) : "-",
+			top && all_calls ? 100.0 * (top->count + top->skipped) / all_calls : 0.0);
+		for (size_t k = 0; k < en->nr_rows && k < o->per_entity_syscalls; k++) {
+			const struct trap_row *row = &en->rows[k];
+
+			fprintf(f, "  %-30.30s %-20s %12llu %10llu %9s %9s\n",
+				syscall_name(row->code, nbuf, sizeof(nbuf)), "",
+				(unsigned long long)row->count, (unsigned long long)row->skipped,
+				fmt_ns(report_mean_ns(row), b1, sizeof(b1)),
+				fmt_ns(hist_quantile_ns(row->hist, P99), b2, sizeof(b2)));
+		}
+	}
+	report__print_vms_text(r, o, f);
+	report__print_sandboxes_text(r, o, f);
+	fflush(f);
+}
+
+void report_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void report_json_latency(FILE *f, const struct trap_row *row)
+{
+	fprintf(f, "\"count\":%llu,\"skipped\":%llu,\"total_ns\":%llu,\"mean_ns\":%.1f,"
+		"\"p50_ns\":%.1f,\"p99_ns\":%.1f",
+		(unsigned long long)row->count, (unsigned long long)row->skipped,
+		(unsigned long long)row->total_ns, report_mean_ns(row),
+		hist_quantile_ns(row->hist, P50), hist_quantile_ns(row->hist, P99));
+}
+
+static void json_row(FILE *f, const struct report *r, const struct trap_row *row)
+{
+	const struct trap_row *d = r->delta ? snapshot__find(r->delta, row) : NULL;
+	char nbuf[32];
+
+	fprintf(f, "{\"nr\":%llu,\"name\":", (unsigned long long)row->code);
+	report_json_str(f, syscall_name(row->code, nbuf, sizeof(nbuf)));
+	fputc(',', f);
+	report_json_latency(f, row);
+	fprintf(f, ",\"rate\":%.3f,\"skipped_rate\":%.3f,\"hist\":[",
+		d ? rate_per_sec(d->count, r->dt_ns) : 0.0,
+		d ? rate_per_sec(d->skipped, r->dt_ns) : 0.0);
+	for (int i = 0; i < VFLOW_HIST_SLOTS; i++)
+		fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)row->hist[i]);
+	fputs("]}", f);
+}
+
+void report__print_json(const struct report *r, FILE *f)
+{
+	fprintf(f, "{\"version\":\"%s\",\"ts_ns\":%llu,\"interval_s\":%.6f,\"elapsed_s\":%.6f,"
+		"\"syscall_via\":\"%s\",\"probes\":[",
+		VFLOW_VERSION, (unsigned long long)r->cum->ts_ns, r->dt_ns / 1e9,
+		r->elapsed_ns / 1e9, r->syscall_via);
+	for (size_t i = 0; i < r->nr_probes; i++) {
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		report_json_str(f, r->probes[i].name);
+		fprintf(f, ",\"via\":\"%s\",\"live\":%s,\"why\":", r->probes[i].via,
+			r->probes[i].live ? "true" : "false");
+		report_json_str(f, r->probes[i].why);
+		fputc('}', f);
+	}
+	fputs("],\"counters\":{", f);
+	for (int k = 0; k < VFLOW_CNT_MAX; k++)
+		fprintf(f, "%s\"%s\":%llu", k ? "," : "", engine_counter_name(k),
+			(unsigned long long)r->cum->counters[k]);
+	fprintf(f, "},\"lost\":%llu,\"samples\":%llu,\"entities\":[",
+		(unsigned long long)report__lost(r), (unsigned long long)r->cum->events);
+	for (size_t i = 0; i < r->nr_entities; i++) {
+		const struct entity *en = &r->entities[i];
+
+		fprintf(f, "%s{\"cgroup_id\":%llu,\"path\":", i ? "," : "",
+			(unsigned long long)en->cgroup_id);
+		report_json_str(f, en->path);
+		fputs(",\"name\":", f);
+		report_json_str(f, en->wl.name);
+		fprintf(f, ",\"gone\":%s,\"paradigm\":\"%s\",\"runtime\":\"%s\",\"id\":",
+			en->gone ? "true" : "false", report_paradigm_name(en->wl.paradigm),
+			workload_runtime_name(en->wl.runtime));
+		report_json_str(f, en->wl.id);
+		fputs(",\"pod_uid\":", f);
+		report_json_str(f, en->wl.pod_uid);
+		fprintf(f, ",\"qos\":\"%s\",", workload_qos_name(en->wl.qos));
+		report_json_latency(f, &en->total);
+		fprintf(f, ",\"rate\":%.3f,\"skipped_rate\":%.3f,", rate_per_sec(en->delta.count, r->dt_ns),
+			rate_per_sec(en->delta.skipped, r->dt_ns));
+		fprintf(f, "\"sched\":{\"oncpu_ns\":%llu,\"switches_vol\":%llu,\"switches_invol\":%llu,"
+			"\"cpu_share\":%.4f,\"runq\":{", (unsigned long long)en->oncpu.total_ns,
+			(unsigned long long)en->oncpu.count, (unsigned long long)en->oncpu.skipped,
+			r->dt_ns ? (double)en->d_oncpu.total_ns / r->dt_ns : 0.0);
+		report_json_latency(f, &en->runq);
+		fputs("}},\"model\":", f);
+		report_json_model(f, &en->model);
+		fputs(",\"syscalls\":[", f);
+		for (size_t k = 0; k < en->nr_rows; k++) {
+			if (k)
+				fputc(',', f);
+			json_row(f, r, &en->rows[k]);
+		}
+		fputs("]}", f);
+	}
+	fputc(']', f);
+	report__print_vms_json(r, f);
+	report__print_sandboxes_json(r, f);
+	fputs(",\"paradigms\":[", f);
+	for (int p = 0; p < VFLOW_PARADIGM_MAX; p++) {
+		fprintf(f, "%s{\"paradigm\":\"%s\",\"model\":", p ? "," : "", report_paradigm_name(p));
+		report_json_model(f, &r->paradigms[p]);
+		fputc('}', f);
+	}
+	fputs("]}\n", f);
+	fflush(f);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Private to the report: how report.c hands the VMs, the sandboxes and the
+ * model to report_vm.c, report_sandbox.c and report_model.c, and the JSON
+ * pieces they share. Nothing outside the report includes it.
+ */
+#ifndef VFLOW_REPORT_INTERNAL_H
+#define VFLOW_REPORT_INTERNAL_H
+
+#include <stdio.h>
+#include "report/report.h"
+
+int report__build_vms(struct report *r);
+void report__free_vms(struct report *r);
+void report__print_vms_text(const struct report *r, const struct report_text_opts *o, FILE *f);
+void report__print_vms_json(const struct report *r, FILE *f);
+
+int report__build_sandboxes(struct report *r);
+void report__free_sandboxes(struct report *r);
+void report__print_sandboxes_text(const struct report *r, const struct report_text_opts *o, FILE *f);
+void report__print_sandboxes_json(const struct report *r, FILE *f);
+
+int report__build_model(struct report *r);
+
+void report_json_model(FILE *f, const struct entity_model *m);
+void report_json_str(FILE *f, const char *s);
+void report_json_latency(FILE *f, const struct trap_row *row);
+/* total_ns / count; 0 when nothing was timed */
+double report_mean_ns(const struct trap_row *row);
+
+#endif

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The overhead model in the report: for every container, VM and sandbox,
+ * and for each paradigm as a whole, what the interval's measurements give
+ * when put through the document's model (user/model.h), and the advice
+ * rules that fire. Inputs per kind of entity:
+ *  - cgroups: on-CPU time and switches from the BPF scheduling programs;
+ *    syscalls pay C_isolation; C_trap is 0 by the document's definition;
+ *  - VMs: non-idle exits are the traps (idle exits excluded), their
+ *    measured time is C_trap; on-CPU time and switches of all the VMM's
+ *    threads from /proc (schedstat);
+ *  - sandboxes: traps, the measured round trips, and the filter run on
+ *    each trapped syscall (a lower bound: vflow does not count a sandboxed
+ *    process's allowed syscalls separately); on-CPU from /proc.
+ */
+#include <errno.h>
+#include <string.h>
+#include "core/kvm_reasons.h"
+#include "report/report_internal.h"
+#include "core/syscalls.h"
+
+static struct proc_sched sched_delta(struct report *r, const __u32 *pids, size_t n)
+{
+	struct proc_sched sum = {}, d;
+
+	for (size_t i = 0; i < n && !r->offline; i++) {
+		if (proc_cache__sched_delta(r->procs, pids[i], &d))
+			continue;
+		sum.oncpu_ns += d.oncpu_ns;
+		sum.runq_ns += d.runq_ns;
+		sum.switches_vol += d.switches_vol;
+		sum.switches_invol += d.switches_invol;
+	}
+	return sum;
+}
+
+static void advice_cb(void *ctx, const char *id, const char *section, const char *text)
+{
+	struct entity_model *m = ctx;
+	struct model_advice *a;
+
+	if (m->nr_advice >= MODEL_MAX_ADVICE)
+		return;
+	a = &m->advice[m->nr_advice++];
+	snprintf(a->id, sizeof(a->id), "%s", id);
+	snprintf(a->section, sizeof(a->section), "%s", section);
+	snprintf(a->text, sizeof(a->text), "%s", text);
+}
+
+static void model_run(const struct report *r, struct entity_model *m, const struct model_inputs *in,
+		      struct advice_obs *obs)
+{
+	m->valid = true;
+	m->in = *in;
+	model_apply(r->model, in, &m->res);
+	if (!r->advice)
+		return;
+	obs->paradigm = in->paradigm;
+	obs->eta = m->res.eta.value;
+	obs->eta_lo = m->res.eta_lo;
+	obs->eta_hi = m->res.eta_hi;
+	obs->trap_share = report_trap_share(m);
+	obs->trap_rate = m->res.f_trap.value;
+	obs->l_trap_ns = m->res.l_trap_mean_ns.value;
+	advice_eval(r->advice, obs, advice_cb, m);
+}
+
+/* Share of an entity's syscalls (this interval) whose name starts with @prefix. */
+static double syscall_share(const struct entity *en, const struct report *r, const char *prefix)
+{
+	__u64 n = 0, all = 0;
+	char buf[32];
+
+	for (size_t i = 0; i < en->nr_rows; i++) {
+		const struct trap_row *d = r->delta ? snapshot__find(r->delta, &en->rows[i]) : NULL;
+
+		if (!d)
+			continue;
+		all += d->count;
+		if (!strncmp(syscall_name(d->code, buf, sizeof(buf)), prefix, strlen(prefix)))
+			n += d->count;
+	}
+	return all ? (double)n / all : 0;
+}
+
+static void add_inputs(struct model_inputs *sum, const struct model_inputs *in)
+{
+	sum->interval_ns = in->interval_ns;
+	sum->oncpu_ns += in->oncpu_ns;
+	sum->traps += in->traps;
+	sum->trap_ns += in->trap_ns > 0 ? in->trap_ns : 0;
+	sum->filtered_syscalls += in->filtered_syscalls;
+	sum->sched_events += in->sched_events;
+	sum->isolation_events += in->isolation_events;
+}
+
+static void model_cgroups(struct report *r, struct model_inputs *per)
+{
+	for (size_t i = 0; i < r->nr_entities; i++) {
+		struct entity *en = &r->entities[i];
+		struct advice_obs obs = { .top_reason = "" };
+		struct model_inputs in = {
+			.paradigm = en->wl.paradigm, .interval_ns = r->dt_ns,
+			.oncpu_ns = en->d_oncpu.total_ns, .trap_ns = -1,
+			.sched_events = en->d_oncpu.count + en->d_oncpu.skipped,
+			.isolation_events = en->delta.count + en->delta.skipped,
+		};
+
+		obs.epoll_share = syscall_share(en, r, "epoll");
+		obs.io_uring_share = syscall_share(en, r, "io_uring");
+		model_run(r, &en->model, &in, &obs);
+		add_inputs(&per[en->wl.paradigm], &in);
+	}
+}
+
+static void model_vms(struct report *r, struct model_inputs *per)
+{
+	char reason[64];
+
+	for (size_t i = 0; i < r->nr_vms; i++) {
+		struct vm_entity *vm = &r->vms[i];
+		struct proc_sched s = sched_delta(r, &vm->pid, 1);
+		const struct trap_row *ex = &vm->delta[VM_EXITS];
+		__u64 exits = ex->count + vm->delta[VM_IDLE].count;
+		struct advice_obs obs = { .top_reason = "" };
+		struct model_inputs in = {
+			.paradigm = VFLOW_PARADIGM_FULLVIRT, .interval_ns = r->dt_ns,
+			.oncpu_ns = s.oncpu_ns, .traps = ex->count, .trap_ns = ex->total_ns,
+			.trap_hist = ex->hist, .sched_events = s.switches_vol + s.switches_invol,
+			.isolation_events = ex->count,
+		};
+
+		/* the busiest non-idle reason this VM has */
+		for (size_t k = 0; k < vm->nr_rows && !obs.top_reason[0]; k++)
+			if (vm_bucket_of(vm->rows[k]) == VM_EXITS)
+				obs.top_reason = kvm_exit_reason_name(vm->rows[k]->kind, vm->rows[k]->code,
+								      reason, sizeof(reason));
+		if (exits) {
+			obs.io_exit_share = (double)vm->delta[VM_EMUL_IO].count / exits;
+			obs.hlt_share = (double)vm->delta[VM_IDLE].count / exits;
+			obs.hypercall_share = (double)vm->delta[VM_HCALL].count / exits;
+		}
+		model_run(r, &vm->model, &in, &obs);
+		add_inputs(&per[VFLOW_PARADIGM_FULLVIRT], &in);
+		/* hypercalls and kicks are the paravirtual paradigm's traps */
+		in.paradigm = VFLOW_PARADIGM_PARAVIRT;
+		in.traps = vm->delta[VM_HCALL].count + vm->delta[VM_NOTIFY].count;
+		in.trap_ns = vm->delta[VM_HCALL].total_ns + vm->delta[VM_NOTIFY].total_ns;
+		in.oncpu_ns = 0;	/* the same threads: counted once, under fullvirt */
+		add_inputs(&per[VFLOW_PARADIGM_PARAVIRT], &in);
+	}
+}
+
+static void model_sandboxes(struct report *r, struct model_inputs *per)
+{
+	for (size_t i = 0; i < r->nr_sandboxes; i++) {
+		struct sandbox_entity *sb = &r->sandboxes[i];
+		struct proc_sched s = sched_delta(r, sb->pids, sb->nr_pids);
+		struct advice_obs obs = { .top_reason = "" };
+		struct model_inputs in = {
+			.paradigm = VFLOW_PARADIGM_SANDBOX, .interval_ns = r->dt_ns,
+			.oncpu_ns = s.oncpu_ns, .traps = sb->delta.count,
+			.trap_ns = sb->delta.total_ns, .trap_hist = sb->delta.hist,
+			.filtered_syscalls = sb->delta.count,
+			.sched_events = s.switches_vol + s.switches_invol,
+			.isolation_events = sb->delta.count,
+		};
+		__u64 notif = sb->by_action[VFLOW_ACT_USER_NOTIF] + sb->by_action[VFLOW_ACT_NOTIF_CONTINUE];
+		__u64 all = 0;
+
+		for (int a = 0; a < VFLOW_ACT_MAX; a++)
+			all += sb->by_action[a];
+		if (all) {
+			obs.notify_share = (double)notif / all;
+			obs.ptrace_share = (double)sb->by_action[VFLOW_ACT_PTRACE] / all;
+		}
+		model_run(r, &sb->model, &in, &obs);
+		add_inputs(&per[VFLOW_PARADIGM_SANDBOX], &in);
+	}
+}
+
+int report__build_model(struct report *r)
+{
+	struct model_inputs per[VFLOW_PARADIGM_MAX] = {};
+
+	if (!r->model || !r->dt_ns)
+		return 0;
+	model_cgroups(r, per);
+	model_vms(r, per);
+	model_sandboxes(r, per);
+	for (int p = 0; p < VFLOW_PARADIGM_MAX; p++) {
+		struct advice_obs obs = { .top_reason = "" };
+
+		per[p].paradigm = p;
+		per[p].interval_ns = r->dt_ns;
+		if (per[p].trap_ns <= 0 && p != VFLOW_PARADIGM_FULLVIRT && p != VFLOW_PARADIGM_PARAVIRT)
+			per[p].trap_ns = p == VFLOW_PARADIGM_SANDBOX ? 0 : -1;
+		model_run(r, &r->paradigms[p], &per[p], &obs);
+	}
+	return 0;
+}
+
+/*
+ * C_trap over on-CPU time, at most 1. A trap the thread sleeps through (a
+ * user-notify or ptrace round trip) is time the workload waits, not CPU it
+ * burns: with no CPU time at all, such a workload is all trap.
+ */
+double report_trap_share(const struct entity_model *m)
+{
+	double c = m->res.c_trap_ns.value;
+
+	if (m->in.oncpu_ns <= 0)
+		return c > 0 ? 1.0 : 0.0;
+	return c / m->in.oncpu_ns < 1.0 ? c / m->in.oncpu_ns : 1.0;
+}
+
+static void json_figure(FILE *f, const char *name, const struct model_figure *fig)
+{
+	fprintf(f, "\"%s\":{\"value\":%.6g,\"provenance\":\"%s\"}", name, fig->value,
+		provenance_name(fig->prov));
+}
+
+void report_json_model(FILE *f, const struct entity_model *m)
+{
+	const struct model_result *x = &m->res;
+
+	const struct { const char *name; const struct model_figure *fig; } figs[] = {
+		{ "f_trap", &x->f_trap }, { "l_trap_mean_ns", &x->l_trap_mean_ns },
+		{ "l_trap_p50_ns", &x->l_trap_p50_ns }, { "l_trap_p99_ns", &x->l_trap_p99_ns },
+		{ "c_trap_ns", &x->c_trap_ns }, { "c_schedule_ns", &x->c_schedule_ns },
+		{ "c_isolation_ns", &x->c_isolation_ns }, { "eta", &x->eta },
+	};
+
+	if (!m->valid) {
+		fputs("null", f);
+		return;
+	}
+
+	fputc('{', f);
+	for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++) {
+		if (i)
+			fputc(',', f);
+		json_figure(f, figs[i].name, figs[i].fig);
+	}
+	fprintf(f, ",\"oncpu_ns\":%.0f,\"trap_share\":%.6g,\"eta_band\":[%.4g,%.4g],"
+		"\"eta_out_of_band\":%s,\"l_trap_out_of_band\":%s,\"advice\":[",
+		m->in.oncpu_ns, report_trap_share(m),
+		x->eta_lo, x->eta_hi, x->eta_out_of_band ? "true" : "false",
+		x->l_trap_out_of_band ? "true" : "false");
+	for (size_t i = 0; i < m->nr_advice; i++) {
+		fprintf(f, "%s{\"id\":", i ? "," : "");
+		report_json_str(f, m->advice[i].id);
+		fputs(",\"section\":", f);
+		report_json_str(f, m->advice[i].section);
+		fputs(",\"text\":", f);
+		report_json_str(f, m->advice[i].text);
+		fputc('}', f);
+	}
+	fputs("]}", f);
+}

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Sandboxes in the report: seccomp / ptrace traps grouped by sandbox (a
+ * process, or the processes of one gVisor sandbox), per syscall and action,
+ * and user-notify supervisors with their handling time per target.
+ *
+ * Sandbox rows count traps in `count`; the round trips that could be timed
+ * (user-notify, ptrace) add to total_ns and hist, so the mean is over
+ * hist_count(), not count.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report/report_internal.h"
+#include "core/syscalls.h"
+
+#define P50 0.50
+#define P99 0.99
+
+static const char *const action_names[VFLOW_ACT_MAX] = {
+	[VFLOW_ACT_NONE] = "none", [VFLOW_ACT_SKIPPED] = "skipped", [VFLOW_ACT_ERRNO] = "errno",
+	[VFLOW_ACT_TRAP] = "trap", [VFLOW_ACT_KILL] = "kill", [VFLOW_ACT_USER_NOTIF] = "user_notif",
+	[VFLOW_ACT_NOTIF_CONTINUE] = "notif_continue", [VFLOW_ACT_PTRACE] = "ptrace",
+	[VFLOW_ACT_USER_DISPATCH] = "user_dispatch",
+};
+
+const char *sys_action_name(__u32 action)
+{
+	return action < VFLOW_ACT_MAX ? action_names[action] : "unknown";
+}
+
+static double timed_mean_ns(const struct trap_row *row)
+{
+	__u64 n = hist_count(row->hist);
+
+	return n ? (double)row->total_ns / (double)n : 0;
+}
+
+static struct sandbox_entity *sandbox_find_or_add(struct report *r, __u32 pid, size_t *cap)
+{
+	struct sandbox_info info;
+	struct sandbox_entity *sb;
+
+	if (r->offline || proc_cache__sandbox(r->procs, pid, &info)) {
+		memset(&info, 0, sizeof(info));
+		info.kind = SANDBOX_SECCOMP;
+		snprintf(info.name, sizeof(info.name), "pid:%u", pid);
+	}
+	/* the processes of one sandbox (gVisor's stubs) share its name */
+	for (size_t i = 0; i < r->nr_sandboxes; i++) {
+		sb = &r->sandboxes[i];
+		if (!strcmp(sb->info.name, info.name)) {
+			if (sb->nr_pids < SANDBOX_MAX_PIDS)
+				sb->pids[sb->nr_pids++] = pid;
+			return sb;
+		}
+	}
+	if (r->nr_sandboxes == *cap) {
+		size_t n = *cap ? *cap * 2 : 8;
+		void *p = realloc(r->sandboxes, n * sizeof(*r->sandboxes));
+
+		if (!p)
+			return NULL;
+		r->sandboxes = p;
+		*cap = n;
+	}
+	sb = &r->sandboxes[r->nr_sandboxes++];
+	memset(sb, 0, sizeof(*sb));
+	sb->info = info;
+	sb->pids[sb->nr_pids++] = pid;
+	return sb;
+}
+
+static int row_count_cmp(const void *a, const void *b)
+{
+	const struct trap_row *x = *(const struct trap_row *const *)a;
+	const struct trap_row *y = *(const struct trap_row *const *)b;
+
+	return x->count != y->count ? (x->count > y->count ? -1 : 1) : 0;
+}
+
+static int sandbox_cmp(const void *a, const void *b)
+{
+	const struct sandbox_entity *x = a, *y = b;
+
+	if (x->delta.count != y->delta.count)
+		return x->delta.count > y->delta.count ? -1 : 1;
+	return x->total.count != y->total.count ? (x->total.count > y->total.count ? -1 : 1) : 0;
+}
+
+int report__build_sandboxes(struct report *r)
+{
+	size_t cap = 0;
+	__u32 last_pid = 0;
+	struct sandbox_entity *sb = NULL;
+
+	for (size_t i = 0; i < r->cum->nr_rows; i++) {
+		const struct trap_row *row = &r->cum->rows[i];
+		void *p;
+
+		if (row->kind != VFLOW_TRAP_SANDBOX)
+			continue;
+		/* rows are sorted by owner within the kind: one lookup per process */
+		if (!sb || row->owner != last_pid) {
+			sb = sandbox_find_or_add(r, row->owner, &cap);
+			if (!sb)
+				return -ENOMEM;
+			last_pid = row->owner;
+		}
+		p = realloc(sb->rows, (sb->nr_rows + 1) * sizeof(const struct trap_row *));
+		if (!p)
+			return -ENOMEM;
+		sb->rows = p;
+		sb->rows[sb->nr_rows++] = row;
+		trap_row__add(&sb->total, row);
+		if (row->sub < VFLOW_ACT_MAX)
+			sb->by_action[row->sub] += row->count;
+	}
+	for (size_t i = 0; r->delta && i < r->delta->nr_rows; i++) {
+		const struct trap_row *row = &r->delta->rows[i];
+
+		if (row->kind != VFLOW_TRAP_SANDBOX)
+			continue;
+		for (size_t k = 0; k < r->nr_sandboxes; k++)
+			for (size_t j = 0; j < r->sandboxes[k].nr_pids; j++)
+				if (r->sandboxes[k].pids[j] == row->owner)
+					trap_row__add(&r->sandboxes[k].delta, row);
+	}
+	for (size_t k = 0; k < r->nr_sandboxes; k++) {
+		struct sandbox_entity *s = &r->sandboxes[k];
+
+		s->gone = true;
+		for (size_t j = 0; j < s->nr_pids && !r->offline; j++)
+			if (!kill(s->pids[j], 0) || errno != ESRCH)
+				s->gone = false;
+	}
+	for (size_t k = 0; k < r->nr_sandboxes; k++)
+		qsort(r->sandboxes[k].rows, r->sandboxes[k].nr_rows,
+		      sizeof(const struct trap_row *), row_count_cmp);
+	if (r->nr_sandboxes)
+		qsort(r->sandboxes, r->nr_sandboxes, sizeof(*r->sandboxes), sandbox_cmp);
+	return 0;
+}
+
+void report__free_sandboxes(struct report *r)
+{
+	for (size_t k = 0; k < r->nr_sandboxes; k++)
+		free(r->sandboxes[k].rows);
+	free(r->sandboxes);
+	r->sandboxes = NULL;
+	r->nr_sandboxes = 0;
+}
+
+static __u32 top_action(const struct sandbox_entity *sb)
+{
+	__u32 best = VFLOW_ACT_SKIPPED;
+
+	for (__u32 a = 0; a < VFLOW_ACT_MAX; a++)
+		if (sb->by_action[a] > sb->by_action[best])
+			best = a;
+	return best;
+}
+
+void report__print_sandboxes_text(const struct report *r, const struct report_text_opts *o, FILE *f)
+{
+	char b1[32], b2[32], nbuf[32];
+
+	if (!r->nr_sandboxes)
+		return;
+	fprintf(f, "%-28s %-9s %10s %-14s %9s %9s  %s\n", "SANDBOX", "KIND", "TRAPS/s",
+		"TOP ACTION", "RT MEAN", "RT P99", "TOP SYSCALL");
+	for (size_t i = 0; i < r->nr_sandboxes && (!o->top || i < o->top); i++) {
+		const struct sandbox_entity *sb = &r->sandboxes[i];
+		const struct trap_row *top = sb->nr_rows ? sb->rows[0] : NULL;
+
+		fprintf(f, "%-28.28s %-9s %10.1f %-14s %9s %9s  %s\n", sb->info.name,
+			sandbox_kind_name(sb->info.kind), rate_per_sec(sb->delta.count, r->dt_ns),
+			sys_action_name(top_action(sb)),
+			fmt_ns(timed_mean_ns(&sb->total), b1, sizeof(b1)),
+			fmt_ns(hist_quantile_ns(sb->total.hist, P99), b2, sizeof(b2)),
+			top ? syscall_name(top->code, nbuf, sizeof(nbuf)) : "-");
+		for (size_t k = 0; k < sb->nr_rows && k < o->per_entity_syscalls; k++) {
+			const struct trap_row *row = sb->rows[k];
+
+			fprintf(f, "  %-26.26s %-9s %10llu %-14s %9s %9s\n",
+				syscall_name(row->code, nbuf, sizeof(nbuf)), "",
+				(unsigned long long)row->count, sys_action_name(row->sub),
+				fmt_ns(timed_mean_ns(row), b1, sizeof(b1)),
+				fmt_ns(hist_quantile_ns(row->hist, P99), b2, sizeof(b2)));
+		}
+	}
+}
+
+static void json_timed(FILE *f, const struct trap_row *row)
+{
+	fprintf(f, "\"count\":%llu,\"timed\":%llu,\"total_ns\":%llu,\"mean_ns\":%.1f,"
+		"\"p50_ns\":%.1f,\"p99_ns\":%.1f", (unsigned long long)row->count,
+		(unsigned long long)hist_count(row->hist), (unsigned long long)row->total_ns,
+		timed_mean_ns(row), hist_quantile_ns(row->hist, P50), hist_quantile_ns(row->hist, P99));
+}
+
+static void json_hist(FILE *f, const struct trap_row *row)
+{
+	fputs(",\"hist\":[", f);
+	for (int i = 0; i < VFLOW_HIST_SLOTS; i++)
+		fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)row->hist[i]);
+	fputc(']', f);
+}
+
+void report__print_sandboxes_json(const struct report *r, FILE *f)
+{
+	char nbuf[32];
+
+	fputs(",\"sandboxes\":[", f);
+	for (size_t i = 0; i < r->nr_sandboxes; i++) {
+		const struct sandbox_entity *sb = &r->sandboxes[i];
+
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		report_json_str(f, sb->info.name);
+		fprintf(f, ",\"kind\":\"%s\",\"role\":", sandbox_kind_name(sb->info.kind));
+		report_json_str(f, sb->info.role);
+		fputs(",\"paradigm\":\"sandbox\",\"pids\":[", f);
+		for (size_t k = 0; k < sb->nr_pids; k++)
+			fprintf(f, "%s%u", k ? "," : "", sb->pids[k]);
+		fputs("],\"traps\":{", f);
+		json_timed(f, &sb->total);
+		fprintf(f, "},\"rate\":%.3f,\"by_action\":{", rate_per_sec(sb->delta.count, r->dt_ns));
+		for (__u32 a = VFLOW_ACT_SKIPPED, first = 1; a < VFLOW_ACT_MAX; a++, first = 0)
+			fprintf(f, "%s\"%s\":%llu", first ? "" : ",", sys_action_name(a),
+				(unsigned long long)sb->by_action[a]);
+		fputs("},\"model\":", f);
+		report_json_model(f, &sb->model);
+		fputs(",\"syscalls\":[", f);
+		for (size_t k = 0; k < sb->nr_rows; k++) {
+			const struct trap_row *row = sb->rows[k];
+
+			fprintf(f, "%s{\"pid\":%llu,\"nr\":%llu,\"name\":", k ? "," : "",
+				(unsigned long long)row->owner, (unsigned long long)row->code);
+			report_json_str(f, syscall_name(row->code, nbuf, sizeof(nbuf)));
+			fprintf(f, ",\"action\":\"%s\",", sys_action_name(row->sub));
+			json_timed(f, row);
+			json_hist(f, row);
+			fputc('}', f);
+		}
+		fputs("]}", f);
+	}
+	fputs("],\"supervisors\":[", f);
+	for (size_t i = 0, n = 0; i < r->cum->nr_rows; i++) {
+		const struct trap_row *row = &r->cum->rows[i];
+
+		if (row->kind != VFLOW_TRAP_NOTIF_HANDLING)
+			continue;
+		fprintf(f, "%s{\"pid\":%llu,\"target_pid\":%u,", n++ ? "," : "",
+			(unsigned long long)row->owner, row->sub);
+		json_timed(f, row);
+		json_hist(f, row);
+		fputc('}', f);
+	}
+	/* where fexit is allowed: the filters' own cost per process */
+	fputs("],\"filter_cost\":[", f);
+	for (size_t i = 0, n = 0; i < r->cum->nr_rows; i++) {
+		const struct trap_row *row = &r->cum->rows[i];
+
+		if (row->kind != VFLOW_TRAP_FILTER_COST)
+			continue;
+		fprintf(f, "%s{\"pid\":%llu,", n++ ? "," : "", (unsigned long long)row->owner);
+		json_timed(f, row);
+		fputc('}', f);
+	}
+	fputc(']', f);
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef VFLOW_RETIRE_H
+#define VFLOW_RETIRE_H
+
+#include "host/cgroup.h"
+#include "engine/engine.h"
+#include "report/report.h"
+
+/*
+ * After a report of a live engine: the cgroups it found removed leave the
+ * BPF maps (engine__retire_cgroups), and those the engine has summed into
+ * VFLOW_OWNER_GONE are forgotten by the resolver, so that neither the
+ * maps nor vflow's memory grow with cgroup churn. 0 or -ENOMEM.
+ */
+int retire_gone_cgroups(struct engine *e, const struct report *r, struct cgroup_resolver *cg);
+
+#endif

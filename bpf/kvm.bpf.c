@@ -5,7 +5,7 @@
  *
  * kvm_exit -> the next kvm_entry on the same vCPU thread is the time KVM
  * (and, for exits to user space, the VMM) took to handle the exit. The exit
- * reason exists only in the classic tracepoint record (DESIGN.md), so all
+ * reason exists only in the classic tracepoint record (docs/DESIGN.md), so all
  * KVM events use classic tracepoints, read through CO-RE. Hypercall, PIO and
  * MMIO events fire while an exit is handled: they annotate it and get its
  * latency too. Programs whose tracepoint is missing are not loaded.

@@ -14,7 +14,7 @@
  * syscall on that CPU: the common case costs no hash lookup.
  *
  * A sys_exit with no sys_enter is a syscall that seccomp or ptrace
- * intercepted before the sys_enter tracepoint (see DESIGN.md): counted as
+ * intercepted before the sys_enter tracepoint (docs/DESIGN.md): counted as
  * skipped, never mixed into latency.
  *
  * Each tracepoint has a tp_btf program and a raw_tp fallback; user space

@@ -12,6 +12,7 @@
 #  - A library's headers only where that library is linked: libbpf in
 #    user/engine, libmicrohttpd, libyaml and libcrypt in user/serve, zlib
 #    in user/record, ncurses in user/vflowtop.
+#  - docs/ARCHITECTURE.md describes every folder of user/LAYERS.
 #  - A header NAME_internal.h is private to its folder.
 #  - No include cycle.
 #  - user/core opens no file, socket or process.
@@ -47,6 +48,7 @@ MAX_FILE_LINES=600
 MAX_FUNC_LINES=80
 LAYERS_FILE=user/LAYERS
 ALLOW_FILE=scripts/check-layers.allow
+ARCH_DOC=docs/ARCHITECTURE.md
 # "HEADER-PATTERN FOLDER": a library's headers, and the one folder whose
 # objects the Makefile links with that library
 LIBRARY_HEADERS=(
@@ -84,6 +86,11 @@ for d in user/*/; do
 	d=${d%/}
 	[ -n "${rank[${d#user/}]:-}" ] ||
 		problem "$d" "a folder not in $LAYERS_FILE: add it at its place in the order"
+done
+# the architecture page describes every layer
+for folder in "${!rank[@]}"; do
+	grep -q "\`user/$folder\`" "$ARCH_DOC" 2>/dev/null ||
+		problem "$ARCH_DOC" "user/$folder is not described: add it to the table of layers"
 done
 
 # ---- the allow-list: "KIND WHAT reason"; KIND is size, function (WHAT is FILE:NAME) or io ----

@@ -3,8 +3,9 @@
  * The sandbox paradigm, on the syscall path (syscall.bpf.c calls it).
  *
  * seccomp runs before the sys_enter tracepoint and sys_exit always fires
- * (DESIGN.md), so a sandbox trap is a sys_exit without sys_enter. What the
- * thread went through since its last syscall says which one it was:
+ * (docs/DESIGN.md), so a sandbox trap is a sys_exit without sys_enter.
+ * What the thread went through since its last syscall says which one it
+ * was:
  *  - a SIGSYS with si_code SYS_SECCOMP (signal_generate): TRAP, or KILL when
  *    seccomp has marked the thread dead;
  *  - a sleep during which a user-notify supervisor answered a notification

@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # The shape of the tree (scripts/check-layers.sh): the layers of user/ in
-# the order user/LAYERS declares, includes that name their layer and never
-# point up, no include cycle, library headers only in the layer that links
-# the library, private headers private, no I/O in user/core, files and
-# functions within their size, bpf/lib/ headers that compile on their own.
+# the order user/LAYERS declares, each described in docs/ARCHITECTURE.md,
+# includes that name their layer and never point up, no include cycle,
+# library headers only in the layer that links the library, private
+# headers private, no I/O in user/core, files and functions within their
+# size, bpf/lib/ headers that compile on their own.
 # The tree must pass; then each fault the check guards against is planted
 # in a copy of the tree and must fail it, naming the file.
 . "$(dirname "$0")/../lib.sh"
 CHECK=$ROOT/scripts/check-layers.sh
 
-plan 15
+plan 16
 
 # fresh_copy: $TMP/tree, a copy of the checked folders (vmlinux/ linked)
 fresh_copy() {
 	rm -rf "$TMP/tree"
 	mkdir -p "$TMP/tree"
-	cp -a "$ROOT/user" "$ROOT/bpf" "$ROOT/include" "$ROOT/scripts" "$TMP/tree/" &&
+	cp -a "$ROOT/user" "$ROOT/bpf" "$ROOT/include" "$ROOT/scripts" "$ROOT/docs" "$TMP/tree/" &&
 		ln -s "$ROOT/vmlinux" "$TMP/tree/vmlinux"
 }
 
@@ -104,6 +105,10 @@ planted "an allow-list entry without a reason" '^scripts/check-layers.allow:[0-9
 fresh_copy
 mkdir "$TMP/tree/user/identity" && cp "$TMP/tree/user/host/workload.c" "$TMP/tree/user/identity/"
 planted "a folder missing from user/LAYERS" '^user/identity: a folder not in user/LAYERS'
+
+fresh_copy
+sed -i 's/`user\/source`/`user\/sources`/' "$TMP/tree/docs/ARCHITECTURE.md"
+planted "a layer docs/ARCHITECTURE.md does not describe" '^docs/ARCHITECTURE.md: user/source is not described'
 
 fresh_copy
 echo 'int loose;' >"$TMP/tree/user/loose.c"

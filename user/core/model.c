@@ -318,7 +318,7 @@ int model_config__save(const struct model_config *c, FILE *f)
 		"# vflow model constants: the source document's overhead model (section 8.2)\n"
 		"#   S(p) = S_trap + S_schedule + S_isolation\n"
 		"#   eta(p) = C_workload / (C_workload + S(p))\n"
-		"# with the constants of sections 3.5, 4.5, 5.5, 6.5 and 7.2 (DESIGN.md).\n"
+		"# with the constants of sections 3.5, 4.5, 5.5, 6.5 and 7.2 (docs/DESIGN.md).\n"
 		"# `key = value`, '#' starts a comment; a key left out keeps its default.\n"
 		"# *_cycles: CPU cycles per event, converted to ns at tsc_hz; trap_ns_*:\n"
 		"# the L_trap band in ns; eta_*: the efficiency band (0..1); path_length:\n"

@@ -25,7 +25,7 @@ enum provenance {
 	PROV_MODELLED,
 };
 
-/* The document's constants for one paradigm (defaults: DESIGN.md table). */
+/* The document's constants for one paradigm (defaults: the table in docs/DESIGN.md). */
 struct model_paradigm {
 	double trap_cycles_lo, trap_cycles_hi;		/* C_trap per trap */
 	double trap_ns_lo, trap_ns_hi;			/* L_trap band (ns) */

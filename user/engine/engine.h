@@ -2,8 +2,8 @@
 /*
  * The engine: probes the kernel, loads and attaches the BPF programs the
  * kernel supports, polls the ring buffer and takes snapshots of the
- * aggregates. Every front-end (vflowd, later vflowtop and the exporter)
- * links it; none of them touches a BPF map.
+ * aggregates: the only user of libbpf. vflowd and vflowtop link it;
+ * nothing else touches a BPF map, and vflowdump does without it.
  */
 #ifndef VFLOW_ENGINE_H
 #define VFLOW_ENGINE_H

@@ -24,7 +24,7 @@
 #define fputs fputs_unlocked
 #define fwrite fwrite_unlocked
 
-/* The source document's L_trap bands (DESIGN.md), modelled, in seconds. */
+/* The source document's L_trap bands (docs/DESIGN.md), modelled, in seconds. */
 static const struct { const char *paradigm; double low, high; } model_bands[] = {
 	{ "fullvirt", 1.6e-6, 3.1e-6 },
 	{ "paravirt", 2.5e-7, 8.5e-7 },

@@ -72,6 +72,7 @@ problem() {
 declare -A rank
 r=0
 [ -r "$LAYERS_FILE" ] || { echo "$LAYERS_FILE: missing: it declares the layers" ; exit 1; }
+# shellcheck disable=SC2094 # problem() writes to stdout, not to the file read
 while read -r line; do
 	line=${line%%#*}
 	[ -n "${line// /}" ] || continue
@@ -120,13 +121,13 @@ allow() {
 }
 
 # ---- includes ----
-sources=$(find user bpf include -name '*.[ch]' | sort)
+mapfile -t sources < <(find user bpf include -name '*.[ch]' | sort)
 edges=$(mktemp)
 trap 'rm -f "$edges"' EXIT
 layer_of() { local p=${1#user/}; echo "${p%%/*}"; }
 
 declare -A outside
-for f in $sources; do
+for f in "${sources[@]}"; do
 	case $f in
 	user/*/*) ;;
 	user/*) outside[$f]=1; problem "$f" "a file outside every layer: move it into the folder of its layer" ;;
@@ -178,7 +179,7 @@ while IFS=: read -r f ln inc; do
 		continue ;;
 	*/*) ;;
 	*)
-		hint=$(cd user && ls -- */"$hdr" 2>/dev/null | head -1)
+		hint=$(cd user && find . -mindepth 2 -maxdepth 2 -name "$hdr" -printf '%P\n' | sort | head -1)
 		problem "$where" "\"$hdr\" does not name its layer: write \"${hint:-LAYER/$hdr}\""
 		continue ;;
 	esac
@@ -196,7 +197,7 @@ while IFS=: read -r f ln inc; do
 	if [[ $hdr == *_internal.h ]] && [ "$to" != "$own" ]; then
 		problem "$where" "\"$hdr\" is private to user/$to: include its public header"
 	fi
-done < <(grep -nHE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]' $sources |
+done < <(grep -nHE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]' "${sources[@]}" |
 	 sed -E 's/^([^:]*):([0-9]+):[[:space:]]*#[[:space:]]*include[[:space:]]*([<"][^>"]*[>"]).*/\1:\2:\3/')
 
 # cycles: tsort names the files of a loop
@@ -222,7 +223,7 @@ while read -r n f; do
 	if [ "$n" -gt "$MAX_FILE_LINES" ] && ! allow size "$f"; then
 		problem "$f" "$n lines, over $MAX_FILE_LINES: split it by concern, or give the reason in $ALLOW_FILE"
 	fi
-done < <(wc -l $sources)
+done < <(wc -l "${sources[@]}")
 # a function's body: from "{" alone on a line to the next "}" alone on a line (kernel style)
 while read -r f ln name n; do
 	if [ "$n" -gt "$MAX_FUNC_LINES" ] && ! allow function "$f:$name"; then
@@ -240,7 +241,7 @@ done < <(awk '
 		infn = 1; start = FNR; next
 	}
 	infn && /^\}$/ { print FILENAME, sigline, name, FNR - start - 1; infn = 0; sig = "" }
-' $sources)
+' "${sources[@]}")
 
 for key in "${!allowed[@]}"; do
 	[ -n "${used[$key]:-}" ] ||
@@ -264,5 +265,5 @@ if ((compile)); then
 	fi
 fi
 
-echo "# layers: $(echo "$sources" | wc -w) files, $nr_includes includes, $problems problems"
+echo "# layers: ${#sources[@]} files, $nr_includes includes, $problems problems"
 [ "$problems" -eq 0 ]

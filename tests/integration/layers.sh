@@ -107,6 +107,7 @@ mkdir "$TMP/tree/user/identity" && cp "$TMP/tree/user/host/workload.c" "$TMP/tre
 planted "a folder missing from user/LAYERS" '^user/identity: a folder not in user/LAYERS'
 
 fresh_copy
+# shellcheck disable=SC2016 # the backquotes are the text to replace
 sed -i 's/`user\/source`/`user\/sources`/' "$TMP/tree/docs/ARCHITECTURE.md"
 planted "a layer docs/ARCHITECTURE.md does not describe" '^docs/ARCHITECTURE.md: user/source is not described'
 

@@ -16,7 +16,7 @@
 
 #define ENGINE_MAX_PROBES 32
 #define ENGINE_PROBE_NAME_LEN 64
-#define ENGINE_ERR_LEN 512
+#define ENGINE_ERR_LEN 1024	/* room for a verifier log's last lines */
 
 typedef void (*engine_event_fn)(void *ctx, const struct vflow_event *ev);
 

@@ -158,8 +158,9 @@ $(OUT)/tests/test_%: tests/unit/test_%.c $(OUT)/san/libvflow.a | $(OUT)/tests
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $< $(OUT)/san/libvflow.a -lcmocka $(LDLIBS) -o $@
 
-# BPF handler tests: the engine in test-run mode drives the real programs
-$(OUT)/tests/test_%: tests/bpf/test_%.c $(OUT)/san/libvflow.a | $(OUT)/tests
+# BPF handler tests: the engine in test-run mode drives the real programs;
+# test_bpf_load loads every program of every skeleton
+$(OUT)/tests/test_%: tests/bpf/test_%.c $(OUT)/san/libvflow.a $(SKELS) | $(OUT)/tests
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $< $(OUT)/san/libvflow.a -lcmocka $(LDLIBS) -o $@
 

@@ -226,7 +226,12 @@ static void sched_attach(struct engine *e, bool btf_tp)
  */
 static int load_error(char *err, size_t err_len, int ret, const struct bpf_object *obj)
 {
+	size_t n;
+
 	load_diag_explain(err, err_len, ret, bpf_object__name(obj));
+	n = strlen(err);
+	if (load_diag_refused_prog() || (ret != -EPERM && ret != -EACCES))
+		snprintf(err + n, err_len - n, " (vflowd -v prints libbpf's whole log)");
 	return ret;
 }
 

@@ -336,14 +336,12 @@ void load_diag_explain(char *buf, size_t len, int ret, const char *obj_name)
 		if (mode && strcmp(mode, "none") && n >= 0 && (size_t)n < len)
 			n += snprintf(buf + n, len - n, "; kernel lockdown is '%s', which withholds some "
 				      "BPF helpers", mode);
-		if (n >= 0 && (size_t)n < len)
-			snprintf(buf + n, len - n, " (run with -v for the whole log)");
 		return;
 	}
 	if (ret == -EPERM || ret == -EACCES) {
 		explain_denied(buf, len, ret);
 		return;
 	}
-	snprintf(buf, len, "failed to load the BPF object %s: %s%s%s (run with -v for libbpf's log)",
+	snprintf(buf, len, "failed to load the BPF object %s: %s%s%s",
 		 obj_name, strerror(-ret), diag.first_warn[0] ? ": " : "", diag.first_warn);
 }

@@ -112,10 +112,14 @@ $(OUT)/syscall_names.h: scripts/gen-syscall-names.sh | $(OUT)
 	$(call msg,GEN,$@)
 	$(Q)scripts/gen-syscall-names.sh > $@
 
-# Engine library and front-ends
-$(OUT)/obj/%.o: user/%.c $(wildcard user/*.h) include/vflow.h $(GEN_HDRS) | $(OUT)/obj
+# Engine library and front-ends. Each object depends on the headers it
+# includes (-MMD); generated headers exist before the first compile
+# (order-only), so a changed BPF program rebuilds only its skeleton's
+# includers (the engine), not the whole library.
+DEPFLAGS := -MMD -MP
+$(OUT)/obj/%.o: user/%.c $(wildcard user/*.h) include/vflow.h | $(GEN_HDRS) $(OUT)/obj
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUT)/libvflow.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -130,9 +134,9 @@ $(OUT)/vflowtop: $(OUT)/obj/vflowtop.o $(patsubst user/%.c,$(OUT)/obj/%.o,$(TOP_
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lncursesw -o $@
 
 # Sanitizer variants for the tests
-$(OUT)/san/%.o: user/%.c $(wildcard user/*.h) include/vflow.h $(GEN_HDRS) | $(OUT)/san
+$(OUT)/san/%.o: user/%.c $(wildcard user/*.h) include/vflow.h | $(GEN_HDRS) $(OUT)/san
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUT)/san/libvflow.a: $(SAN_OBJS)
 	$(call msg,AR,$@)
@@ -177,10 +181,10 @@ $(OUT)/tests/%: tests/helpers/%.c | $(OUT)/tests
 	$(Q)$(CC) $(CFLAGS) -static $< -o $@
 
 # Fuzz targets: the library again, built by clang with coverage for libFuzzer
-$(OUT)/fuzz/obj/%.o: user/%.c $(wildcard user/*.h) include/vflow.h $(GEN_HDRS) | $(OUT)/fuzz/obj
+$(OUT)/fuzz/obj/%.o: user/%.c $(wildcard user/*.h) include/vflow.h | $(GEN_HDRS) $(OUT)/fuzz/obj
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(FUZZ_CC) -std=gnu11 -Wall -Wextra -Iinclude -Iuser -I$(OUT) -DVFLOW_VERSION='"$(VERSION)"' \
-		-DVFLOW_GIT_REV='"$(GIT_REV)"' $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+		-DVFLOW_GIT_REV='"$(GIT_REV)"' $(FUZZ_FLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(OUT)/fuzz/libvflow.a: $(FUZZ_OBJS)
 	$(call msg,AR,$@)
@@ -203,6 +207,11 @@ $(OUT)/bench/%.skel.h: $(OUT)/bench/%.tmp.bpf.o
 $(OUT)/bench/%: bench/%.c $(BENCH_BPF) | $(OUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUT)/bench $< $(LDLIBS) -o $@
+
+# The includers of generated headers, also for objects built before -MMD
+$(foreach d,$(OUT)/obj $(OUT)/san $(OUT)/fuzz/obj,$(d)/engine.o): $(SKELS)
+$(foreach d,$(OUT)/obj $(OUT)/san $(OUT)/fuzz/obj,$(d)/syscalls.o): $(OUT)/syscall_names.h
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/san/*.d $(OUT)/fuzz/obj/*.d)
 
 clean:
 	$(call msg,CLEAN,$(OUT))

@@ -334,8 +334,8 @@ void load_diag_explain(char *buf, size_t len, int ret, const char *obj_name)
 		mode = diag.unknown_func ? lockdown_mode(lockdown, sizeof(lockdown)) : NULL;
 		/* lockdown takes helpers away (bpf_probe_read_kernel in confidentiality mode) */
 		if (mode && strcmp(mode, "none") && n >= 0 && (size_t)n < len)
-			n += snprintf(buf + n, len - n, "; kernel lockdown is '%s', which withholds some "
-				      "BPF helpers", mode);
+			snprintf(buf + n, len - n, "; kernel lockdown is '%s', which withholds some "
+				 "BPF helpers", mode);
 		return;
 	}
 	if (ret == -EPERM || ret == -EACCES) {

@@ -404,13 +404,17 @@ static void filter_cost_open(struct engine *e)
 	int ret;
 
 	e->filter = seccomp_cost_bpf__open();
+	load_diag_reset();
 	ret = e->filter ? seccomp_cost_bpf__load(e->filter) : -errno;
 	if (!ret)
 		ret = seccomp_cost_bpf__attach(e->filter);
 	if (ret) {
 		seccomp_cost_bpf__destroy(e->filter);
 		e->filter = NULL;
-		probe_add(e, name, "fentry", false, ret == -EPERM || ret == -EACCES ?
+		/* a verifier log means the kernel takes fentry but not this program: a bug here */
+		probe_add(e, name, "fentry", false, load_diag_refused_prog() ?
+			  "the verifier refused the program (vflowd -v shows its log): filter cost "
+			  "not measured" : ret == -EPERM || ret == -EACCES ?
 			  "fentry/fexit refused by this kernel: filter cost not measured" :
 			  "fentry/fexit unavailable: filter cost not measured");
 		return;

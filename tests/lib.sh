@@ -6,6 +6,9 @@ BUILD=${BUILD:-$ROOT/build}
 VFLOWD=${VFLOWD:-$BUILD/san/vflowd}
 TAP_N=0
 TMP=$(mktemp -d /tmp/vflow-test.XXXXXX)
+# tests/run.sh removes it (and the cgroups listed in it) after a file it
+# had to kill before this file's EXIT trap could
+[ -n "${VFLOW_TEST_TMP_LIST:-}" ] && echo "$TMP" >>"$VFLOW_TEST_TMP_LIST"
 CLEANUP=()
 
 cleanup() {

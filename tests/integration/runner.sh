@@ -18,6 +18,9 @@ KILL_GRACE_S=$(sed -n 's/^KILL_GRACE_S=\([0-9][0-9]*\).*/\1/p' "$RUN")
 SLACK_S=5
 # a killed process is reaped by init shortly after: wait that long for it
 REAP_S=5
+# a runner that does not kill a file that never ends is itself stopped
+# after this long, so that this test ends and says so
+BOUND_S=$((TIMEOUT_S + KILL_GRACE_S + 2 * SLACK_S))
 
 NAMES=("1..3 and one result: failed" "no plan: failed" "two plans: failed"
        "exit 1 after all-ok results: failed"
@@ -38,7 +41,7 @@ mkdir -p "$F"
 # RC, its wall time in ELAPSED (seconds)
 run_runner() {
 	local t0=$EPOCHREALTIME
-	"$RUN" "$@" >"$TMP/out" 2>&1
+	timeout -k $((KILL_GRACE_S + SLACK_S)) "$BOUND_S" "$RUN" "$@" >"$TMP/out" 2>&1
 	RC=$?
 	ELAPSED=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 }

@@ -26,10 +26,12 @@ NAMES=("metrics: 200 text 0.0.4" "metrics: OpenMetrics on Accept" "metrics: HEAD
        "TLS13: TLS 1.2 refused, 1.3 served" "TLS13: stopped cleanly"
        "auth: no credentials 401" "auth: wrong password or user 401" "auth: right password 200"
        "auth: stopped cleanly" "bad config: unknown key at its line" "bad config: invalid YAML")
+plan ${#NAMES[@]}
 
 command -v curl >/dev/null || skip_all "curl is not installed" "${NAMES[@]}"
 command -v python3 >/dev/null || skip_all "python3 is not installed (free ports, idle sockets)" "${NAMES[@]}"
-[ -x "${CMD[0]}" ] || skip_all "${CMD[0]} is not built (http_serve links libmicrohttpd dynamically: see tests/helpers/http_serve.c)" "${NAMES[@]}"
+# the build makes it (make WERROR=1 test-build): missing is a failure
+[ -x "${CMD[0]}" ] || fail_all "${CMD[0]} is not built: make WERROR=1 test-build" "${NAMES[@]}"
 
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

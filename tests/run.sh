@@ -263,7 +263,7 @@ trap interrupted INT TERM
 run_one() {
 	local name=$1 kind=$2 path=$3
 	local log=$RUN_DIR/log rc=0 timed_out=0 ran=0 started cleaned=
-	local plans planned results tap_pass tap_fail tap_skip bailed why test
+	local plans planned results tap_pass tap_fail tap_skip bailed why test not_oks
 	local problems=() cmd=()
 	echo "== $name"
 	: >"$log"
@@ -323,15 +323,16 @@ run_one() {
 	# a failing file counts one failure more, unless its only problem is
 	# the non-zero exit that its failed results already explain (cmocka
 	# exits with the number of failed tests)
-	if [ ${#problems[@]} -gt 0 ]; then
-		if ! { [ ${#problems[@]} -eq 1 ] && [ "$rc" -ne 0 ] && [ "$timed_out" -eq 0 ] && [ "$tap_fail" -gt 0 ]; }; then
-			tap_fail=$((tap_fail + 1))
-		fi
-		why=${problems[0]}
-		for test in "${problems[@]:1}"; do why+="; $test"; done
+	not_oks=$tap_fail
+	if [ ${#problems[@]} -gt 0 ] &&
+	   ! { [ ${#problems[@]} -eq 1 ] && [ "$rc" -ne 0 ] && [ "$timed_out" -eq 0 ] && [ "$not_oks" -gt 0 ]; }; then
+		tap_fail=$((tap_fail + 1))
+	fi
+	if [ "$not_oks" -gt 0 ] || [ ${#problems[@]} -gt 0 ]; then
+		why=
+		[ "$not_oks" -gt 0 ] && why="$not_oks not ok"
+		for test in "${problems[@]}"; do why+="${why:+; }$test"; done
 		failures+=("$name: $why")
-	elif [ "$tap_fail" -gt 0 ]; then
-		failures+=("$name: $tap_fail not ok")
 	fi
 	while IFS=$'\t' read -r why test; do
 		[ -n "${skip_count[$why]+x}" ] || SKIP_REASONS+=("$why")

@@ -29,7 +29,8 @@ export BUILD
 export VFLOW_FIXTURES=${VFLOW_FIXTURES:-$ROOT/tests/fixtures}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-# the slowest file (lint.sh) takes about 3 minutes alone on 2 busy cores
+# the slowest file (lint.sh) takes under 4 minutes on 2 busy cores; one
+# hung file still leaves CI (the suite takes about 6) under its 20 minutes
 TIMEOUT_DEFAULT_S=600
 # after SIGTERM: lib.sh's cleanup waits up to 5 s for each cgroup to empty
 KILL_GRACE_S=10

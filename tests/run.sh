@@ -53,9 +53,20 @@ FILES=()
 add() { FILES+=("$1"$'\t'"$2"$'\t'"$3"); }
 unit_src() { [ -f "$ROOT/tests/unit/$1.c" ] || [ -f "$ROOT/tests/bpf/$1.c" ]; }
 
-# resolve ARG: add the file ARG names, or fail
+# resolve ARG: add the file ARG names, or fail. A bare name is a test's
+# name first (test_x, x, x.sh), a file here only if no test has it.
 resolve() {
 	local arg=$1 path dir base
+	if [[ $arg != */* ]]; then
+		if [[ $arg == test_* ]] && { unit_src "$arg" || [ -x "$BUILD/tests/$arg" ]; }; then
+			# one not built yet is run, and fails as such
+			add "unit/$arg" unit "$BUILD/tests/$arg"
+			return 0
+		elif [ -f "$ROOT/tests/integration/${arg%.sh}.sh" ]; then
+			add "integration/${arg%.sh}" script "$ROOT/tests/integration/${arg%.sh}.sh"
+			return 0
+		fi
+	fi
 	if [ -f "$arg" ]; then
 		path=$(realpath "$arg")
 		dir=$(dirname "$path") base=$(basename "$path")
@@ -74,12 +85,10 @@ resolve() {
 		return 0
 	fi
 	base=$(basename "$arg")
-	# a unit test not built yet (by name or by path): run, it fails as such
+	# the path of a unit test not built yet: run, it fails as such
 	if [[ $base == test_* ]] && unit_src "$base" &&
-	   { [ "$arg" = "$base" ] || [ "$(realpath -m "$(dirname "$arg")")" = "$(realpath -m "$BUILD/tests")" ]; }; then
+	   [ "$(realpath -m "$(dirname "$arg")")" = "$(realpath -m "$BUILD/tests")" ]; then
 		add "unit/$base" unit "$BUILD/tests/$base"
-	elif [ "$arg" = "$base" ] && [ -f "$ROOT/tests/integration/${base%.sh}.sh" ]; then
-		add "integration/${base%.sh}" script "$ROOT/tests/integration/${base%.sh}.sh"
 	else
 		echo "tests/run.sh: no test file '$arg': give a unit binary (build/tests/test_x, test_x), an integration script (tests/integration/x.sh, x) or a TAP file's path" >&2
 		return 1

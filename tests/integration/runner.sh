@@ -156,12 +156,18 @@ skip "frobnicate" "no frobnicator on this machine"
 skip "frobnicate twice" "no frobnicator on this machine"
 skip "defrobnicate" "no defrobnicator either"
 EOF
-run_runner "$F/skipper.sh"
+# cmocka's skip names the test; its reason is the comment before it
+tap_file "$F/cmocka-skip.sh" "1..1" "# SKIP no widget here" "not ok 1 # SKIP test_widget"
+# a whole file skipped by its plan
+tap_file "$F/skip-all.sh" "1..0 # SKIP no frobnicator on this machine"
+run_runner "$F/skipper.sh" "$F/cmocka-skip.sh" "$F/skip-all.sh"
 verdict "${NAMES[10]}" '[ "$RC" -eq 0 ]' 'says "skipped, by reason"' \
-	'grep -qxE " +2  no frobnicator on this machine" "$TMP/out"' \
+	'grep -qxE " +3  no frobnicator on this machine" "$TMP/out"' \
 	'grep -qxE " +$F/skipper.sh: frobnicate twice" "$TMP/out"' \
 	'grep -qxE " +1  no defrobnicator either" "$TMP/out"' \
-	'[ "$(tail -n 1 "$TMP/out")" = "1 passed, 0 failed, 3 skipped" ]'
+	'grep -qxE " +1  no widget here" "$TMP/out"' \
+	'grep -qxE " +$F/cmocka-skip.sh: test_widget" "$TMP/out"' \
+	'[ "$(tail -n 1 "$TMP/out")" = "1 passed, 0 failed, 5 skipped" ]'
 verdict "${NAMES[11]}" 'tail -n 2 "$TMP/out" | head -n 1 | grep -q "^reliability: .* fuzz executions over "'
 
 # --- which files -------------------------------------------------------------

@@ -26,8 +26,8 @@ NAMES=("metrics: 200 text 0.0.4" "metrics: OpenMetrics on Accept" "metrics: HEAD
        "TLS13: TLS 1.2 refused, 1.3 served" "TLS13: stopped cleanly"
        "auth: no credentials 401" "auth: wrong password or user 401" "auth: right password 200"
        "auth: stopped cleanly" "bad config: unknown key at its line" "bad config: invalid YAML")
-
 plan ${#NAMES[@]}
+
 command -v curl >/dev/null || skip_all "curl is not installed" "${NAMES[@]}"
 command -v python3 >/dev/null || skip_all "python3 is not installed (free ports, idle sockets)" "${NAMES[@]}"
 # the build makes http_serve (and vflowd): missing, it is a failure, not a skip

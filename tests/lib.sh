@@ -6,6 +6,9 @@ BUILD=${BUILD:-$ROOT/build}
 VFLOWD=${VFLOWD:-$BUILD/san/vflowd}
 TAP_N=0
 TMP=$(mktemp -d /tmp/vflow-test.XXXXXX)
+# tests/run.sh removes it (and the cgroups listed in it) after a file it
+# had to kill before this file's EXIT trap could
+[ -n "${VFLOW_TEST_TMP_LIST:-}" ] && echo "$TMP" >>"$VFLOW_TEST_TMP_LIST"
 CLEANUP=()
 
 cleanup() {
@@ -33,6 +36,18 @@ skip_all() { local why=$1; shift; for t in "$@"; do skip "$t" "$why"; done; exit
 # fail_all "what" "test names...": a precondition that should hold failed
 fail_all() { local why=$1; shift; diag "$why"; for t in "$@"; do not_ok "$t"; done; exit 0; }
 diag() { echo "# $*"; }
+# tap_from: number the "ok - what" and "not ok - what" lines of a helper
+# (a python check) like the rest; other lines pass through
+tap_from() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "${line#ok - }" ;;
+		"not ok - "*) not_ok "${line#not ok - }" ;;
+		*) echo "$line" ;;
+		esac
+	done
+}
 
 cgroup2_root() { awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts; }
 

@@ -34,7 +34,14 @@ static __always_inline void trap_val_account(struct vflow_trap_val *v, __u64 lat
 
 	v->count += 1;
 	v->total_ns += lat;
-	if (slot < VFLOW_HIST_SLOTS)	/* for the verifier: already clamped */
+	/*
+	 * vflow_hist_slot() has clamped already, so clang may drop this check
+	 * as redundant and the verifier then sees an unbounded index ("R0
+	 * unbounded memory access"). barrier_var() hides the value from the
+	 * compiler: the check stays in the object for the verifier.
+	 */
+	barrier_var(slot);
+	if (slot < VFLOW_HIST_SLOTS)
 		v->hist[slot] += 1;
 }
 

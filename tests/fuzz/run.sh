@@ -6,6 +6,7 @@
 # The seed is the day's date unless FUZZ_SEED is given, so a day's runs
 # repeat. A crash is copied to ${TMPDIR:-/tmp}/vflow-fuzz-artifacts/ and
 # named in the TAP line; once fixed, it belongs in tests/fuzz/regress/NAME/.
+# A target not built fails, unless clang has no libFuzzer here (skipped).
 # Ends with "# fuzz: T targets, E executions, C crashes"; exit status 1 if
 # anything failed. `make fuzz FUZZ_TIME=3600` runs it long.
 . "$(dirname "$0")/../lib.sh"
@@ -28,29 +29,42 @@ case $SEED in
 '' | *[!0-9]*) echo "tests/fuzz/run.sh: FUZZ_SEED must be a number" >&2; exit 2 ;;
 esac
 
-targets=() sources=()
+# the TAP plan: per target, its regression replay (when it has inputs)
+# and its run; one line for a target not built
+sources=() nr_results=0 missing=0
+declare -A nr_regress
 for src in "$ROOT"/fuzz/fuzz_*.c; do
 	[ -e "$src" ] || continue
 	name=$(basename "$src" .c)
 	name=${name#fuzz_}
 	sources+=("$name")
-	[ -x "$BUILD/fuzz/fuzz_$name" ] && targets+=("$name")
-done
-
-if [ ${#targets[@]} -eq 0 ]; then
-	if ! command -v clang >/dev/null; then
-		why="clang is not installed (libFuzzer comes with it)"
-	elif ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' |
-		clang -x c -fsanitize=fuzzer - -o "$TMP/probe" 2>/dev/null; then
-		why="clang has no libFuzzer (-fsanitize=fuzzer)"
-	elif [ ${#sources[@]} -eq 0 ]; then
-		why="no fuzz/fuzz_*.c"
+	nr_regress[$name]=0
+	for f in "$REGRESS/$name"/*; do
+		[ -f "$f" ] && nr_regress[$name]=$((nr_regress[$name] + 1))
+	done
+	if [ -x "$BUILD/fuzz/fuzz_$name" ]; then
+		nr_results=$((nr_results + 1 + (nr_regress[$name] > 0)))
 	else
-		why="no fuzz target built: make build/fuzz/fuzz_NAME, or make test-build"
+		nr_results=$((nr_results + 1)) missing=$((missing + 1))
 	fi
-	skip "fuzz" "$why"
+done
+if [ ${#sources[@]} -eq 0 ]; then
+	echo "1..0 # SKIP no fuzz/fuzz_*.c"
 	echo "# fuzz: 0 targets, 0 executions, 0 crashes"
 	exit 0
+fi
+plan "$nr_results"
+
+# A target not built is a failure (make test-build builds them all),
+# unless this machine's clang cannot build any: probed here
+no_toolchain=
+if [ "$missing" -gt 0 ]; then
+	if ! command -v clang >/dev/null; then
+		no_toolchain="clang is not installed (libFuzzer comes with it)"
+	elif ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' |
+		clang -x c -fsanitize=fuzzer - -o "$TMP/probe" 2>/dev/null; then
+		no_toolchain="clang has no libFuzzer (-fsanitize=fuzzer)"
+	fi
 fi
 
 mkdir -p "$ARTIFACTS" || exit 1
@@ -85,7 +99,12 @@ keep() {
 for name in "${sources[@]}"; do
 	bin=$BUILD/fuzz/fuzz_$name
 	if [ ! -x "$bin" ]; then
-		skip "fuzz $name" "not built: make build/fuzz/fuzz_$name"
+		if [ -n "$no_toolchain" ]; then
+			skip "fuzz $name" "$no_toolchain"
+		else
+			not_ok "fuzz $name: not built: make build/fuzz/fuzz_$name (make test-build builds it)"
+			failed=1
+		fi
 		continue
 	fi
 	nr_targets=$((nr_targets + 1))

@@ -14,18 +14,9 @@ CAPS="BPF DAC_READ_SEARCH PERFMON SYS_PTRACE"	# sorted; the unit's and the Daemo
 diag_head() { head -n "$1" "$2" | grep -v '^ *$' | sed 's/^/# /'; }
 diag_tail() { tail -n "$1" "$2" | grep -v '^ *$' | sed 's/^/# /'; }
 
-# The python checks print "ok - what", "not ok - what" and "# why" lines:
-# number them like the rest.
-tap_from() {
-	local line
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) ok "${line#ok - }" ;;
-		"not ok - "*) not_ok "${line#not ok - }" ;;
-		*) echo "$line" ;;
-		esac
-	done
-}
+# rules 2, dashboard 3, PromQL 1, systemd unit 3, DaemonSet 3 (the python
+# checks print "ok - what" lines, which tap_from numbers)
+plan 12
 
 # --- Prometheus rules -------------------------------------------------------
 if command -v promtool >/dev/null; then
@@ -56,7 +47,10 @@ problems = []
 try:
     d = json.load(open(dash_path))
 except Exception as e:
-    print("not ok - dashboard JSON parses # %s" % e)
+    print("not ok - dashboard JSON parses")
+    print("# %s" % e)
+    print("not ok - dashboard: variables, rows, datasource, only documented metrics, $host on every selector")
+    print("not ok - queries.txt lists every dashboard expression, and only those")
     sys.exit(0)
 print("ok - dashboard JSON parses")
 
@@ -178,7 +172,8 @@ else
 	mkdir -p "$TMP/unit"
 	sed "s|^ExecStart=/usr/local/bin/vflowd |ExecStart=$BIN |" "$UNIT" >"$TMP/unit/vflowd.service"
 	if [ ! -x "$BIN" ]; then
-		skip "systemd-analyze verify deploy/vflowd.service" "no built vflowd in $BUILD to stand in for /usr/local/bin/vflowd: run make"
+		not_ok "systemd-analyze verify deploy/vflowd.service"
+		diag "no built vflowd in $BUILD to stand in for /usr/local/bin/vflowd: make WERROR=1 test-build"
 	elif SYSTEMD_LOG_COLOR=0 systemd-analyze verify "$TMP/unit/vflowd.service" >"$TMP/verify.out" 2>&1 &&
 	     [ ! -s "$TMP/verify.out" ]; then
 		ok "systemd-analyze verify deploy/vflowd.service"

@@ -19,9 +19,12 @@ NAMES=("SIGUSR1: dump written" "SIGUSR1: every getppid of the workload in the du
        "vflowd stopped cleanly" "no temporary files left" "fault: full disk: error reported, still recording"
        "fault: full disk: nothing left under a final name" "fault: full disk: vflowd stopped cleanly"
        "eta rule: an entity below its band triggers a dump naming it" "eta rule: vflowd stopped cleanly")
+plan ${#NAMES[@]}
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, cgroups)" "${NAMES[@]}"
 [ -n "$(cgroup2_root)" ] || skip_all "no cgroup v2 hierarchy mounted" "${NAMES[@]}"
-[ -x "$VFLOWDUMP" ] || fail_all "$VFLOWDUMP not built" "${NAMES[@]}"
+for bin in "$VFLOWD" "$VFLOWDUMP" "$BUILD/san/vflowtop" "$BUILD/tests/sysloop"; do
+	[ -x "$bin" ] || fail_all "$bin is not built: run make test-build" "${NAMES[@]}"
+done
 CG=$(new_cgroup "vflow-test-dump-$$")
 DUMPS=$TMP/dumps
 SOCK=$TMP/ctl.sock
@@ -51,11 +54,12 @@ try:
 except Exception as e:
     print("invalid", e); sys.exit(0)
 evs = [e for e in doc.get("traceEvents", []) if e.get("ph") == "X"]
+inst = [e for e in doc.get("traceEvents", []) if e.get("ph") == "i"]
 mine = [e for e in cg.get("traceEvents", []) if e.get("ph") == "X" and e.get("name") == "getppid"
         and e.get("pid") == int(sys.argv[3])]
-print("valid", len(mine), len(evs))
+print("valid", len(mine), len(evs), len(inst))
 PY
-read -r VALID MINE ALL <"$TMP/chrome.txt"
+read -r VALID MINE ALL INSTANT <"$TMP/chrome.txt"
 if [ "$VALID" = valid ] && [ "$MINE" -eq "$N" ]; then
 	ok "SIGUSR1: every getppid of the workload in the dump"
 else
@@ -68,14 +72,19 @@ else
 	not_ok "SIGUSR1: vflowdump reads it clean"
 	diag "exit $RC: $(head -3 "$TMP/d1.err")"
 fi
-# the whole trace: as many complete events as timed events in the dump
+# the whole trace: one complete event per timed event of the dump, one
+# instant per untimed one, as the CSV of the same dump lists them
 "$VFLOWDUMP" csv "$D1" >"$TMP/d1.csv" 2>/dev/null
-ROWS=$(($(wc -l <"$TMP/d1.csv") - 1))
-if [ "$VALID" = valid ] && [ "$ALL" -gt "$N" ] && [ "$ALL" -le "$ROWS" ]; then
+read -r TIMED UNTIMED < <(python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+timed = sum(1 for r in rows if int(r["latency_ns"]) != 0)
+print(timed, len(rows) - timed)' "$TMP/d1.csv" 2>/dev/null)
+if [ "$VALID" = valid ] && [ "$MINE" -eq "$N" ] && [ "$ALL" = "${TIMED:-x}" ] && [ "$INSTANT" = "${UNTIMED:-x}" ]; then
 	ok "chrome trace: valid JSON, one event per getppid"
 else
 	not_ok "chrome trace: valid JSON, one event per getppid"
-	diag "chrome: $VALID $MINE of $ALL events; csv rows $ROWS"
+	diag "chrome: $VALID, $MINE getppid of the workload, $ALL complete and ${INSTANT:-?} instant events; csv: ${TIMED:-?} timed, ${UNTIMED:-?} untimed"
 fi
 "$VFLOWDUMP" summary -e "vflow-test-dump-$$" -t getppid "$D1" >"$TMP/sum.txt" 2>&1
 if grep -Eq "getppid +$N( |$)" "$TMP/sum.txt"; then
@@ -149,7 +158,8 @@ fi
 stop_vflowd
 D4=$(sed -n 's/.*dump (shutdown) written to \(.*\)$/\1/p' "$VFLOWD_OUT.err" | head -1)
 check "shutdown: --dump-on-exit writes a dump" test -s "$D4"
-check "no temporary files left" test -z "$(find "$DUMPS" -name '*.tmp')"
+# the dumps are there, and nothing else
+check "no temporary files left" test -s "$D1" -a -z "$(find "$DUMPS" -name '*.tmp')"
 
 # a dump directory with no space: the dump fails, recording goes on
 FULL=$TMP/full
@@ -157,23 +167,27 @@ mkdir -p "$FULL"
 if mount -t tmpfs -o size=8k none "$FULL" 2>/dev/null; then
 	on_exit "umount $FULL"
 	dd if=/dev/zero of="$FULL/filler" bs=4k count=2 2>/dev/null
-	start_vflowd "$TMP/full.jsonl" -i 0.2 --record-sample syscall=1 --dump-dir "$FULL" ||
-		diag "vflowd did not start"
-	run_in_cgroup "$CG" "$BUILD/tests/sysloop" "$N" >/dev/null
-	kill -USR1 "$VFLOWD_PID"
-	wait_for 10 grep -q "dump (SIGUSR1) failed" "$VFLOWD_OUT.err"
-	LINES=$(wc -l <"$VFLOWD_OUT")
-	sleep 0.6
-	if grep -q "dump (SIGUSR1) failed: .*space" "$VFLOWD_OUT.err" && kill -0 "$VFLOWD_PID" &&
-	   [ "$(wc -l <"$VFLOWD_OUT")" -gt "$LINES" ]; then
-		ok "fault: full disk: error reported, still recording"
-	else
+	if ! start_vflowd "$TMP/full.jsonl" -i 0.2 --record-sample syscall=1 --dump-dir "$FULL"; then
 		not_ok "fault: full disk: error reported, still recording"
-		diag "$(grep dump "$VFLOWD_OUT.err")"
+		not_ok "fault: full disk: nothing left under a final name"
+		stop_vflowd "fault: full disk"
+	else
+		run_in_cgroup "$CG" "$BUILD/tests/sysloop" "$N" >/dev/null
+		kill -USR1 "$VFLOWD_PID"
+		wait_for 10 grep -q "dump (SIGUSR1) failed" "$VFLOWD_OUT.err"
+		LINES=$(wc -l <"$VFLOWD_OUT")
+		sleep 0.6
+		if grep -q "dump (SIGUSR1) failed: .*space" "$VFLOWD_OUT.err" && kill -0 "$VFLOWD_PID" &&
+		   [ "$(wc -l <"$VFLOWD_OUT")" -gt "$LINES" ]; then
+			ok "fault: full disk: error reported, still recording"
+		else
+			not_ok "fault: full disk: error reported, still recording"
+			diag "$(grep dump "$VFLOWD_OUT.err")"
+		fi
+		check "fault: full disk: nothing left under a final name" \
+			test -z "$(find "$FULL" -name '*.vfd' -o -name '*.tmp')"
+		stop_vflowd "fault: full disk"
 	fi
-	check "fault: full disk: nothing left under a final name" \
-		test -z "$(find "$FULL" -name '*.vfd' -o -name '*.tmp')"
-	stop_vflowd "fault: full disk"
 else
 	skip "fault: full disk: error reported, still recording" "cannot mount a tmpfs here"
 	skip "fault: full disk: nothing left under a final name" "cannot mount a tmpfs here"
@@ -184,8 +198,12 @@ fi
 sed -e 's/^host.eta_lo = .*/host.eta_lo = 0.999/' -e 's/^host.eta_hi = .*/host.eta_hi = 1/' \
 	-e 's/^container.eta_lo = .*/container.eta_lo = 0.999/' -e 's/^container.eta_hi = .*/container.eta_hi = 1/' \
 	"$ROOT/config/model.conf" >"$TMP/strict.conf"
-start_vflowd "$TMP/eta.jsonl" -i 0.2 --model-config "$TMP/strict.conf" --dump-dir "$TMP/eta" \
-	--dump-on-eta-below-band || diag "vflowd did not start"
+if ! start_vflowd "$TMP/eta.jsonl" -i 0.2 --model-config "$TMP/strict.conf" --dump-dir "$TMP/eta" \
+	--dump-on-eta-below-band; then
+	not_ok "eta rule: an entity below its band triggers a dump naming it"
+	stop_vflowd "eta rule"
+	exit 0
+fi
 run_in_cgroup "$CG" "$BUILD/tests/sysloop" 300000 >/dev/null
 wait_for 10 grep -q "dump (rule: eta of " "$VFLOWD_OUT.err"
 if grep -q "dump (rule: eta of .* below the band 0.999-1.000 (.*)) written to" "$VFLOWD_OUT.err" &&

@@ -12,6 +12,7 @@ NAMES=("filtered cgroup: exact count" "its child cgroup: exact count" "other cgr
        "no skipped or lost syscalls" "vflowd stopped cleanly" "missing cgroup: one-line error"
        "--paradigm container: KVM and sandbox probes not loaded, said why"
        "--paradigm container: seccomp ERRNO counted as skipped, no sandbox" "--paradigm container: vflowd stopped cleanly")
+plan ${#NAMES[@]}
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, cgroups)" "${NAMES[@]}"
 ROOTCG=$(cgroup2_root)
 [ -n "$ROOTCG" ] || skip_all "no cgroup v2 hierarchy mounted" "${NAMES[@]}"

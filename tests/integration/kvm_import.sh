@@ -5,15 +5,20 @@
 . "$(dirname "$0")/../lib.sh"
 VFLOWD_PLAIN=$BUILD/san/vflowd
 FIX=$ROOT/tests/fixtures/ftrace
+CAPTURES=("$FIX"/*.txt)
+# the three checks on each capture's report
+REPORT_CHECKS=("VMs in the report" "per-vCPU and per-reason rows" "histograms and means consistent")
+# then: the dump (2), the malformed capture, the missing one
+plan $((${#CAPTURES[@]} * ${#REPORT_CHECKS[@]} + 4))
 
-for f in "$FIX"/*.txt; do
+for f in "${CAPTURES[@]}"; do
 	name=$(basename "$f" .txt)
 	if ! "$VFLOWD_PLAIN" --import "$f" --json >"$TMP/$name.json" 2>"$TMP/$name.err"; then
-		not_ok "$name: imported"
-		diag "$(cat "$TMP/$name.err")"
+		diag "$name: not imported: $(cat "$TMP/$name.err")"
+		for t in "${REPORT_CHECKS[@]}"; do not_ok "$name: $t"; done
 		continue
 	fi
-	python3 - "$TMP/$name.json" "$name" <<'PY'
+	tap_from < <(python3 - "$TMP/$name.json" "$name" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 name = sys.argv[2]
@@ -28,6 +33,7 @@ bad = [r for v in vms for r in v["reasons"] if r["kind"] in ("vmx", "svm", "vmex
        and (sum(r["hist"]) != r["count"] or (r["count"] and abs(r["mean_ns"] - r["total_ns"] / r["count"]) > 0.1))]
 tap(not bad, "histograms and means consistent", bad[:2])
 PY
+)
 done
 
 # the same capture as a dump (--dump-dir): one event per exit, read back by vflowdump

@@ -3,6 +3,7 @@
 # over the user-space C, one TAP line per tool. A missing tool is skipped
 # with the reason; the findings are shown as diagnostics.
 . "$(dirname "$0")/../lib.sh"
+plan 2	# clang-tidy, cppcheck
 
 args=()
 tools=()

@@ -8,6 +8,7 @@
 NAMES=("container: eta, C_trap, C_schedule with provenance" "sandbox: eta, C_trap, C_schedule with provenance"
        "sandbox trap share larger than the container's" "paradigm rows carry the document's bands"
        "vflowd stopped cleanly")
+plan ${#NAMES[@]}
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, cgroups)" "${NAMES[@]}"
 [ -n "$(cgroup2_root)" ] || skip_all "no cgroup v2 hierarchy mounted" "${NAMES[@]}"
 CID=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -25,7 +26,7 @@ wait "$W1" "$W2"
 sleep 1.2
 stop_vflowd
 
-python3 - "$TMP/out.jsonl" "$CID" <<'PY'
+tap_from < <(python3 - "$TMP/out.jsonl" "$CID" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
 cid = sys.argv[2]
@@ -51,3 +52,4 @@ tap(par.get("container") and par["container"]["eta_band"] == [0.85, 0.95] and
     par.get("sandbox") and par["sandbox"]["eta_band"] == [0.9, 0.98],
     "paradigm rows carry the document's bands", {k: v and v["eta_band"] for k, v in par.items()})
 PY
+)

@@ -12,11 +12,14 @@ NAMES=("busy cgroup shown with a non-zero rate" "sandbox row shown" "s/S: sort i
        "Esc: back to the entity table" "p: sandbox rows only" "q: vflowtop exits, status 0"
        "q: terminal restored, shell prompt back" "no sanitizer report" "SIGTERM: exits and restores the terminal"
        "-b: 3 frames with header and columns" "--json: 2 objects with entities" "bad flag: one line, status 2")
+plan ${#NAMES[@]}
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, cgroups)" "${NAMES[@]}"
 command -v tmux >/dev/null || skip_all "tmux is not installed" "${NAMES[@]}"
 CG2=$(cgroup2_root)
 [ -n "$CG2" ] || skip_all "no cgroup v2 hierarchy mounted" "${NAMES[@]}"
-[ -x "$VFLOWTOP" ] || fail_all "no $VFLOWTOP: run make test-build" "${NAMES[@]}"
+for bin in "$VFLOWTOP" "$BUILD/tests/sysloop" "$BUILD/tests/seccomp_actions"; do
+	[ -x "$bin" ] || fail_all "$bin is not built: run make test-build" "${NAMES[@]}"
+done
 
 WORK_S=90		# the workloads stop by themselves after this long at most
 WORK_RUNS=200		# and after this many runs
@@ -145,15 +148,32 @@ else
 	sed 's/^/# /' "$TMP/batch.err"
 fi
 
+# the busy cgroup busy for the whole run (its first loop may have ended by now)
+run_in_cgroup "$CG_BUSY" bash -c 'for ((i = 0; i < $1 && SECONDS < $2; i++)); do "$3" 3000000; done' \
+	loop "$WORK_RUNS" "$WORK_S" "$BUILD/tests/sysloop" &
+JSON_LOOP=$!
+on_exit "kill $JSON_LOOP; wait $JSON_LOOP"
 "$VFLOWTOP" --json -d 0.3 -n 2 >"$TMP/json.out" 2>"$TMP/json.err"
 rc=$?
-if [ "$rc" -eq 0 ] && python3 - "$TMP/json.out" <<'PY'; then ok "--json: 2 objects with entities"; else not_ok "--json: 2 objects with entities"; diag "status $rc: $(head -c 300 "$TMP/json.err")"; fi
+kill "$JSON_LOOP"
+# two objects, each with a non-empty entity list; the busy cgroup among them with its getppid calls
+if [ "$rc" -eq 0 ] && python3 - "$TMP/json.out" "/$BUSY" <<'PY' 2>"$TMP/json.check"; then
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
-assert len(lines) == 2, len(lines)
+assert len(lines) == 2, "%d objects" % len(lines)
 for l in lines:
-    assert isinstance(json.loads(l)["entities"], list)
+    ents = json.loads(l)["entities"]
+    assert isinstance(ents, list) and ents, "no entities"
+busy = [e for e in ents if e.get("path") == sys.argv[2]]
+assert busy, "no entity %s among %s" % (sys.argv[2], [e.get("path") for e in ents])
+calls = sum(r["count"] for r in busy[0]["syscalls"] if r["name"] == "getppid")
+assert calls > 0, "%s made no getppid" % sys.argv[2]
 PY
+	ok "--json: 2 objects with entities"
+else
+	not_ok "--json: 2 objects with entities"
+	diag "status $rc: $(tail -1 "$TMP/json.check") $(head -c 300 "$TMP/json.err")"
+fi
 
 "$VFLOWTOP" --bogus >"$TMP/bad.out" 2>"$TMP/bad.err"
 rc=$?

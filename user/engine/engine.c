@@ -12,6 +12,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "engine/engine.h"
+#include "engine/load_diag.h"
 #include "engine/probe.h"
 #include "syscall.skel.h"
 #include "kvm.skel.h"
@@ -59,17 +60,6 @@ struct retired {
 	__u64 id;
 	__u64 since_ns;
 };
-
-static bool verbose_libbpf;
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (level == LIBBPF_DEBUG && !verbose_libbpf)
-		return 0;
-	if (!verbose_libbpf)
-		return 0;	/* the engine reports its own one-line errors */
-	return vfprintf(stderr, fmt, args);
-}
 
 static __u64 now_ns(void)
 {
@@ -198,15 +188,19 @@ static void sched_attach(struct engine *e, bool btf_tp)
 	}
 }
 
-/* Where the kernel refused to load, say what to check. */
-static int load_error(char *err, size_t err_len, int ret, const char *what)
+/*
+ * Where the kernel refused to load @obj: the refused program and the end of
+ * its verifier log, or which checked cause denied bpf() (load_diag.h).
+ */
+static int load_error(char *err, size_t err_len, int ret, const struct bpf_object *obj)
 {
-	if (ret == -EPERM || ret == -EACCES)
-		return fail(err, err_len, ret, "the kernel refused to load BPF programs (%s): check "
-			    "kernel.unprivileged_bpf_disabled, kernel lockdown and any seccomp/LSM "
-			    "policy that denies bpf()", strerror(-ret));
-	return fail(err, err_len, ret, "failed to load the %s BPF programs: %s (run with -v for "
-		    "the verifier log)", what, strerror(-ret));
+	size_t n;
+
+	load_diag_explain(err, err_len, ret, bpf_object__name(obj));
+	n = strlen(err);
+	if (load_diag_refused_prog() || (ret != -EPERM && ret != -EACCES))
+		snprintf(err + n, err_len - n, " (vflowd -v prints libbpf's whole log)");
+	return ret;
 }
 
 /* Slot 0 of a cgroup array: the --cgroup filter's directory. */
@@ -255,9 +249,10 @@ static int syscall_open(struct engine *e, char *err, size_t err_len)
 	bpf_program__set_autoload(e->skel->progs.sched_stats_wakeup, btf_tp);
 	bpf_program__set_autoload(e->skel->progs.sched_stats_wakeup_new, btf_tp);
 
+	load_diag_reset();
 	ret = syscall_bpf__load(e->skel);
 	if (ret)
-		return load_error(err, err_len, ret, "syscall");
+		return load_error(err, err_len, ret, e->skel->obj);
 	if (e->filter_fd >= 0 && set_filter(bpf_map__fd(e->skel->maps.cgroup_filter), e->filter_fd))
 		return fail(err, err_len, -errno, "cannot set the cgroup filter: %s", strerror(errno));
 
@@ -339,9 +334,10 @@ static int kvm_open(struct engine *e, char *err, size_t err_len)
 			return fail(err, err_len, ret, "failed to share the ring buffer: %s",
 				    strerror(-ret));
 	}
+	load_diag_reset();
 	ret = kvm_bpf__load(e->kvm);
 	if (ret)
-		return load_error(err, err_len, ret, "KVM");
+		return load_error(err, err_len, ret, e->kvm->obj);
 	if (e->filter_fd >= 0 && set_filter(bpf_map__fd(e->kvm->maps.cgroup_filter), e->filter_fd))
 		return fail(err, err_len, -errno, "cannot set the cgroup filter: %s", strerror(errno));
 	if (!e->rb) {
@@ -378,13 +374,17 @@ static void filter_cost_open(struct engine *e)
 	int ret;
 
 	e->filter = seccomp_cost_bpf__open();
+	load_diag_reset();
 	ret = e->filter ? seccomp_cost_bpf__load(e->filter) : -errno;
 	if (!ret)
 		ret = seccomp_cost_bpf__attach(e->filter);
 	if (ret) {
 		seccomp_cost_bpf__destroy(e->filter);
 		e->filter = NULL;
-		probe_add(e, name, "fentry", false, ret == -EPERM || ret == -EACCES ?
+		/* a verifier log means the kernel takes fentry but not this program: a bug here */
+		probe_add(e, name, "fentry", false, load_diag_refused_prog() ?
+			  "the verifier refused the program (vflowd -v shows its log): filter cost "
+			  "not measured" : ret == -EPERM || ret == -EACCES ?
 			  "fentry/fexit refused by this kernel: filter cost not measured" :
 			  "fentry/fexit unavailable: filter cost not measured");
 		return;
@@ -446,8 +446,9 @@ int engine__open(struct engine **out, const struct engine_opts *opts, char *err,
 		engine_rec__defaults(&e->opts.rec);
 	if (!e->opts.retire_ttl_ns)
 		e->opts.retire_ttl_ns = ENGINE_DEFAULT_RETIRE_TTL_NS;
-	verbose_libbpf = opts->verbose;
-	libbpf_set_print(libbpf_print);
+	/* libbpf's messages are kept for load_error(); printed only with -v */
+	load_diag_set_verbose(opts->verbose);
+	libbpf_set_print(load_diag_print);
 
 	e->nr_cpus = libbpf_num_possible_cpus();
 	if (e->nr_cpus <= 0) {

@@ -15,7 +15,7 @@
 #include "core/engine_status.h"
 #include "core/snapshot.h"
 
-#define ENGINE_ERR_LEN 512
+#define ENGINE_ERR_LEN 1024	/* room for a verifier log's last lines */
 
 typedef void (*engine_event_fn)(void *ctx, const struct vflow_event *ev);
 

@@ -16,10 +16,17 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #define NSEC_PER_SEC	1000000000ULL
 #define NSEC_PER_MSEC	1000000ULL
+/* between two looks at another task's state: short against a call of milliseconds */
+#define BLOCKED_POLL_NS		20000L
+/* a task that is not blocked in the expected syscall for this long is stuck */
+#define BLOCKED_TIMEOUT_NS	(10 * NSEC_PER_SEC)
+#define PROC_SYSCALL_LEN	256
 
 /* Each side is kept apart: in the notify workload two processes fill them. */
 struct call_bounds {
@@ -58,6 +65,41 @@ static inline void call_bounds_print(const char *name, const struct call_bounds 
 	       "lower_min_ns %llu upper_max_ns %llu\n", name, b->lower_calls, b->upper_calls,
 	       (unsigned long long)b->lower_total_ns, (unsigned long long)b->upper_total_ns,
 	       (unsigned long long)b->lower_min_ns, (unsigned long long)b->upper_max_ns);
+}
+
+/* The syscall /proc/<pid>/syscall (open as @proc_fd) shows blocked, -1 while it runs. */
+static inline long proc_blocked_in(int proc_fd)
+{
+	char buf[PROC_SYSCALL_LEN];
+	ssize_t len = pread(proc_fd, buf, sizeof(buf) - 1, 0);	/* pread: no read() row */
+	char *end;
+	long nr;
+
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	nr = strtol(buf, &end, 10);	/* "running" parses as nothing */
+	return end == buf ? -1 : nr;
+}
+
+/*
+ * Wait until the task of @proc_fd is blocked in syscall @nr; 0, or -1 after
+ * BLOCKED_TIMEOUT_NS. The kernel shows a syscall there only once the task is
+ * off its CPU (wait_task_inactive()): its sched_switch has happened, so a
+ * clock read after this returns is later than any timestamp vflow took on
+ * the way into the wait.
+ */
+static inline int wait_blocked_in(int proc_fd, long nr)
+{
+	struct timespec gap = { .tv_nsec = BLOCKED_POLL_NS };
+	uint64_t start = mono_ns();
+
+	while (proc_blocked_in(proc_fd) != nr) {
+		if (mono_ns() - start > BLOCKED_TIMEOUT_NS)
+			return -1;
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &gap, NULL);
+	}
+	return 0;
 }
 
 #endif /* CALL_BOUNDS_H */

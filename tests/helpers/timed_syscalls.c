@@ -33,12 +33,6 @@
 
 #define N_MAX		100000UL
 #define MS_MAX		1000UL
-/* between two looks at the reader: short against MS, cheap on a busy host */
-#define POLL_NS		20000L
-/* a reader not blocked in read() for this long is stuck */
-#define BLOCKED_TIMEOUT_NS	(10 * NSEC_PER_SEC)
-#define PROC_SYSCALL_LEN	256
-
 static const char *mode;
 
 #define fail(fmt, ...)	do {							\
@@ -69,26 +63,11 @@ static int run_nanosleep(unsigned long n, unsigned long ms)
 	return 0;
 }
 
-/* The syscall /proc/<pid>/syscall shows @pid blocked in, -1 while it runs. */
-static long blocked_in(int proc_fd)
-{
-	char buf[PROC_SYSCALL_LEN];
-	ssize_t len = pread(proc_fd, buf, sizeof(buf) - 1, 0);
-	char *end;
-	long nr;
-
-	if (len <= 0)
-		return -1;
-	buf[len] = '\0';
-	nr = strtol(buf, &end, 10);	/* "running" parses as nothing */
-	return end == buf ? -1 : nr;
-}
-
 /* Writer: answer each of @n reads of @reader on @fd after @ms, timing it. */
 static int pipe_writer(pid_t reader, int fd, unsigned long n, unsigned long ms,
 		       struct call_bounds *b)
 {
-	struct timespec d = ms_to_ts(ms), poll_gap = { .tv_nsec = POLL_NS };
+	struct timespec d = ms_to_ts(ms);
 	char path[64];
 	int proc_fd;
 
@@ -97,13 +76,10 @@ static int pipe_writer(pid_t reader, int fd, unsigned long n, unsigned long ms,
 	if (proc_fd < 0)
 		fail("writer: %s: %s", path, strerror(errno));
 	for (unsigned long i = 0; i < n; i++) {
-		uint64_t seen, start = mono_ns();
+		uint64_t seen;
 
-		while (blocked_in(proc_fd) != SYS_read) {
-			if (mono_ns() - start > BLOCKED_TIMEOUT_NS)
-				fail("writer: reader not blocked in read() at call %lu", i);
-			clock_nanosleep(CLOCK_MONOTONIC, 0, &poll_gap, NULL);
-		}
+		if (wait_blocked_in(proc_fd, SYS_read))
+			fail("writer: reader not blocked in read() at call %lu", i);
 		seen = mono_ns();
 		clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL);
 		call_bounds_lower(b, mono_ns() - seen);

@@ -22,7 +22,7 @@ plan ${#NAMES[@]}
 [ -n "$(cgroup2_root)" ] || skip_all "no cgroup v2 hierarchy mounted" "${NAMES[@]}"
 
 # Calls of 10 ms: the bounds of each (tests/bounds.py) lie within the call
-# but for its clock reads, the writer's polling gap (POLL_NS, 20 us) and a
+# but for its clock reads, the writer's polling gap (BLOCKED_POLL_NS, 20 us) and a
 # wakeup, so a quarter more or less than the true latency falls outside
 # them unless a wakeup on this machine takes 2.5 ms on average.
 SLEEPS=50 SLEEP_MS=10 READS=50 READ_MS=10 N=5000 M=300

@@ -244,7 +244,46 @@ static long notify_delay_ms(void)
 	return ms;
 }
 
-/* Supervisor: answer @n notifications from @target on listener @fd, timing each. */
+/* Answer notification @i from @target on listener @fd after @delay, timing it. */
+static int answer(int fd, int proc_fd, pid_t target, unsigned long i, int cont,
+		  const struct timespec *delay, struct notify_bounds *nb)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp;
+	uint64_t polled, received, seen, sending;
+	int r = poll(&pfd, 1, POLL_TIMEOUT_MS);
+
+	polled = mono_ns();
+	if (r <= 0 || !(pfd.revents & POLLIN))
+		fail("notification %lu: target gone or stuck (poll %d, revents 0x%x)", i, r,
+		     r > 0 ? pfd.revents : 0);
+	memset(&req, 0, sizeof(req));
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req))
+		fail("NOTIF_RECV: %s", strerror(errno));
+	received = mono_ns();
+	if (req.pid != (__u32)target || req.data.nr != TRAPPED_NR)
+		fail("notification from pid %u for syscall %d", req.pid, req.data.nr);
+	if (wait_blocked_in(proc_fd, TRAPPED_NR))
+		fail("notification %lu: target not blocked in its call", i);
+	seen = mono_ns();
+	nanosleep(delay, NULL);
+	memset(&resp, 0, sizeof(resp));
+	resp.id = req.id;
+	if (cont)
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	else
+		resp.val = NOTIFY_REPLY_VAL;
+	sending = mono_ns();
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp))
+		fail("NOTIF_SEND: %s", strerror(errno));
+	call_bounds_upper(&nb->handling, mono_ns() - polled);
+	call_bounds_lower(&nb->handling, sending - received);
+	call_bounds_lower(&nb->round_trip, sending - seen);
+	return 0;
+}
+
+/* Supervisor: answer @n notifications from @target on listener @fd. */
 static int supervise(int fd, pid_t target, unsigned long n, int cont, long delay_ms,
 		     struct notify_bounds *nb)
 {
@@ -259,54 +298,8 @@ static int supervise(int fd, pid_t target, unsigned long n, int cont, long delay
 	proc_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (proc_fd < 0)
 		fail("%s: %s", path, strerror(errno));
-	for (unsigned long i = 0; i < n && !err; i++) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		struct seccomp_notif req;
-		struct seccomp_notif_resp resp;
-		uint64_t polled, received, seen, sending;
-		int r = poll(&pfd, 1, POLL_TIMEOUT_MS);
-
-		polled = mono_ns();
-		err = 1;
-		if (r <= 0 || !(pfd.revents & POLLIN)) {
-			fprintf(stderr, "seccomp_actions %s: notification %lu: target gone or stuck "
-				"(poll %d, revents 0x%x)\n", mode, i, r, r > 0 ? pfd.revents : 0);
-			break;
-		}
-		memset(&req, 0, sizeof(req));
-		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req)) {
-			fprintf(stderr, "seccomp_actions %s: NOTIF_RECV: %s\n", mode, strerror(errno));
-			break;
-		}
-		received = mono_ns();
-		if (req.pid != (__u32)target || req.data.nr != TRAPPED_NR) {
-			fprintf(stderr, "seccomp_actions %s: notification from pid %u for syscall %d\n",
-				mode, req.pid, req.data.nr);
-			break;
-		}
-		if (wait_blocked_in(proc_fd, TRAPPED_NR)) {
-			fprintf(stderr, "seccomp_actions %s: target not blocked in its call %lu\n",
-				mode, i);
-			break;
-		}
-		seen = mono_ns();
-		nanosleep(&delay, NULL);
-		memset(&resp, 0, sizeof(resp));
-		resp.id = req.id;
-		if (cont)
-			resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		else
-			resp.val = NOTIFY_REPLY_VAL;
-		sending = mono_ns();
-		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp)) {
-			fprintf(stderr, "seccomp_actions %s: NOTIF_SEND: %s\n", mode, strerror(errno));
-			break;
-		}
-		call_bounds_upper(&nb->handling, mono_ns() - polled);
-		call_bounds_lower(&nb->handling, sending - received);
-		call_bounds_lower(&nb->round_trip, sending - seen);
-		err = 0;
-	}
+	for (unsigned long i = 0; i < n && !err; i++)
+		err = answer(fd, proc_fd, target, i, cont, &delay, nb);
 	close(proc_fd);
 	return err;
 }

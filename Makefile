@@ -176,7 +176,7 @@ $(OUT)/tests/http_serve: tests/helpers/http_serve.c user/http.c user/webconfig.c
 
 # Workload programs the integration tests run: plain builds, no sanitizers,
 # so they make exactly the syscalls their source says.
-$(OUT)/tests/%: tests/helpers/%.c | $(OUT)/tests
+$(OUT)/tests/%: tests/helpers/%.c $(wildcard tests/helpers/*.h) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -static $< -o $@
 

@@ -191,7 +191,7 @@ $(OUT)/tests/http_serve: $(HTTP_SERVE_SRCS) $(wildcard user/serve/*.h) | $(OUT)/
 
 # Workload programs the integration tests run: plain builds, no sanitizers,
 # so they make exactly the syscalls their source says.
-$(OUT)/tests/%: tests/helpers/%.c | $(OUT)/tests
+$(OUT)/tests/%: tests/helpers/%.c $(wildcard tests/helpers/*.h) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -static $< -o $@
 

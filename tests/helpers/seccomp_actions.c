@@ -12,13 +12,22 @@
  *   notify-continue  the same, answering SECCOMP_USER_NOTIF_FLAG_CONTINUE so
  *                    the real getpgid runs
  *
- * The supervisor waits VFLOW_NOTIFY_DELAY_MS (default 2) before each answer.
+ * The supervisor waits until /proc shows the target blocked in the call,
+ * then VFLOW_NOTIFY_DELAY_MS (default 2) before each answer. Both sides time
+ * each notification (tests/helpers/call_bounds.h):
+ *   round_trip  lower: the supervisor's clock from seeing the target blocked
+ *               to just before NOTIF_SEND; upper: the target's own clock
+ *               around the call
+ *   handling    lower: the supervisor's clock from after NOTIF_RECV returned
+ *               to just before NOTIF_SEND; upper: from after poll() said a
+ *               notification was waiting to after NOTIF_SEND returned
  * Prints "<mode> ok <N>" on success (notify modes first print
- * "supervisor <pid> target <pid> notifications <N>"), one error line and
- * exit status 1 on failure, 2 on bad usage.
+ * "supervisor <pid> target <pid> notifications <N>" and the two "bounds"
+ * lines), one error line and exit status 1 on failure, 2 on bad usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -28,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -35,6 +45,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include "call_bounds.h"
 
 #if defined(__x86_64__)
 #define AUDIT_ARCH_NATIVE	AUDIT_ARCH_X86_64
@@ -52,10 +63,15 @@
 #define DELAY_MS_MAX		10000
 #define N_MAX			10000000UL
 #define POLL_TIMEOUT_MS		10000	/* a target that makes no call for this long is stuck */
-#define NSEC_PER_MSEC		1000000L
 #define MSEC_PER_SEC		1000L
 
 static const char *mode;
+
+/* Filled by both processes of the notify modes (shared memory). */
+struct notify_bounds {
+	struct call_bounds round_trip;	/* the target's wait for its answer */
+	struct call_bounds handling;	/* the supervisor's, NOTIF_RECV to NOTIF_SEND */
+};
 
 #define fail(fmt, ...)	do {							\
 		fprintf(stderr, "seccomp_actions %s: " fmt "\n", mode, ##__VA_ARGS__); \
@@ -158,7 +174,7 @@ union fd_cmsg {
 				  .msg_control = (ctl).buf, .msg_controllen = sizeof((ctl).buf) })
 
 /* Target: install the filter, hand the listener over @sock, make @n calls. */
-static int notify_target(int sock, unsigned long n, int cont)
+static int notify_target(int sock, unsigned long n, int cont, struct call_bounds *round_trip)
 {
 	long pgid = syscall(SYS_getpgrp);	/* getpgrp: not the trapped call */
 	char byte = 0;
@@ -181,8 +197,10 @@ static int notify_target(int sock, unsigned long n, int cont)
 	close(sock);
 	for (unsigned long i = 0; i < n; i++) {
 		long want = cont ? pgid : NOTIFY_REPLY_VAL;
+		uint64_t t0 = mono_ns();
 		long got = syscall(TRAPPED_NR, 0);
 
+		call_bounds_upper(round_trip, mono_ns() - t0);
 		if (got != want)
 			fail("target: call %lu returned %ld (errno %d), expected %ld", i, got,
 			     got < 0 ? errno : 0, want);
@@ -226,49 +244,78 @@ static long notify_delay_ms(void)
 	return ms;
 }
 
+/* Answer notification @i from @target on listener @fd after @delay, timing it. */
+static int answer(int fd, int proc_fd, pid_t target, unsigned long i, int cont,
+		  const struct timespec *delay, struct notify_bounds *nb)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp;
+	uint64_t polled, received, seen, sending;
+	int r = poll(&pfd, 1, POLL_TIMEOUT_MS);
+
+	polled = mono_ns();
+	if (r <= 0 || !(pfd.revents & POLLIN))
+		fail("notification %lu: target gone or stuck (poll %d, revents 0x%x)", i, r,
+		     r > 0 ? pfd.revents : 0);
+	memset(&req, 0, sizeof(req));
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req))
+		fail("NOTIF_RECV: %s", strerror(errno));
+	received = mono_ns();
+	if (req.pid != (__u32)target || req.data.nr != TRAPPED_NR)
+		fail("notification from pid %u for syscall %d", req.pid, req.data.nr);
+	if (wait_blocked_in(proc_fd, TRAPPED_NR))
+		fail("notification %lu: target not blocked in its call", i);
+	seen = mono_ns();
+	nanosleep(delay, NULL);
+	memset(&resp, 0, sizeof(resp));
+	resp.id = req.id;
+	if (cont)
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	else
+		resp.val = NOTIFY_REPLY_VAL;
+	sending = mono_ns();
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp))
+		fail("NOTIF_SEND: %s", strerror(errno));
+	call_bounds_upper(&nb->handling, mono_ns() - polled);
+	call_bounds_lower(&nb->handling, sending - received);
+	call_bounds_lower(&nb->round_trip, sending - seen);
+	return 0;
+}
+
 /* Supervisor: answer @n notifications from @target on listener @fd. */
-static int supervise(int fd, pid_t target, unsigned long n, int cont, long delay_ms)
+static int supervise(int fd, pid_t target, unsigned long n, int cont, long delay_ms,
+		     struct notify_bounds *nb)
 {
 	struct timespec delay = {
 		.tv_sec = delay_ms / MSEC_PER_SEC,
 		.tv_nsec = delay_ms % MSEC_PER_SEC * NSEC_PER_MSEC,
 	};
+	char path[64];
+	int proc_fd, err = 0;
 
-	for (unsigned long i = 0; i < n; i++) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		struct seccomp_notif req;
-		struct seccomp_notif_resp resp;
-		int r = poll(&pfd, 1, POLL_TIMEOUT_MS);
-
-		if (r <= 0 || !(pfd.revents & POLLIN))
-			fail("notification %lu: target gone or stuck (poll %d, revents 0x%x)", i, r,
-			     r > 0 ? pfd.revents : 0);
-		memset(&req, 0, sizeof(req));
-		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req))
-			fail("NOTIF_RECV: %s", strerror(errno));
-		if (req.pid != (__u32)target || req.data.nr != TRAPPED_NR)
-			fail("notification from pid %u for syscall %d", req.pid, req.data.nr);
-		nanosleep(&delay, NULL);
-		memset(&resp, 0, sizeof(resp));
-		resp.id = req.id;
-		if (cont)
-			resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		else
-			resp.val = NOTIFY_REPLY_VAL;
-		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp))
-			fail("NOTIF_SEND: %s", strerror(errno));
-	}
-	return 0;
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)target);
+	proc_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (proc_fd < 0)
+		fail("%s: %s", path, strerror(errno));
+	for (unsigned long i = 0; i < n && !err; i++)
+		err = answer(fd, proc_fd, target, i, cont, &delay, nb);
+	close(proc_fd);
+	return err;
 }
 
 static int run_notify(unsigned long n, int cont)
 {
 	long delay_ms = notify_delay_ms();
+	struct notify_bounds *nb;
 	int sv[2], fd, err, status;
 	pid_t pid;
 
 	if (delay_ms < 0)
 		fail("%s must be 0..%d ms", DELAY_ENV, DELAY_MS_MAX);
+	nb = mmap(NULL, sizeof(*nb), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (nb == MAP_FAILED)
+		fail("mmap: %s", strerror(errno));
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		fail("socketpair: %s", strerror(errno));
 	pid = fork();
@@ -276,12 +323,12 @@ static int run_notify(unsigned long n, int cont)
 		fail("fork: %s", strerror(errno));
 	if (pid == 0) {
 		close(sv[0]);
-		_exit(notify_target(sv[1], n, cont));
+		_exit(notify_target(sv[1], n, cont, &nb->round_trip));
 	}
 	close(sv[1]);
 	fd = recv_fd(sv[0]);
 	close(sv[0]);
-	err = fd < 0 ? 1 : supervise(fd, pid, n, cont, delay_ms);
+	err = fd < 0 ? 1 : supervise(fd, pid, n, cont, delay_ms, nb);
 	if (fd < 0)
 		fprintf(stderr, "seccomp_actions %s: no listener from the target: %s\n", mode,
 			strerror(errno));
@@ -294,6 +341,9 @@ static int run_notify(unsigned long n, int cont)
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		fail("target %d failed (status 0x%x)", (int)pid, status);
 	printf("supervisor %d target %d notifications %lu\n", (int)getpid(), (int)pid, n);
+	call_bounds_print("round_trip", &nb->round_trip);
+	call_bounds_print("handling", &nb->handling);
+	munmap(nb, sizeof(*nb));
 	return 0;
 }
 

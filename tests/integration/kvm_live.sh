@@ -87,9 +87,9 @@ vm = next((v for v in last["vms"] if v["pid"] == pid), None)
 tap(vm is not None, "guest VM in the report", [v["pid"] for v in last["vms"]])
 vm = vm or {"reasons": [], "vcpus": []}
 rows = {(r["kind"], r["name"]): r for r in vm["reasons"]}
-pio = rows.get(("pio", "port 0x3f8"), {})
+pio = rows.get(("pio", "pio port 0x3f8"), {})
 tap(pio.get("count") == n, "port I/O to 0x3f8 counted exactly", pio.get("count"))
-io, hlt = rows.get(("userspace", "IO"), {}), rows.get(("userspace", "HLT"), {})
+io, hlt = rows.get(("userspace", "userspace IO"), {}), rows.get(("userspace", "userspace HLT"), {})
 tap(io.get("count") == n and hlt.get("count") == n, "exits to user space counted exactly (IO and HLT)",
     (io.get("count"), hlt.get("count")))
 # the guest has one vCPU: rows there must be, every one of them on vCPU 0

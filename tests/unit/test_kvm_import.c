@@ -17,6 +17,7 @@
 #include <linux/kvm.h>
 #include "source/ftrace_import.h"
 #include "core/kvm_reasons.h"
+#include "core/trap.h"
 
 #define NAME_LEN	64
 #define NO_SLOT		-1

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "core/conftext.h"
 #include "core/advice.h"
+#include "core/trap.h"
 
 #define ID_MAX 48
 #define ID_CHARS "abcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -26,6 +27,7 @@
 /* values this large read better without decimals ("12345", not "1.23e+04") */
 #define WHOLE_ABOVE 100.0
 #define PARADIGM_VM VFLOW_PARADIGM_MAX	/* `paradigm == vm`: fullvirt or paravirt */
+#define PARADIGM_VM_NAME "vm"
 
 enum metric {
 	M_PARADIGM, M_ETA, M_ETA_LO, M_ETA_HI, M_TRAP_SHARE, M_IO_EXIT_SHARE, M_HLT_SHARE,
@@ -45,15 +47,6 @@ static const struct {
 	M(M_IO_URING_SHARE, io_uring_share), M(M_NOTIFY_SHARE, notify_share),
 	M(M_PTRACE_SHARE, ptrace_share),
 #undef M
-};
-
-static const char *const paradigm_names[VFLOW_PARADIGM_MAX + 1] = {
-	[VFLOW_PARADIGM_HOST] = "host",
-	[VFLOW_PARADIGM_FULLVIRT] = "fullvirt",
-	[VFLOW_PARADIGM_PARAVIRT] = "paravirt",
-	[VFLOW_PARADIGM_CONTAINER] = "container",
-	[VFLOW_PARADIGM_SANDBOX] = "sandbox",
-	[PARADIGM_VM] = "vm",
 };
 
 enum op { OP_LE, OP_GE, OP_EQ, OP_NE, OP_LT, OP_GT, OP_MAX };
@@ -100,14 +93,6 @@ static size_t word(const char **s, char *buf, size_t len)
 	return n;
 }
 
-static int find(const char *const *names, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (names[i] && !strcmp(names[i], name))
-			return (int)i;
-	return -1;
-}
-
 static int find_metric(const char *name)
 {
 	for (int m = 0; m < M_MAX; m++)
@@ -145,7 +130,7 @@ static const char *parse_term(const char **s, struct term *t, char *why, size_t 
 	*t = (struct term){ .lhs = m, .op = op };
 	if (m == M_PARADIGM) {
 		word(s, rhs, sizeof(rhs));
-		t->value = find(paradigm_names, VFLOW_PARADIGM_MAX + 1, rhs);
+		t->value = !strcmp(rhs, PARADIGM_VM_NAME) ? PARADIGM_VM : paradigm_parse(rhs);
 		if (t->value < 0 || (op != OP_EQ && op != OP_NE)) {
 			snprintf(why, len, "\"paradigm %s %s\": compare with == or != to host, "
 				 "fullvirt, paravirt, container, sandbox or vm", op_names[op], rhs);
@@ -207,8 +192,7 @@ static bool placeholder(const char *name, size_t n, const struct advice_obs *o, 
 	if (!o)
 		return true;
 	if (m == M_PARADIGM) {
-		snprintf(buf, len, "%s", o->paradigm < VFLOW_PARADIGM_MAX ?
-			 paradigm_names[o->paradigm] : "unknown");
+		snprintf(buf, len, "%s", paradigm_name(o->paradigm));
 		return true;
 	}
 	v = metric_value(o, m);

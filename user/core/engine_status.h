@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * What the engine tells about itself, as plain data: its attach points,
- * its BPF programs' run times and the names of its counters. Kept apart
- * from engine.h so that reports, dumps and the exporter describe an
- * engine (this host's, or another's from a dump or a control socket)
- * without linking the BPF loader.
+ * What the engine tells about itself, as plain data: its attach points
+ * and its BPF programs' run times (its counters are named by core/trap.h).
+ * Kept apart from engine.h so that reports, dumps and the exporter
+ * describe an engine (this host's, or another's from a dump or a control
+ * socket) without linking the BPF loader.
  */
 #ifndef VFLOW_ENGINE_STATUS_H
 #define VFLOW_ENGINE_STATUS_H
@@ -31,10 +31,5 @@ struct prog_stat {
 	__u64 run_time_ns;
 	__u64 run_cnt;
 };
-
-/* Names of the enum vflow_counter slots, for output ("keys_full", ...). */
-const char *engine_counter_name(enum vflow_counter c);
-/* Is this counter a loss (something not recorded) rather than information? */
-bool engine_counter_is_loss(enum vflow_counter c);
 
 #endif

@@ -146,29 +146,6 @@ static const char *const userspace_exits[] = {
 	"NOTIFY", "LOONGARCH_IOCSR", "MEMORY_FAULT", "TDX",
 };
 
-static const char *const trap_kinds[VFLOW_TRAP_KIND_MAX] = {
-	[VFLOW_TRAP_SYSCALL] = "syscall",
-	[VFLOW_TRAP_VMEXIT_VMX] = "vmx",
-	[VFLOW_TRAP_VMEXIT_SVM] = "svm",
-	[VFLOW_TRAP_VMEXIT_UNKNOWN] = "vmexit",
-	[VFLOW_TRAP_USERSPACE_EXIT] = "userspace",
-	[VFLOW_TRAP_HCALL_KVM] = "hcall_kvm",
-	[VFLOW_TRAP_HCALL_XEN] = "hcall_xen",
-	[VFLOW_TRAP_HCALL_HV] = "hcall_hv",
-	[VFLOW_TRAP_FAST_MMIO] = "fast_mmio",
-	[VFLOW_TRAP_MMIO] = "mmio",
-	[VFLOW_TRAP_PIO] = "pio",
-	[VFLOW_TRAP_IRQ_SET] = "irq_set",
-	[VFLOW_TRAP_IRQ_MSI] = "irq_msi",
-	[VFLOW_TRAP_IRQ_INJ] = "irq_inj",
-	[VFLOW_TRAP_XEN_MC] = "xen_mc",
-	[VFLOW_TRAP_SANDBOX] = "sandbox",
-	[VFLOW_TRAP_NOTIF_HANDLING] = "notif_handling",
-	[VFLOW_TRAP_FILTER_COST] = "filter_cost",
-	[VFLOW_TRAP_SCHED_ONCPU] = "sched_oncpu",
-	[VFLOW_TRAP_SCHED_RUNQ] = "sched_runq",
-};
-
 static const char *const class_names[] = {
 	[KVM_EXIT_CLASS_TRAP] = "trap",
 	[KVM_EXIT_CLASS_IDLE] = "idle",
@@ -321,11 +298,4 @@ const char *kvm_userspace_exit_name(__u64 reason, char *buf, size_t len)
 		return "";
 	snprintf(buf, len, "%llu", (unsigned long long)reason);
 	return buf;
-}
-
-const char *trap_kind_name(enum vflow_trap_kind kind)
-{
-	if ((unsigned int)kind >= VFLOW_TRAP_KIND_MAX || !trap_kinds[kind])
-		return "unknown";
-	return trap_kinds[kind];
 }

@@ -3,6 +3,7 @@
  * Names and classes of KVM trap codes: VMX and SVM exit reasons (the
  * kernel's own tables, from the kvm_exit tracepoint's format), KVM_EXIT_*
  * user-space exit reasons, and which exits are idle rather than overhead.
+ * The name of any trap, KVM or not, is core/trap.h's trap_name().
  */
 #ifndef VFLOW_KVM_REASONS_H
 #define VFLOW_KVM_REASONS_H
@@ -48,7 +49,5 @@ enum kvm_exit_class kvm_exit_class(__u32 kind, __u64 code);
 const char *kvm_exit_class_name(enum kvm_exit_class c);	/* "trap", "idle", "hypercall", "io" */
 /* KVM_EXIT_* name of a user-space exit reason ("IO", "MMIO", "HLT", ...), or a number. */
 const char *kvm_userspace_exit_name(__u64 reason, char *buf, size_t len);
-/* Short name of a trap kind: "syscall", "vmx", "svm", "hcall_kvm", "pio", ... */
-const char *trap_kind_name(enum vflow_trap_kind kind);
 
 #endif

@@ -13,6 +13,7 @@
 #include "core/conftext.h"
 #include "core/model.h"
 #include "core/snapshot.h"
+#include "core/trap.h"
 
 #define NS_PER_SEC 1e9
 #define HZ_PER_KHZ 1e3
@@ -28,25 +29,28 @@
 #define ERR_MSG_MAX 256
 #define NUM_MAX 32
 
-/* Each paradigm's key in the config file, where the document gives its constants, and them. */
+/*
+ * Where the document gives each paradigm's constants, and them; the
+ * config file's keys start with the paradigm's name (core/trap.h).
+ */
 static const struct {
-	const char *key, *cite;
+	const char *cite;
 	struct model_paradigm k;
 } paradigms[VFLOW_PARADIGM_MAX] = {
 	/*  trap cycles  L_trap ns   sched  isolation  eta band    path (8.1) */
 #define CONTAINER_CONSTANTS \
 	{ 0, 0,       0, 0,       500,   30, 150,   0.85, 0.95, 2 }
-	[VFLOW_PARADIGM_HOST] = { "host", "not isolated: the container's constants",
+	[VFLOW_PARADIGM_HOST] = { "not isolated: the container's constants",
 	CONTAINER_CONSTANTS },
 	/* "> 1000, typically 2000-4000" cycles; L_exit 1600-3100 ns */
-	[VFLOW_PARADIGM_FULLVIRT] = { "fullvirt", "sections 3.5, 7.2, 8.2: VM exits",
+	[VFLOW_PARADIGM_FULLVIRT] = { "sections 3.5, 7.2, 8.2: VM exits",
 	{ 1000, 4000, 1600, 3100, 1000,  500, 500,  0.70, 0.80, 5 } },
-	[VFLOW_PARADIGM_PARAVIRT] = { "paravirt", "sections 4.5, 7.2, 8.2: hypercalls",
+	[VFLOW_PARADIGM_PARAVIRT] = { "sections 4.5, 7.2, 8.2: hypercalls",
 	{ 200, 400,   250, 850,   1000,  300, 300,  0.75, 0.85, 4 } },
-	[VFLOW_PARADIGM_CONTAINER] = { "container", "sections 5.5, 7.2, 8.2: no traps (S_trap = 0)",
+	[VFLOW_PARADIGM_CONTAINER] = { "sections 5.5, 7.2, 8.2: no traps (S_trap = 0)",
 	CONTAINER_CONSTANTS },
 	/* 8.2: S_trap = f_filter x L_bpf, with L_bpf 10-50 ns (6.5) */
-	[VFLOW_PARADIGM_SANDBOX] = { "sandbox", "sections 6.5, 7.2, 8.2: seccomp-BPF filter",
+	[VFLOW_PARADIGM_SANDBOX] = { "sections 6.5, 7.2, 8.2: seccomp-BPF filter",
 	{ 10, 50,     10, 50,     500,   10, 50,    0.90, 0.98, 3 } },
 #undef CONTAINER_CONSTANTS
 };
@@ -173,7 +177,7 @@ static void key_name(size_t key, char *buf, size_t len)
 	if (key < GLOBAL_KEYS)
 		snprintf(buf, len, "%s", global_keys[key].name);
 	else
-		snprintf(buf, len, "%s.%s", paradigms[(key - GLOBAL_KEYS) / NR_FIELDS].key,
+		snprintf(buf, len, "%s.%s", paradigm_name((key - GLOBAL_KEYS) / NR_FIELDS),
 			 fields[(key - GLOBAL_KEYS) % NR_FIELDS].name);
 }
 
@@ -332,7 +336,7 @@ int model_config__save(const struct model_config *c, FILE *f)
 			fprintf(f, "\n# Host profile from `vflowd --calibrate` (ns per event; "
 				"0: not calibrated).\n");
 		else if (key >= GLOBAL_KEYS && (key - GLOBAL_KEYS) % NR_FIELDS == 0)
-			fprintf(f, "\n# %s: %s\n", paradigms[p].key, paradigms[p].cite);
+			fprintf(f, "\n# %s: %s\n", paradigm_name(p), paradigms[p].cite);
 		key_name(key, name, sizeof(name));
 		/* a fallback is not this host's rate: leave it to the next start to read */
 		if (key == KEY_TSC_HZ && c->tsc_prov == PROV_MODELLED)

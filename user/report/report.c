@@ -3,27 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report/report_internal.h"
-#include "core/syscalls.h"
 
 #define P50 0.50
 #define P99 0.99
 
-static const char *const paradigm_names[VFLOW_PARADIGM_MAX] = {
-	[VFLOW_PARADIGM_HOST] = "host",
-	[VFLOW_PARADIGM_FULLVIRT] = "fullvirt",
-	[VFLOW_PARADIGM_PARAVIRT] = "paravirt",
-	[VFLOW_PARADIGM_CONTAINER] = "container",
-	[VFLOW_PARADIGM_SANDBOX] = "sandbox",
-};
-
-const char *report_paradigm_name(enum vflow_paradigm p)
-{
-	return p < VFLOW_PARADIGM_MAX ? paradigm_names[p] : "unknown";
-}
-
 const char *fmt_ns(double ns, char *buf, size_t len)
 {
-	if (ns < 1e3)
+	if (ns < 0)
+		snprintf(buf, len, "-");	/* TRAP_UNTIMED_NS: nothing was timed */
+	else if (ns < 1e3)
 		snprintf(buf, len, "%.0fns", ns);
 	else if (ns < 1e6)
 		snprintf(buf, len, "%.2fus", ns / 1e3);
@@ -168,7 +156,7 @@ __u64 report__lost(const struct report *r)
 	__u64 n = 0;
 
 	for (int k = 0; k < VFLOW_CNT_MAX; k++)
-		if (engine_counter_is_loss(k))
+		if (counter_is_loss(k))
 			n += r->cum->counters[k];
 	return n;
 }
@@ -182,11 +170,6 @@ static const struct trap_row *top_row(const struct entity *en)
 		if (!best || en->rows[i].count + en->rows[i].skipped > best->count + best->skipped)
 			best = &en->rows[i];
 	return best;
-}
-
-double report_mean_ns(const struct trap_row *row)
-{
-	return row->count ? (double)row->total_ns / (double)row->count : 0;
 }
 
 /* One line per active paradigm: the model's figures and the document's band. */
@@ -206,7 +189,7 @@ static void print_paradigms_text(const struct report *r, FILE *f)
 			header = true;
 		}
 		fprintf(f, "%-10s %10.1f %9s %9s %9s %6.1f%% %4.0f-%3.0f%%  %s%s\n",
-			report_paradigm_name(p), m->res.f_trap.value,
+			paradigm_name(p), m->res.f_trap.value,
 			fmt_ns(m->res.c_trap_ns.value, b1, sizeof(b1)),
 			fmt_ns(m->res.c_schedule_ns.value, b2, sizeof(b2)),
 			fmt_ns(m->res.c_isolation_ns.value, b1 + 16, sizeof(b1) - 16),
@@ -238,20 +221,20 @@ void report__print_text(const struct report *r, const struct report_text_opts *o
 		__u64 all_calls = en->total.count + en->total.skipped;
 
 		fprintf(f, "%-32.32s %-9s %-10s %12.1f %10.1f %9s %9s  %s (%.0f%%)\n",
-			en->wl.name, report_paradigm_name(en->wl.paradigm), workload_runtime_name(en->wl.runtime),
+			en->wl.name, paradigm_name(en->wl.paradigm), workload_runtime_name(en->wl.runtime),
 			rate_per_sec(en->delta.count, r->dt_ns), rate_per_sec(en->delta.skipped, r->dt_ns),
-			fmt_ns(report_mean_ns(&en->total), b1, sizeof(b1)),
-			fmt_ns(hist_quantile_ns(en->total.hist, P99), b2, sizeof(b2)),
-			top ? syscall_name(top->code, nbuf, sizeof(nbuf)) : "-",
+			fmt_ns(trap_row_mean_ns(&en->total), b1, sizeof(b1)),
+			fmt_ns(trap_row_quantile_ns(&en->total, P99), b2, sizeof(b2)),
+			top ? trap_name(top->kind, top->code, nbuf, sizeof(nbuf)) : "-",
 			top && all_calls ? 100.0 * (top->count + top->skipped) / all_calls : 0.0);
 		for (size_t k = 0; k < en->nr_rows && k < o->per_entity_syscalls; k++) {
 			const struct trap_row *row = &en->rows[k];
 
 			fprintf(f, "  %-30.30s %-20s %12llu %10llu %9s %9s\n",
-				syscall_name(row->code, nbuf, sizeof(nbuf)), "",
+				trap_name(row->kind, row->code, nbuf, sizeof(nbuf)), "",
 				(unsigned long long)row->count, (unsigned long long)row->skipped,
-				fmt_ns(report_mean_ns(row), b1, sizeof(b1)),
-				fmt_ns(hist_quantile_ns(row->hist, P99), b2, sizeof(b2)));
+				fmt_ns(trap_row_mean_ns(row), b1, sizeof(b1)),
+				fmt_ns(trap_row_quantile_ns(row, P99), b2, sizeof(b2)));
 		}
 	}
 	report__print_vms_text(r, o, f);
@@ -275,13 +258,28 @@ void report_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* ,"key":ns with one decimal, or null for TRAP_UNTIMED_NS */
+static void json_ns(FILE *f, const char *key, double ns)
+{
+	if (ns < 0)
+		fprintf(f, ",\"%s\":null", key);
+	else
+		fprintf(f, ",\"%s\":%.1f", key, ns);
+}
+
+void report_json_row_latency(FILE *f, const struct trap_row *row)
+{
+	json_ns(f, "mean_ns", trap_row_mean_ns(row));
+	json_ns(f, "p50_ns", trap_row_quantile_ns(row, P50));
+	json_ns(f, "p99_ns", trap_row_quantile_ns(row, P99));
+}
+
 void report_json_latency(FILE *f, const struct trap_row *row)
 {
-	fprintf(f, "\"count\":%llu,\"skipped\":%llu,\"total_ns\":%llu,\"mean_ns\":%.1f,"
-		"\"p50_ns\":%.1f,\"p99_ns\":%.1f",
+	fprintf(f, "\"count\":%llu,\"skipped\":%llu,\"total_ns\":%llu",
 		(unsigned long long)row->count, (unsigned long long)row->skipped,
-		(unsigned long long)row->total_ns, report_mean_ns(row),
-		hist_quantile_ns(row->hist, P50), hist_quantile_ns(row->hist, P99));
+		(unsigned long long)row->total_ns);
+	report_json_row_latency(f, row);
 }
 
 static void json_row(FILE *f, const struct report *r, const struct trap_row *row)
@@ -290,7 +288,7 @@ static void json_row(FILE *f, const struct report *r, const struct trap_row *row
 	char nbuf[32];
 
 	fprintf(f, "{\"nr\":%llu,\"name\":", (unsigned long long)row->code);
-	report_json_str(f, syscall_name(row->code, nbuf, sizeof(nbuf)));
+	report_json_str(f, trap_name(row->kind, row->code, nbuf, sizeof(nbuf)));
 	fputc(',', f);
 	report_json_latency(f, row);
 	fprintf(f, ",\"rate\":%.3f,\"skipped_rate\":%.3f,\"hist\":[",
@@ -317,7 +315,7 @@ void report__print_json(const struct report *r, FILE *f)
 	}
 	fputs("],\"counters\":{", f);
 	for (int k = 0; k < VFLOW_CNT_MAX; k++)
-		fprintf(f, "%s\"%s\":%llu", k ? "," : "", engine_counter_name(k),
+		fprintf(f, "%s\"%s\":%llu", k ? "," : "", counter_name(k),
 			(unsigned long long)r->cum->counters[k]);
 	fprintf(f, "},\"lost\":%llu,\"samples\":%llu,\"entities\":[",
 		(unsigned long long)report__lost(r), (unsigned long long)r->cum->events);
@@ -330,7 +328,7 @@ void report__print_json(const struct report *r, FILE *f)
 		fputs(",\"name\":", f);
 		report_json_str(f, en->wl.name);
 		fprintf(f, ",\"gone\":%s,\"paradigm\":\"%s\",\"runtime\":\"%s\",\"id\":",
-			en->gone ? "true" : "false", report_paradigm_name(en->wl.paradigm),
+			en->gone ? "true" : "false", paradigm_name(en->wl.paradigm),
 			workload_runtime_name(en->wl.runtime));
 		report_json_str(f, en->wl.id);
 		fputs(",\"pod_uid\":", f);
@@ -359,7 +357,7 @@ void report__print_json(const struct report *r, FILE *f)
 	report__print_sandboxes_json(r, f);
 	fputs(",\"paradigms\":[", f);
 	for (int p = 0; p < VFLOW_PARADIGM_MAX; p++) {
-		fprintf(f, "%s{\"paradigm\":\"%s\",\"model\":", p ? "," : "", report_paradigm_name(p));
+		fprintf(f, "%s{\"paradigm\":\"%s\",\"model\":", p ? "," : "", paradigm_name(p));
 		report_json_model(f, &r->paradigms[p]);
 		fputc('}', f);
 	}

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "core/snapshot.h"
+#include "core/trap.h"
 #include "host/cgroup.h"
 #include "host/workload.h"
 #include "core/engine_status.h"
@@ -138,17 +139,18 @@ void report__print_text(const struct report *r, const struct report_text_opts *o
 /* One JSON object on one line (schema in docs/vflowd.md). */
 void report__print_json(const struct report *r, FILE *f);
 
-/* "1.23us", "456ns", "7.8ms" into buf */
+/* "1.23us", "456ns", "7.8ms" into buf; "-" for TRAP_UNTIMED_NS (any ns < 0) */
 const char *fmt_ns(double ns, char *buf, size_t len);
 
 /* How a KVM trap row counts for its VM, and the bucket's name. */
 enum vm_bucket vm_bucket_of(const struct trap_row *row);
 const char *vm_bucket_name(enum vm_bucket b);
-const char *sys_action_name(__u32 action);	/* "errno", "trap", "user_notif", ... */
 /* The model's C_trap over the on-CPU time, at most 1 (traps and no CPU time: 1). */
 double report_trap_share(const struct entity_model *m);
-/* Name of a row's code: syscall, exit reason, user-space exit, port, address or number. */
-const char *report_trap_name(const struct trap_row *row, char *buf, size_t len);
-const char *report_paradigm_name(enum vflow_paradigm p);
+/* The old name of paradigm_name(), still called by record/dumptool.c: use paradigm_name(). */
+static inline const char *report_paradigm_name(enum vflow_paradigm p)
+{
+	return paradigm_name(p);
+}
 
 #endif

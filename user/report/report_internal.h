@@ -24,8 +24,9 @@ int report__build_model(struct report *r);
 
 void report_json_model(FILE *f, const struct entity_model *m);
 void report_json_str(FILE *f, const char *s);
+/* "count", "skipped", "total_ns" and report_json_row_latency() of a row */
 void report_json_latency(FILE *f, const struct trap_row *row);
-/* total_ns / count; 0 when nothing was timed */
-double report_mean_ns(const struct trap_row *row);
+/* ,"mean_ns","p50_ns","p99_ns" of a row's timed traps: null where none was timed */
+void report_json_row_latency(FILE *f, const struct trap_row *row);
 
 #endif

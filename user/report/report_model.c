@@ -15,9 +15,7 @@
  */
 #include <errno.h>
 #include <string.h>
-#include "core/kvm_reasons.h"
 #include "report/report_internal.h"
-#include "core/syscalls.h"
 
 static struct proc_sched sched_delta(struct report *r, const __u32 *pids, size_t n)
 {
@@ -77,7 +75,7 @@ static double syscall_share(const struct entity *en, const struct report *r, con
 		if (!d)
 			continue;
 		all += d->count;
-		if (!strncmp(syscall_name(d->code, buf, sizeof(buf)), prefix, strlen(prefix)))
+		if (!strncmp(trap_name(d->kind, d->code, buf, sizeof(buf)), prefix, strlen(prefix)))
 			n += d->count;
 	}
 	return all ? (double)n / all : 0;
@@ -133,8 +131,8 @@ static void model_vms(struct report *r, struct model_inputs *per)
 		/* the busiest non-idle reason this VM has */
 		for (size_t k = 0; k < vm->nr_rows && !obs.top_reason[0]; k++)
 			if (vm_bucket_of(vm->rows[k]) == VM_EXITS)
-				obs.top_reason = kvm_exit_reason_name(vm->rows[k]->kind, vm->rows[k]->code,
-								      reason, sizeof(reason));
+				obs.top_reason = trap_name(vm->rows[k]->kind, vm->rows[k]->code, reason,
+							   sizeof(reason));
 		if (exits) {
 			obs.io_exit_share = (double)vm->delta[VM_EMUL_IO].count / exits;
 			obs.hlt_share = (double)vm->delta[VM_IDLE].count / exits;

@@ -13,29 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report/report_internal.h"
-#include "core/syscalls.h"
 
-#define P50 0.50
 #define P99 0.99
-
-static const char *const action_names[VFLOW_ACT_MAX] = {
-	[VFLOW_ACT_NONE] = "none", [VFLOW_ACT_SKIPPED] = "skipped", [VFLOW_ACT_ERRNO] = "errno",
-	[VFLOW_ACT_TRAP] = "trap", [VFLOW_ACT_KILL] = "kill", [VFLOW_ACT_USER_NOTIF] = "user_notif",
-	[VFLOW_ACT_NOTIF_CONTINUE] = "notif_continue", [VFLOW_ACT_PTRACE] = "ptrace",
-	[VFLOW_ACT_USER_DISPATCH] = "user_dispatch",
-};
-
-const char *sys_action_name(__u32 action)
-{
-	return action < VFLOW_ACT_MAX ? action_names[action] : "unknown";
-}
-
-static double timed_mean_ns(const struct trap_row *row)
-{
-	__u64 n = hist_count(row->hist);
-
-	return n ? (double)row->total_ns / (double)n : 0;
-}
 
 static struct sandbox_entity *sandbox_find_or_add(struct report *r, __u32 pid, size_t *cap)
 {
@@ -177,27 +156,26 @@ void report__print_sandboxes_text(const struct report *r, const struct report_te
 		fprintf(f, "%-28.28s %-9s %10.1f %-14s %9s %9s  %s\n", sb->info.name,
 			sandbox_kind_name(sb->info.kind), rate_per_sec(sb->delta.count, r->dt_ns),
 			sys_action_name(top_action(sb)),
-			fmt_ns(timed_mean_ns(&sb->total), b1, sizeof(b1)),
-			fmt_ns(hist_quantile_ns(sb->total.hist, P99), b2, sizeof(b2)),
-			top ? syscall_name(top->code, nbuf, sizeof(nbuf)) : "-");
+			fmt_ns(trap_row_mean_ns(&sb->total), b1, sizeof(b1)),
+			fmt_ns(trap_row_quantile_ns(&sb->total, P99), b2, sizeof(b2)),
+			top ? trap_name(top->kind, top->code, nbuf, sizeof(nbuf)) : "-");
 		for (size_t k = 0; k < sb->nr_rows && k < o->per_entity_syscalls; k++) {
 			const struct trap_row *row = sb->rows[k];
 
 			fprintf(f, "  %-26.26s %-9s %10llu %-14s %9s %9s\n",
-				syscall_name(row->code, nbuf, sizeof(nbuf)), "",
+				trap_name(row->kind, row->code, nbuf, sizeof(nbuf)), "",
 				(unsigned long long)row->count, sys_action_name(row->sub),
-				fmt_ns(timed_mean_ns(row), b1, sizeof(b1)),
-				fmt_ns(hist_quantile_ns(row->hist, P99), b2, sizeof(b2)));
+				fmt_ns(trap_row_mean_ns(row), b1, sizeof(b1)),
+				fmt_ns(trap_row_quantile_ns(row, P99), b2, sizeof(b2)));
 		}
 	}
 }
 
 static void json_timed(FILE *f, const struct trap_row *row)
 {
-	fprintf(f, "\"count\":%llu,\"timed\":%llu,\"total_ns\":%llu,\"mean_ns\":%.1f,"
-		"\"p50_ns\":%.1f,\"p99_ns\":%.1f", (unsigned long long)row->count,
-		(unsigned long long)hist_count(row->hist), (unsigned long long)row->total_ns,
-		timed_mean_ns(row), hist_quantile_ns(row->hist, P50), hist_quantile_ns(row->hist, P99));
+	fprintf(f, "\"count\":%llu,\"timed\":%llu,\"total_ns\":%llu", (unsigned long long)row->count,
+		(unsigned long long)hist_count(row->hist), (unsigned long long)row->total_ns);
+	report_json_row_latency(f, row);
 }
 
 static void json_hist(FILE *f, const struct trap_row *row)
@@ -237,7 +215,7 @@ void report__print_sandboxes_json(const struct report *r, FILE *f)
 
 			fprintf(f, "%s{\"pid\":%llu,\"nr\":%llu,\"name\":", k ? "," : "",
 				(unsigned long long)row->owner, (unsigned long long)row->code);
-			report_json_str(f, syscall_name(row->code, nbuf, sizeof(nbuf)));
+			report_json_str(f, trap_name(row->kind, row->code, nbuf, sizeof(nbuf)));
 			fprintf(f, ",\"action\":\"%s\",", sys_action_name(row->sub));
 			json_timed(f, row);
 			json_hist(f, row);

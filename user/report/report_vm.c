@@ -10,7 +10,6 @@
 #include <string.h>
 #include "core/kvm_reasons.h"
 #include "report/report_internal.h"
-#include "core/syscalls.h"
 
 #define P99 0.99
 
@@ -46,19 +45,6 @@ enum vm_bucket vm_bucket_of(const struct trap_row *row)
 	default:
 		return VM_IRQ;
 	}
-}
-
-/* Hypercalls and ioeventfd kicks are the paravirtual paradigm's traps. */
-static enum vflow_paradigm row_paradigm(const struct trap_row *row)
-{
-	enum vm_bucket b = vm_bucket_of(row);
-
-	if (b == VM_HCALL || b == VM_NOTIFY)
-		return VFLOW_PARADIGM_PARAVIRT;
-	if (row->kind == VFLOW_TRAP_VMEXIT_VMX || row->kind == VFLOW_TRAP_VMEXIT_SVM)
-		return kvm_exit_class(row->kind, row->code) == KVM_EXIT_CLASS_HYPERCALL ?
-		       VFLOW_PARADIGM_PARAVIRT : VFLOW_PARADIGM_FULLVIRT;
-	return VFLOW_PARADIGM_FULLVIRT;
 }
 
 static bool is_kvm(const struct trap_row *row)
@@ -184,32 +170,6 @@ void report__free_vms(struct report *r)
 	r->nr_vms = 0;
 }
 
-/* Name of a row's code: syscall, exit reason, user-space exit, port, address or number. */
-const char *report_trap_name(const struct trap_row *row, char *buf, size_t len)
-{
-	switch (row->kind) {
-	case VFLOW_TRAP_SYSCALL:
-	case VFLOW_TRAP_SANDBOX:
-		return syscall_name(row->code, buf, len);
-	case VFLOW_TRAP_VMEXIT_VMX:
-	case VFLOW_TRAP_VMEXIT_SVM:
-	case VFLOW_TRAP_VMEXIT_UNKNOWN:
-		return kvm_exit_reason_name(row->kind, row->code, buf, len);
-	case VFLOW_TRAP_USERSPACE_EXIT:
-		return kvm_userspace_exit_name(row->code, buf, len);
-	case VFLOW_TRAP_PIO:
-		snprintf(buf, len, "port 0x%llx", (unsigned long long)row->code);
-		return buf;
-	case VFLOW_TRAP_MMIO:
-	case VFLOW_TRAP_FAST_MMIO:
-		snprintf(buf, len, "gpa 0x%llx", (unsigned long long)row->code);
-		return buf;
-	default:
-		snprintf(buf, len, "%s %llu", trap_kind_name(row->kind), (unsigned long long)row->code);
-		return buf;
-	}
-}
-
 /* The busiest non-idle exit reason of a VM. */
 static const struct trap_row *top_exit(const struct vm_entity *vm)
 {
@@ -238,18 +198,19 @@ void report__print_vms_text(const struct report *r, const struct report_text_opt
 			rate_per_sec(vm->delta[VM_HCALL].count, r->dt_ns),
 			rate_per_sec(vm->delta[VM_NOTIFY].count, r->dt_ns),
 			rate_per_sec(vm->delta[VM_USERSPACE].count, r->dt_ns),
-			fmt_ns(report_mean_ns(ex), b1, sizeof(b1)),
-			fmt_ns(hist_quantile_ns(ex->hist, P99), b2, sizeof(b2)),
-			top ? report_trap_name(top, name, sizeof(name)) : "-",
+			fmt_ns(trap_row_mean_ns(ex), b1, sizeof(b1)),
+			fmt_ns(trap_row_quantile_ns(ex, P99), b2, sizeof(b2)),
+			top ? trap_name(top->kind, top->code, name, sizeof(name)) : "-",
 			top && ex->count ? 100.0 * top->count / ex->count : 0.0);
 		for (size_t k = 0; k < vm->nr_rows && k < o->per_entity_syscalls; k++) {
 			const struct trap_row *row = vm->rows[k];
 
 			fprintf(f, "  %-22.22s %-12s %10llu %8s vcpu %-3u %8s %9s %9s\n",
-				report_trap_name(row, name, sizeof(name)), vm_bucket_name(vm_bucket_of(row)),
+				trap_name(row->kind, row->code, name, sizeof(name)),
+				vm_bucket_name(vm_bucket_of(row)),
 				(unsigned long long)row->count, "", row->sub, "",
-				fmt_ns(report_mean_ns(row), b1, sizeof(b1)),
-				fmt_ns(hist_quantile_ns(row->hist, P99), b2, sizeof(b2)));
+				fmt_ns(trap_row_mean_ns(row), b1, sizeof(b1)),
+				fmt_ns(trap_row_quantile_ns(row, P99), b2, sizeof(b2)));
 		}
 	}
 }
@@ -261,9 +222,9 @@ static void json_kvm_row(FILE *f, const struct report *r, const struct trap_row 
 
 	fprintf(f, "{\"kind\":\"%s\",\"vcpu\":%u,\"code\":%llu,\"name\":", trap_kind_name(row->kind),
 		row->sub, (unsigned long long)row->code);
-	report_json_str(f, report_trap_name(row, name, sizeof(name)));
+	report_json_str(f, trap_name(row->kind, row->code, name, sizeof(name)));
 	fprintf(f, ",\"bucket\":\"%s\",\"paradigm\":\"%s\",", vm_bucket_name(vm_bucket_of(row)),
-		report_paradigm_name(row_paradigm(row)));
+		paradigm_name(trap_paradigm(row->kind, row->code)));
 	report_json_latency(f, row);
 	fprintf(f, ",\"rate\":%.3f,\"hist\":[", d ? rate_per_sec(d->count, r->dt_ns) : 0.0);
 	for (int i = 0; i < VFLOW_HIST_SLOTS; i++)

@@ -5,9 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "core/kvm_reasons.h"
+#include "core/trap.h"
 #include "serve/metrics.h"
-#include "core/syscalls.h"
 
 #define TOP_PER_ENTITY 10
 #define NS_PER_SEC 1e9
@@ -298,14 +297,14 @@ static void render_self(struct out *o, const struct report *r, const struct prog
 		       r->probes[i].live);
 	family(o, "vflow_lost_events_total", "counter", "Events vflow could not record, by reason.");
 	for (int k = 0; k < VFLOW_CNT_MAX; k++)
-		if (engine_counter_is_loss(k))
+		if (counter_is_loss(k))
 			sample(o, "vflow_lost_events_total", (const char *const[]){ "reason",
-			       engine_counter_name(k), NULL }, r->cum->counters[k]);
+			       counter_name(k), NULL }, r->cum->counters[k]);
 	family(o, "vflow_kernel_events_total", "counter", "Informational in-kernel counters.");
 	for (int k = 0; k < VFLOW_CNT_MAX; k++)
-		if (!engine_counter_is_loss(k))
+		if (!counter_is_loss(k))
 			sample(o, "vflow_kernel_events_total", (const char *const[]){ "kind",
-			       engine_counter_name(k), NULL }, r->cum->counters[k]);
+			       counter_name(k), NULL }, r->cum->counters[k]);
 	family(o, "vflow_ringbuf_samples_total", "counter", "Samples received through the ring buffer.");
 	sample(o, "vflow_ringbuf_samples_total", NULL, r->cum->events);
 	family(o, "vflow_exported_entities", "gauge", "Entities exported by name, by type.");
@@ -340,23 +339,27 @@ static void render_paradigms(struct out *o, const struct report *r)
 	struct paradigm_class pc[4 + VM_BUCKET_MAX + VFLOW_ACT_MAX] = {};
 	size_t n = 0;
 
-	pc[n++] = (struct paradigm_class){ "host", "syscall", .timed = true };
-	pc[n++] = (struct paradigm_class){ "container", "syscall", .timed = true };
+	pc[n++] = (struct paradigm_class){ paradigm_name(VFLOW_PARADIGM_HOST), "syscall", .timed = true };
+	pc[n++] = (struct paradigm_class){ paradigm_name(VFLOW_PARADIGM_CONTAINER), "syscall",
+					   .timed = true };
 	for (size_t i = 0; i < r->nr_entities; i++)
 		trap_row__add(&pc[r->entities[i].wl.paradigm == VFLOW_PARADIGM_CONTAINER].row,
 			      &r->entities[i].total);
-	static const struct { int bucket; const char *paradigm, *cls; } vmmap[] = {
-		{ VM_EXITS, "fullvirt", "vmexit" }, { VM_IDLE, "fullvirt", "idle" },
-		{ VM_USERSPACE, "fullvirt", "userspace" }, { VM_HCALL, "paravirt", "hypercall" },
-		{ VM_NOTIFY, "paravirt", "notify" },
+	static const struct { int bucket; enum vflow_paradigm paradigm; const char *cls; } vmmap[] = {
+		{ VM_EXITS, VFLOW_PARADIGM_FULLVIRT, "vmexit" }, { VM_IDLE, VFLOW_PARADIGM_FULLVIRT, "idle" },
+		{ VM_USERSPACE, VFLOW_PARADIGM_FULLVIRT, "userspace" },
+		{ VM_HCALL, VFLOW_PARADIGM_PARAVIRT, "hypercall" },
+		{ VM_NOTIFY, VFLOW_PARADIGM_PARAVIRT, "notify" },
 	};
 	for (size_t k = 0; k < sizeof(vmmap) / sizeof(vmmap[0]); k++, n++) {
-		pc[n] = (struct paradigm_class){ vmmap[k].paradigm, vmmap[k].cls, .timed = true };
+		pc[n] = (struct paradigm_class){ paradigm_name(vmmap[k].paradigm), vmmap[k].cls,
+						 .timed = true };
 		for (size_t i = 0; i < r->nr_vms; i++)
 			trap_row__add(&pc[n].row, &r->vms[i].total[vmmap[k].bucket]);
 	}
 	for (__u32 a = VFLOW_ACT_SKIPPED; a < VFLOW_ACT_MAX; a++, n++) {
-		pc[n] = (struct paradigm_class){ .paradigm = "sandbox", .cls = sys_action_name(a) };
+		pc[n] = (struct paradigm_class){ .paradigm = paradigm_name(VFLOW_PARADIGM_SANDBOX),
+						 .cls = sys_action_name(a) };
 		pc[n].timed = a == VFLOW_ACT_USER_NOTIF || a == VFLOW_ACT_NOTIF_CONTINUE ||
 			      a == VFLOW_ACT_PTRACE;
 		for (size_t i = 0; i < r->nr_sandboxes; i++)
@@ -423,7 +426,7 @@ static void render_containers(struct metrics *m, struct out *o, const struct rep
 			}
 			(*exported)++;
 			rt = workload_runtime_name(en->wl.runtime);
-			par = report_paradigm_name(en->wl.paradigm);
+			par = paradigm_name(en->wl.paradigm);
 			const char *const kv[] = { "entity", name, "paradigm", par, "runtime", rt, NULL };
 
 			if (pass == 0)
@@ -434,7 +437,9 @@ static void render_containers(struct metrics *m, struct out *o, const struct rep
 				histogram(o, "vflow_syscall_latency_seconds", kv, &en->total);
 		}
 		if (any_other) {
-			const char *const kv[] = { "entity", "other", "paradigm", "host", "runtime", "host", NULL };
+			const char *const kv[] = { "entity", "other", "paradigm",
+						   paradigm_name(VFLOW_PARADIGM_HOST), "runtime",
+						   workload_runtime_name(WORKLOAD_RT_HOST), NULL };
 
 			if (pass == 0)
 				sample(o, "vflow_syscalls_total", kv, other.count);
@@ -463,7 +468,8 @@ static void render_containers(struct metrics *m, struct out *o, const struct rep
 				continue;
 			}
 			sample(o, "vflow_syscall_calls_total", (const char *const[]){ "entity", en->wl.name,
-			       "syscall", syscall_name(top[k]->code, nbuf, sizeof(nbuf)), NULL }, top[k]->count);
+			       "syscall", trap_name(top[k]->kind, top[k]->code, nbuf, sizeof(nbuf)), NULL },
+			       top[k]->count);
 		}
 		if (n > TOP_PER_ENTITY)
 			sample(o, "vflow_syscall_calls_total", (const char *const[]){ "entity", en->wl.name,
@@ -543,7 +549,7 @@ static void render_vms(struct metrics *m, struct out *o, const struct report *r,
 				if (vm->rows[j]->kind == row->kind && vm->rows[j]->code == row->code)
 					sum += vm->rows[j]->count;
 			sample(o, "vflow_vm_exit_reasons_total", (const char *const[]){ "vm", vm->id.name,
-			       "reason", kvm_exit_reason_name(row->kind, row->code, rbuf, sizeof(rbuf)), NULL },
+			       "reason", trap_name(row->kind, row->code, rbuf, sizeof(rbuf)), NULL },
 			       sum);
 			shown++;
 		}

@@ -524,7 +524,7 @@ static void rule_eta(struct daemon *d, const struct report *r, __u64 now)
 	d->rule_last_ns = now;
 	snprintf(d->rule_trigger, sizeof(d->rule_trigger), "rule: eta of %s %.4f below the band "
 		 "%.3f-%.3f (%s)", name, m->res.eta.value, m->res.eta_lo, m->res.eta_hi,
-		 report_paradigm_name(m->in.paradigm));
+		 paradigm_name(m->in.paradigm));
 }
 
 /*
@@ -691,27 +691,10 @@ static int run_calibrate(const struct args *a)
 	return 0;
 }
 
-/* A name for a trap in messages: "getppid", "EXTERNAL_INTERRUPT", "errno getppid". */
-static const char *trap_label(const struct vflow_event *ev, char *buf, size_t len)
-{
-	char nr[32];
-
-	switch (rec_class_of(ev->trap)) {
-	case VFLOW_REC_SYSCALL:
-		return syscall_name((__u32)ev->code, buf, len);
-	case VFLOW_REC_SANDBOX:
-		snprintf(buf, len, "%s %s", sys_action_name(ev->sub), syscall_name((__u32)ev->code, nr,
-										    sizeof(nr)));
-		return buf;
-	default:
-		return kvm_exit_reason_name(ev->trap, ev->code, buf, len);
-	}
-}
-
 /* The dump rule: a recorded trap at least this slow arms a dump (once per cooldown). */
 static void rule_check(struct daemon *d, const struct vflow_event *ev)
 {
-	enum vflow_rec_class c = rec_class_of(ev->trap);
+	enum vflow_rec_class c = trap_rec_class(ev->trap);
 	__u64 thr = d->a->dump_on_slow[c];
 	char name[64], lat[32], limit[32];
 
@@ -720,7 +703,8 @@ static void rule_check(struct daemon *d, const struct vflow_event *ev)
 	d->rule_due_ns = ev->ts_ns + DUMP_RULE_DELAY_NS;
 	d->rule_last_ns = ev->ts_ns;
 	snprintf(d->rule_trigger, sizeof(d->rule_trigger), "rule: %s %s took %s >= %s (pid %u %.16s)",
-		 rec_class_name(c), trap_label(ev, name, sizeof(name)), fmt_ns(ev->latency_ns, lat, sizeof(lat)),
+		 trap_rec_class_name(c), trap_event_name(ev, name, sizeof(name)),
+		 fmt_ns(ev->latency_ns, lat, sizeof(lat)),
 		 fmt_ns(thr, limit, sizeof(limit)), ev->pid, ev->comm);
 }
 

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/syscalls.h"
+#include "core/trap.h"
 #include "vflowtop/top_shared.h"
 
 #define P99		0.99
@@ -44,7 +44,7 @@ static void drow_fill(struct top_drow *d, const struct trap_row *row, const stru
 	d->row = row;
 	d->rate = dl ? rate_per_sec(dl->count, r->dt_ns) : 0;
 	/* the name may be a constant rather than nbuf */
-	snprintf(d->name, sizeof(d->name), "%s", report_trap_name(row, nbuf, sizeof(nbuf)));
+	snprintf(d->name, sizeof(d->name), "%s", trap_name(row->kind, row->code, nbuf, sizeof(nbuf)));
 	d->what = "";
 	d->id = -1;
 	if (row->kind == VFLOW_TRAP_SANDBOX) {
@@ -146,7 +146,7 @@ static void detail_rows(struct top_frame *fr, const struct top_item *it, struct 
 		st->dscroll = st->dsel - vis + 1;
 	for (size_t i = st->dscroll; i < nr && i < st->dscroll + vis; i++) {
 		const struct trap_row *row = rows[i].row;
-		double mean = top_mean_ns(row);
+		double mean = trap_row_mean_ns(row);
 		char id[24], count[24], second[24], rate[32], m[32], p[32];
 		const char *cells[8] = { rows[i].name, rows[i].what, id, count, second, rate, m, p };
 
@@ -156,7 +156,7 @@ static void detail_rows(struct top_frame *fr, const struct top_item *it, struct 
 			 (it->type == TOP_SANDBOX ? hist_count(row->hist) : row->skipped));
 		top_fmt_rate(rows[i].rate, rate, sizeof(rate));
 		top_fmt_lat(mean, m, sizeof(m));
-		top_fmt_lat(mean < 0 ? -1 : hist_quantile_ns(row->hist, P99), p, sizeof(p));
+		top_fmt_lat(trap_row_quantile_ns(row, P99), p, sizeof(p));
 		detail_line(fr, i == st->dsel ? TOP_A_SELECTED : TOP_A_NORMAL, name_w, ids, cells);
 	}
 }
@@ -232,13 +232,12 @@ static void vcpus(struct top_frame *fr, const struct vm_entity *vm, size_t max)
 		       "IDLE EXITS", "IDLE MEAN");
 	for (size_t i = 0; i < vm->nr_vcpus && i < max; i++) {
 		const struct vm_vcpu *c = &vm->vcpus[i];
-		double mean = top_mean_ns(&c->exits);
-
 		top_frame__add(fr, TOP_A_NORMAL, "%-6u %12llu %9s %9s %12llu %9s", c->vcpu,
-			       (unsigned long long)c->exits.count, top_fmt_lat(mean, m, sizeof(m)),
-			       top_fmt_lat(mean < 0 ? -1 : hist_quantile_ns(c->exits.hist, P99), p, sizeof(p)),
+			       (unsigned long long)c->exits.count,
+			       top_fmt_lat(trap_row_mean_ns(&c->exits), m, sizeof(m)),
+			       top_fmt_lat(trap_row_quantile_ns(&c->exits, P99), p, sizeof(p)),
 			       (unsigned long long)c->idle.count,
-			       top_fmt_lat(top_mean_ns(&c->idle), im, sizeof(im)));
+			       top_fmt_lat(trap_row_mean_ns(&c->idle), im, sizeof(im)));
 	}
 }
 
@@ -256,7 +255,7 @@ void top_frame__detail(struct top_frame *fr, const struct top_info *info, struct
 		top_frame__add(fr, TOP_A_TITLE, "%s", "the entity has no traps since the baseline");
 	} else {
 		top_frame__add(fr, TOP_A_TITLE, "%s  %s  %s  traps/s %s  top %s", it->name,
-			       report_paradigm_name(it->paradigm), it->kind,
+			       paradigm_name(it->paradigm), it->kind,
 			       top_fmt_rate(it->rate, rate, sizeof(rate)), it->reason[0] ? it->reason : "-");
 		detail_about(fr, it, r);
 		/* rows first, at least a few; the histogram and vCPUs get what is left */

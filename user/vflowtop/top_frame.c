@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/trap.h"
 #include "vflowtop/top_shared.h"
 
 #define P99		0.99
@@ -182,15 +183,16 @@ static void paradigm_table(struct top_frame *fr, const struct top_info *info,
 	for (int p = top_paradigm_filter_next(TOP_PARADIGM_ALL); p != TOP_PARADIGM_ALL;
 	     p = top_paradigm_filter_next(p)) {
 		const struct top_paradigm_sum *s = &v->par[p];
-		double mean = have_data ? top_mean_ns(&s->cum) : -1;
+		double mean = have_data ? trap_row_mean_ns(&s->cum) : TRAP_UNTIMED_NS;
 
 		line[0] = '\0';
-		pos = top_put(line, 0, PAR_NAME_W, report_paradigm_name(p), 0);
+		pos = top_put(line, 0, PAR_NAME_W, paradigm_name(p), 0);
 		pos = top_put(line, pos, PAR_NUM_W, have_data ? top_fmt_rate(s->rate, b, sizeof(b)) : "-",
 			      TOP_PUT_RIGHT);
 		pos = top_put(line, pos, PAR_NUM_W, top_fmt_lat(mean, b, sizeof(b)), TOP_PUT_RIGHT);
 		pos = top_put(line, pos, PAR_NUM_W,
-			      top_fmt_lat(mean < 0 ? -1 : hist_quantile_ns(s->cum.hist, P99), b, sizeof(b)),
+			      top_fmt_lat(have_data ? trap_row_quantile_ns(&s->cum, P99) : TRAP_UNTIMED_NS,
+					  b, sizeof(b)),
 			      TOP_PUT_RIGHT);
 		snprintf(b, sizeof(b), "%.1f%%", s->cpu_pct);
 		top_put(line, pos, PAR_NUM_W, have_data ? b : "-", TOP_PUT_RIGHT);
@@ -272,7 +274,7 @@ static void entity_row(struct top_frame *fr, const struct top_item *it, const in
 	int pos = 0;
 
 	pos = top_put(line, pos, w[TOP_COL_NAME], it->name, TOP_PUT_MID);
-	pos = top_put(line, pos, w[TOP_COL_PARADIGM], report_paradigm_name(it->paradigm), 0);
+	pos = top_put(line, pos, w[TOP_COL_PARADIGM], paradigm_name(it->paradigm), 0);
 	pos = top_put(line, pos, w[TOP_COL_KIND], it->kind, 0);
 	pos = top_put(line, pos, w[TOP_COL_RATE], top_fmt_rate(it->rate, b, sizeof(b)), TOP_PUT_RIGHT);
 	pos = top_put(line, pos, w[TOP_COL_REASON], it->reason[0] ? it->reason : "-", 0);

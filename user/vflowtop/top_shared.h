@@ -162,7 +162,6 @@ int top_paradigm_filter_next(int p);
 /* TOP_PARADIGM_ALL, a paradigm, or -2 for an unknown name */
 int top_paradigm_filter_parse(const char *s);
 /* total_ns over the timed traps, or -1 when none was timed */
-double top_mean_ns(const struct trap_row *row);
 /* Printable ASCII copy of @s, '?' for anything else (names come from /proc). */
 void top_copy_name(char *dst, size_t len, const char *s);
 

@@ -14,8 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/kvm_reasons.h"
-#include "core/syscalls.h"
+#include "core/trap.h"
 #include "vflowtop/top_shared.h"
 
 #define P99		0.99
@@ -44,7 +43,7 @@ const char *top_col_name(enum top_col c)
 
 const char *top_paradigm_filter_name(int p)
 {
-	return p == TOP_PARADIGM_ALL ? "all" : report_paradigm_name(p);
+	return p == TOP_PARADIGM_ALL ? "all" : paradigm_name(p);
 }
 
 int top_paradigm_filter_next(int p)
@@ -61,14 +60,6 @@ int top_paradigm_filter_parse(const char *s)
 		if (!strcmp(s, top_paradigm_filter_name(paradigm_cycle[i])))
 			return paradigm_cycle[i];
 	return -2;
-}
-
-double top_mean_ns(const struct trap_row *row)
-{
-	/* counts can include traps that were not timed (sandbox errno, lost VM entries) */
-	__u64 n = hist_count(row->hist);
-
-	return n ? (double)row->total_ns / (double)n : -1;
 }
 
 void top_copy_name(char *dst, size_t len, const char *s)
@@ -141,8 +132,8 @@ static double cpu_pct(__u64 trap_ns, __u64 dt_ns, int ncpus)
 
 static void fill_latency(struct top_item *it, const struct trap_row *cum)
 {
-	it->mean_ns = top_mean_ns(cum);
-	it->p99_ns = hist_quantile_ns(cum->hist, P99);
+	it->mean_ns = trap_row_mean_ns(cum);
+	it->p99_ns = trap_row_quantile_ns(cum, P99);
 }
 
 /*
@@ -179,12 +170,12 @@ static void item_cgroup(struct top_item *it, const struct entity *en, const stru
 			top = &en->rows[i];
 	if (top && all)
 		snprintf(it->reason, sizeof(it->reason), "%s %.0f%%",
-			 syscall_name(top->code, nbuf, sizeof(nbuf)),
+			 trap_name(top->kind, top->code, nbuf, sizeof(nbuf)),
 			 PERCENT * (top->count + top->skipped) / all);
 	it->rate = rate_per_sec(en->delta.count, r->dt_ns);
 	fill_latency(it, &en->total);
 	it->cpu_pct = cpu_pct(en->delta.total_ns, r->dt_ns, ncpus);
-	it->runq_ns = en->d_runq.count ? (double)en->d_runq.total_ns / en->d_runq.count : -1;
+	it->runq_ns = trap_row_mean_ns(&en->d_runq);
 	fill_model(it, &en->model);
 	it->src = en;
 }
@@ -207,7 +198,7 @@ static void item_vm(struct top_item *it, const struct vm_entity *vm, const struc
 		if (vm_bucket_of(vm->rows[i]) != VM_EXITS || !ex->count)
 			continue;
 		snprintf(it->reason, sizeof(it->reason), "%s %.0f%%",
-			 report_trap_name(vm->rows[i], nbuf, sizeof(nbuf)),
+			 trap_name(vm->rows[i]->kind, vm->rows[i]->code, nbuf, sizeof(nbuf)),
 			 PERCENT * vm->rows[i]->count / ex->count);
 		break;
 	}
@@ -233,7 +224,7 @@ static void item_sandbox(struct top_item *it, const struct sandbox_entity *sb,
 	it->kind = sandbox_kind_name(sb->info.kind);
 	if (top)
 		snprintf(it->reason, sizeof(it->reason), "%s %s",
-			 syscall_name(top->code, nbuf, sizeof(nbuf)), sys_action_name(top->sub));
+			 trap_name(top->kind, top->code, nbuf, sizeof(nbuf)), sys_action_name(top->sub));
 	it->rate = rate_per_sec(sb->delta.count, r->dt_ns);
 	fill_latency(it, &sb->total);
 	it->cpu_pct = cpu_pct(sb->delta.total_ns, r->dt_ns, ncpus);
@@ -389,7 +380,7 @@ static int item_cmp(const void *a, const void *b, void *arg)
 		c = strcmp(x->name, y->name);
 		break;
 	case TOP_COL_PARADIGM:
-		c = strcmp(report_paradigm_name(x->paradigm), report_paradigm_name(y->paradigm));
+		c = strcmp(paradigm_name(x->paradigm), paradigm_name(y->paradigm));
 		break;
 	case TOP_COL_KIND:
 		c = strcmp(x->kind, y->kind);

@@ -51,6 +51,11 @@ tap_from() {
 
 cgroup2_root() { awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts; }
 
+# free_port: a TCP port free on loopback now
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # wait_for SECONDS command...: poll until the command succeeds
 wait_for() {
 	local deadline=$((SECONDS + $1)); shift

@@ -33,10 +33,6 @@ command -v python3 >/dev/null || skip_all "python3 is not installed (free ports,
 # the build makes http_serve (and vflowd): missing, it is a failure, not a skip
 [ -x "${CMD[0]}" ] || fail_all "${CMD[0]} is not built: run make test-build" "${NAMES[@]}"
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # start_exporter NAME ARGS...: on a free port (PORT), pid in PID

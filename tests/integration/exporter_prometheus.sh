@@ -20,7 +20,6 @@ for bin in "$VFLOWD" "$BUILD/tests/sysloop" "$BUILD/tests/kvm_guest" "$BUILD/tes
 	[ -x "$bin" ] || fail_all "$bin is not built: run make test-build" "${NAMES[@]}"
 done
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(free_port) PPORT=$(free_port)
 CGNAME="vflow-test-prom-$$"
 CG=$(new_cgroup "$CGNAME")

@@ -2,11 +2,14 @@
 # The overhead model live: a container-like cgroup (a docker-style scope
 # running a syscall loop) beside a seccomp-trapping sandbox. Both must show
 # eta, C_trap and C_schedule with their provenance, and the sandbox's trap
-# share (C_trap / on-CPU time) must be larger than the container's.
+# share (C_trap / on-CPU time) must be larger than the container's. The
+# exporter shows the L_trap bands of the model vflowd loaded (a model.conf
+# with other bands), and those of the one a SIGHUP reloads.
 . "$(dirname "$0")/../lib.sh"
 
 NAMES=("container: eta, C_trap, C_schedule with provenance" "sandbox: eta, C_trap, C_schedule with provenance"
        "sandbox trap share larger than the container's" "paradigm rows carry the document's bands"
+       "exporter: the bands of the loaded model.conf" "exporter: the bands of the model.conf SIGHUP reloaded"
        "vflowd stopped cleanly")
 plan ${#NAMES[@]}
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, cgroups)" "${NAMES[@]}"
@@ -16,7 +19,13 @@ SLICE=$(new_cgroup "vflow-test-model-$$.slice")
 CG="$SLICE/docker-$CID.scope"
 mkdir "$CG" && on_exit "remove_cgroup '$CG'"
 
-start_vflowd "$TMP/out.jsonl" -i 1 || fail_all "vflowd did not start" "${NAMES[@]}"
+# the document's VM bands moved (ns), so that the exporter can only show them from the file
+CONF=$TMP/model.conf
+sed -e 's/^fullvirt.trap_ns_lo = .*/fullvirt.trap_ns_lo = 1234/' \
+    -e 's/^paravirt.trap_ns_hi = .*/paravirt.trap_ns_hi = 987/' "$ROOT/config/model.conf" >"$CONF"
+PORT=$(free_port)
+start_vflowd "$TMP/out.jsonl" -i 1 --model-config "$CONF" --web.listen-address "127.0.0.1:$PORT" ||
+	fail_all "vflowd did not start" "${NAMES[@]}"
 # both run for ~3 s, side by side, bounded
 run_in_cgroup "$CG" sh -c "for i in 1 2 3 4 5 6; do '$BUILD/tests/sysloop' 300000; done" &
 W1=$!
@@ -24,6 +33,27 @@ VFLOW_NOTIFY_DELAY_MS=1 "$BUILD/tests/seccomp_actions" notify 1500 >"$TMP/sb.out
 W2=$!
 wait "$W1" "$W2"
 sleep 1.2
+
+# band FILE PARADIGM BOUND: the exporter's band in ns, from a /metrics body
+band() {
+	awk -v s="vflow_model_trap_latency_seconds{paradigm=\"$2\",bound=\"$3\"}" \
+		'$1 == s { printf "%.0f\n", $2 * 1e9 }' "$1"
+}
+scrape() { curl -sf --max-time 10 -o "$1" "http://127.0.0.1:$PORT/metrics"; }
+scrape "$TMP/m1.txt"
+GOT="$(band "$TMP/m1.txt" fullvirt low) $(band "$TMP/m1.txt" fullvirt high) $(band "$TMP/m1.txt" paravirt high)"
+check "exporter: the bands of the loaded model.conf" test "$GOT" = "1234 3100 987"
+diag "fullvirt low, fullvirt high, paravirt high: $GOT ns"
+sed -i -e 's/^fullvirt.trap_ns_hi = .*/fullvirt.trap_ns_hi = 5678/' "$CONF"
+kill -HUP "$VFLOWD_PID"
+wait_for 5 grep -q "configuration reloaded" "$VFLOWD_OUT.err"
+# the exporter renders before each report: one more report is one rendering after the reload
+LINES=$(wc -l <"$VFLOWD_OUT")
+wait_for 5 test "$(wc -l <"$VFLOWD_OUT")" -gt "$LINES"
+scrape "$TMP/m2.txt"
+GOT="$(band "$TMP/m2.txt" fullvirt low) $(band "$TMP/m2.txt" fullvirt high) $(band "$TMP/m2.txt" paravirt high)"
+check "exporter: the bands of the model.conf SIGHUP reloaded" test "$GOT" = "1234 5678 987"
+diag "after SIGHUP: $GOT ns; $(grep -c reload "$VFLOWD_OUT.err") reload lines"
 stop_vflowd
 
 tap_from < <(python3 - "$TMP/out.jsonl" "$CID" <<'PY'

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "serve/metrics.h"
 
 #define NS 1000000000ULL
@@ -135,6 +136,70 @@ static void test_label_escaping(void **state)
 	metrics__free(&m);
 }
 
+/* The value of the sample @series ("name{labels}") in @body, or -1 if absent. */
+static double sample_value(const char *body, const char *series)
+{
+	char key[256];
+	const char *at;
+
+	snprintf(key, sizeof(key), "\n%s ", series);
+	at = strstr(body, key);
+	return at ? strtod(at + strlen(key), NULL) : -1;
+}
+
+#define BAND(p, bound) "vflow_model_trap_latency_seconds{paradigm=\"" p "\",bound=\"" bound "\"}"
+
+/* The bands come from the loaded model: an edited model.conf shows in /metrics. */
+static void test_bands_from_model(void **state)
+{
+	char path[] = "/tmp/vflow-test-metrics-XXXXXX", err[256];
+	struct model_config mc;
+	struct metrics m;
+	struct report r;
+	size_t len;
+	FILE *f;
+	char *b;
+	int fd;
+
+	(void)state;
+	assert_int_equal(metrics__init(&m, 10, 300 * NS), 0);
+	fake_report(&r, false);
+	/* no model: no band to show */
+	assert_int_equal(metrics__render(&m, &r, NULL, 0, 1 * NS), 0);
+	b = metrics__body(&m, false, &len);
+	assert_false(has(b, "vflow_model_trap_latency_seconds"));
+	free(b);
+	/* the document's bands by default */
+	model_config__defaults(&mc);
+	r.model = &mc;
+	assert_int_equal(metrics__render(&m, &r, NULL, 0, 1 * NS), 0);
+	b = metrics__body(&m, false, &len);
+	assert_true(sample_value(b, BAND("fullvirt", "low")) == 1600 / 1e9);
+	assert_true(sample_value(b, BAND("fullvirt", "high")) == 3100 / 1e9);
+	assert_true(sample_value(b, BAND("paravirt", "low")) == 250 / 1e9);
+	assert_true(sample_value(b, BAND("paravirt", "high")) == 850 / 1e9);
+	free(b);
+	/* a config file that moves them, as SIGHUP reloads it */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs("fullvirt.trap_ns_lo = 1200\nfullvirt.trap_ns_hi = 4500\nparavirt.trap_ns_hi = 990\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(model_config__load(&mc, path, err, sizeof(err)), 0);
+	unlink(path);
+	assert_int_equal(metrics__render(&m, &r, NULL, 0, 2 * NS), 0);
+	b = metrics__body(&m, false, &len);
+	assert_true(sample_value(b, BAND("fullvirt", "low")) == 1200 / 1e9);
+	assert_true(sample_value(b, BAND("fullvirt", "high")) == 4500 / 1e9);
+	assert_true(sample_value(b, BAND("paravirt", "low")) == 250 / 1e9);
+	assert_true(sample_value(b, BAND("paravirt", "high")) == 990 / 1e9);
+	/* only the VM paradigms' bands: the sandbox's is the filter's cost */
+	assert_false(has(b, "paradigm=\"sandbox\",bound="));
+	free(b);
+	metrics__free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_gone_and_idle_expire),
 		cmocka_unit_test(test_histogram_and_openmetrics),
 		cmocka_unit_test(test_label_escaping),
+		cmocka_unit_test(test_bands_from_model),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -23,11 +23,13 @@
 #define fputs fputs_unlocked
 #define fwrite fwrite_unlocked
 
-/* The source document's L_trap bands (docs/DESIGN.md), modelled, in seconds. */
-static const struct { const char *paradigm; double low, high; } model_bands[] = {
-	{ "fullvirt", 1.6e-6, 3.1e-6 },
-	{ "paravirt", 2.5e-7, 8.5e-7 },
-};
+/*
+ * The paradigms whose L_trap band the exporter shows beside their measured
+ * trap latency (vflow_trap_latency_seconds, classes vmexit and hypercall).
+ * The sandbox's band is the filter's own cost (L_bpf), not a round trip,
+ * and containers have none.
+ */
+static const enum vflow_paradigm banded[] = { VFLOW_PARADIGM_FULLVIRT, VFLOW_PARADIGM_PARAVIRT };
 
 struct out {
 	FILE *f;
@@ -376,13 +378,23 @@ static void render_paradigms(struct out *o, const struct report *r)
 		if (pc[i].timed)
 			histogram(o, "vflow_trap_latency_seconds", (const char *const[]){ "paradigm",
 				  pc[i].paradigm, "class", pc[i].cls, NULL }, &pc[i].row);
+}
+
+/* The loaded model's L_trap bands (config/model.conf, reloaded on SIGHUP), in seconds. */
+static void render_bands(struct out *o, const struct model_config *model)
+{
+	if (!model)
+		return;
 	family(o, "vflow_model_trap_latency_seconds", "gauge",
-	       "The source document's trap latency band (modelled, not measured).");
-	for (size_t i = 0; i < sizeof(model_bands) / sizeof(model_bands[0]); i++) {
+	       "The model's trap latency band (modelled, not measured).");
+	for (size_t i = 0; i < sizeof(banded) / sizeof(banded[0]); i++) {
+		const struct model_paradigm *p = &model->p[banded[i]];
+		const char *name = paradigm_name(banded[i]);
+
 		sample(o, "vflow_model_trap_latency_seconds", (const char *const[]){ "paradigm",
-		       model_bands[i].paradigm, "bound", "low", NULL }, model_bands[i].low);
+		       name, "bound", "low", NULL }, p->trap_ns_lo / NS_PER_SEC);
 		sample(o, "vflow_model_trap_latency_seconds", (const char *const[]){ "paradigm",
-		       model_bands[i].paradigm, "bound", "high", NULL }, model_bands[i].high);
+		       name, "bound", "high", NULL }, p->trap_ns_hi / NS_PER_SEC);
 	}
 }
 
@@ -640,6 +652,7 @@ static int render_one(struct metrics *m, const struct report *r, const struct pr
 	if (!o.f)
 		return -ENOMEM;
 	render_paradigms(&o, r);
+	render_bands(&o, r->model);
 	render_containers(m, &o, r, now, &exported[0]);
 	render_vms(m, &o, r, now, &exported[1]);
 	render_sandboxes(m, &o, r, now, &exported[2]);

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Private to the engine (user/engine/engine*.c): the engine's state and
+ * what its parts share. engine.c opens and closes it, engine_load.c loads
+ * and attaches the BPF objects, engine_maps.c reads the maps into
+ * snapshots, engine_retire.c moves removed cgroups out of the maps.
+ */
+#ifndef VFLOW_ENGINE_INTERNAL_H
+#define VFLOW_ENGINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <bpf/libbpf.h>
+#include "engine/engine.h"
+#include "syscall.skel.h"
+#include "kvm.skel.h"
+#include "seccomp_cost.skel.h"
+
+/* Keys read per bpf_map_lookup_batch() call; doubled on -ENOSPC. */
+#define BATCH_KEYS_INITIAL 1024
+/* the largest map key read in batches */
+#define BATCH_KEY_MAX (sizeof(struct vflow_kvm_key) > sizeof(struct vflow_sys_key) ? \
+		       sizeof(struct vflow_kvm_key) : sizeof(struct vflow_sys_key))
+/* libbpf lays a per-CPU value out per CPU, each rounded up to 8 bytes */
+#define PERCPU_STRIDE(size) (((size) + 7) & ~7UL)
+/* rows of removed cgroups kept in user space, at first; doubled as needed */
+#define RETIRED_ROWS_INITIAL 64
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+struct engine {
+	struct engine_opts opts;
+	struct syscall_bpf *skel;	/* NULL in test-run mode */
+	struct kvm_bpf *kvm;
+	struct seccomp_cost_bpf *filter;	/* NULL where fentry/fexit are refused */
+	struct ring_buffer *rb;
+	int nr_cpus;
+	size_t val_stride;		/* per-CPU value size, rounded to 8 */
+	size_t batch_keys;
+	void *keys;			/* batch of keys, BATCH_KEY_MAX bytes each */
+	void *vals;
+	__u32 *stage_keys;		/* the staging array, all CPUs */
+	void *stage_vals;
+	__u64 *counter_vals;		/* one counter, all CPUs */
+	const char *syscall_via;
+	struct engine_probe probes[ENGINE_MAX_PROBES];
+	size_t nr_probes;
+	__u64 events;
+	/*
+	 * Removed cgroups: their rows leave the BPF maps (room for new
+	 * cgroups) and are kept here; after retire_ttl_ns they are summed
+	 * into owner VFLOW_OWNER_GONE.
+	 */
+	struct snapshot *rt;		/* sorted and merged */
+	size_t rt_cap;
+	struct retired *ret;		/* sorted by id */
+	size_t nr_ret, cap_ret;
+	__u64 *expired;			/* summed into GONE since engine__expired() */
+	size_t nr_expired, cap_expired;
+	void *rt_vals;			/* one per-CPU value, the largest map's */
+	int filter_fd;			/* the --cgroup filter's directory, or -1 */
+};
+
+struct retired {
+	__u64 id;
+	__u64 since_ns;
+};
+
+/* CLOCK_MONOTONIC in ns, the clock of the BPF programs' timestamps. */
+__u64 engine_now_ns(void);
+/* List an attach point and its state (why, when not live). */
+void engine_probe_add(struct engine *e, const char *name, const char *via, bool live, const char *why);
+/* Write the message into @err; returns @ret. */
+int engine_fail(char *err, size_t len, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* engine_load.c: each BPF object opened, loaded and attached; 0 or -errno with @err. */
+int engine_syscall_open(struct engine *e, char *err, size_t err_len);
+int engine_kvm_open(struct engine *e, char *err, size_t err_len);
+/* Optional (fentry/fexit): a failure is an absent probe. */
+void engine_filter_cost_open(struct engine *e);
+
+/* engine_maps.c: buffers for @keys keys per batch read; 0 or -ENOMEM. */
+int engine_batch_alloc(struct engine *e, size_t keys);
+void engine_row_add_val(struct trap_row *row, const struct vflow_trap_val *v);
+/* A row's counts: the sum of @nr_cpus per-CPU values @stride bytes apart. */
+void engine_row_from_percpu(struct trap_row *row, const void *vals, int nr_cpus, size_t stride);
+/* The two scheduling rows (VFLOW_TRAP_SCHED_*) of one cgroup's per-CPU values; keys are kept. */
+void engine_sched_rows(struct trap_row *oncpu, struct trap_row *runq, const void *vals, int nr_cpus);
+/* Room in s->rows (capacity *cap) for @need rows; 0 or -ENOMEM. */
+int engine_rows_grow(struct snapshot *s, size_t *cap, size_t need);
+
+/*
+ * engine_retire.c: in snapshot @s just read, move the rows of retired
+ * cgroups out of the maps (syscall rows [sys_lo, sys_hi), staged rows
+ * [st_lo, st_hi), scheduling pairs [sc_lo, sc_hi)), then add the kept
+ * rows of retired cgroups. 0 or -ENOMEM.
+ */
+int engine_retire_apply(struct engine *e, struct snapshot *s, size_t *cap, size_t sys_lo,
+			size_t sys_hi, size_t st_lo, size_t st_hi, size_t sc_lo, size_t sc_hi);
+
+#endif

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Removed cgroups: their syscall and scheduling rows leave the BPF maps
+ * (room for new cgroups) and are kept in user space, unchanged, for
+ * retire_ttl_ns; then they are summed into owner VFLOW_OWNER_GONE.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "engine/engine_internal.h"
+
+static int retired_cmp(const void *a, const void *b)
+{
+	const struct retired *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static struct retired *retired_find(struct engine *e, __u64 id)
+{
+	struct retired key = { .id = id };
+
+	return e->nr_ret ? bsearch(&key, e->ret, e->nr_ret, sizeof(*e->ret), retired_cmp) : NULL;
+}
+
+int engine__retire_cgroups(struct engine *e, const __u64 *ids, size_t n)
+{
+	size_t added = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!ids[i] || ids[i] == VFLOW_OWNER_GONE || retired_find(e, ids[i]))
+			continue;
+		if (e->nr_ret + added == e->cap_ret) {
+			size_t cap = e->cap_ret ? e->cap_ret * 2 : 64;
+			struct retired *p = realloc(e->ret, cap * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			e->ret = p;
+			e->cap_ret = cap;
+		}
+		e->ret[e->nr_ret + added++] = (struct retired){ .id = ids[i], .since_ns = engine_now_ns() };
+	}
+	e->nr_ret += added;
+	if (added)
+		qsort(e->ret, e->nr_ret, sizeof(*e->ret), retired_cmp);
+	return 0;
+}
+
+size_t engine__expired(struct engine *e, __u64 *ids, size_t max)
+{
+	size_t n = e->nr_expired < max ? e->nr_expired : max;
+
+	if (!n)
+		return 0;
+	memcpy(ids, e->expired, n * sizeof(*ids));
+	memmove(e->expired, e->expired + n, (e->nr_expired - n) * sizeof(*ids));
+	e->nr_expired -= n;
+	return n;
+}
+
+static int rt_add(struct engine *e, const struct trap_row *row)
+{
+	if (engine_rows_grow(e->rt, &e->rt_cap, e->rt->nr_rows + 1))
+		return -ENOMEM;
+	e->rt->rows[e->rt->nr_rows++] = *row;
+	return 0;
+}
+
+/* Take a key out of a per-CPU hash with its values; the fallback is not atomic (before 5.14). */
+static int take_key(int fd, const void *key, void *vals)
+{
+	if (!bpf_map_lookup_and_delete_elem(fd, key, vals))
+		return 0;
+	/* kernels before 5.14 answer ENOTSUPP (524, kernel-internal) for hash maps */
+	if (errno != EINVAL && errno != 524 && errno != EOPNOTSUPP)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, key, vals) || bpf_map_delete_elem(fd, key))
+		return -errno;
+	return 0;
+}
+
+/* Row @i of @s came from a BPF map and its cgroup is gone: move it into e->rt. */
+static void retire_sys_row(struct engine *e, struct trap_row *row)
+{
+	struct vflow_sys_key key = { .cgroup_id = row->owner, .nr = (__u32)row->code };
+	struct trap_row fresh = { .kind = row->kind, .owner = row->owner, .code = row->code };
+
+	if (take_key(bpf_map__fd(e->skel->maps.sys_stats), &key, e->rt_vals))
+		return;		/* left in the map: tried again next time */
+	engine_row_from_percpu(&fresh, e->rt_vals, e->nr_cpus, e->val_stride);
+	fresh.kind = row->kind;
+	fresh.owner = row->owner;
+	fresh.code = row->code;
+	if (rt_add(e, &fresh))
+		return;		/* out of memory: the map keeps it, nothing lost */
+	row->kind = VFLOW_TRAP_KIND_MAX;	/* dropped below: e->rt has it now */
+}
+
+static void retire_sched_rows(struct engine *e, struct trap_row *on, struct trap_row *rq)
+{
+	struct trap_row fon = *on, frq = *rq;
+	__u64 key = on->owner;
+
+	if (take_key(bpf_map__fd(e->skel->maps.sched_stats), &key, e->rt_vals))
+		return;
+	engine_sched_rows(&fon, &frq, e->rt_vals, e->nr_cpus);
+	if (rt_add(e, &fon) || rt_add(e, &frq))
+		return;
+	on->kind = rq->kind = VFLOW_TRAP_KIND_MAX;
+}
+
+/*
+ * Retired cgroups past the TTL: their rows become VFLOW_OWNER_GONE rows
+ * (snapshot__delta knows), unless a per-CPU staging entry still holds
+ * one of them: it can be folded into the hash later, under its own id.
+ */
+static int retired_expire(struct engine *e, const struct snapshot *s, size_t st_lo, size_t st_hi)
+{
+	__u64 now = engine_now_ns();
+	size_t out = 0;
+	bool changed = false;
+
+	for (size_t i = 0; i < e->nr_ret; i++) {
+		struct retired *r = &e->ret[i];
+		bool staged = false;
+
+		for (size_t k = st_lo; k < st_hi && !staged; k++)
+			staged = s->rows[k].owner == r->id;
+		if (now - r->since_ns < e->opts.retire_ttl_ns || staged) {
+			e->ret[out++] = *r;
+			continue;
+		}
+		for (size_t k = 0; k < e->rt->nr_rows; k++)
+			if (e->rt->rows[k].owner == r->id)
+				e->rt->rows[k].owner = VFLOW_OWNER_GONE;
+		if (e->nr_expired == e->cap_expired) {
+			size_t cap = e->cap_expired ? e->cap_expired * 2 : 64;
+			__u64 *p = realloc(e->expired, cap * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			e->expired = p;
+			e->cap_expired = cap;
+		}
+		e->expired[e->nr_expired++] = r->id;
+		changed = true;
+	}
+	e->nr_ret = out;
+	if (changed) {
+		snapshot__sort(e->rt);
+		snapshot__merge(e->rt);
+	}
+	return 0;
+}
+
+/* Move the rows of retired cgroups out of the maps, then add e->rt to @s. */
+int engine_retire_apply(struct engine *e, struct snapshot *s, size_t *cap, size_t sys_lo,
+			 size_t sys_hi, size_t st_lo, size_t st_hi, size_t sc_lo, size_t sc_hi)
+{
+	size_t before = e->rt->nr_rows, out = 0;
+
+	for (size_t i = sys_lo; e->nr_ret && i < sys_hi; i++)
+		if (retired_find(e, s->rows[i].owner))
+			retire_sys_row(e, &s->rows[i]);
+	for (size_t i = sc_lo; e->nr_ret && i + 1 < sc_hi; i += 2)
+		if (retired_find(e, s->rows[i].owner))
+			retire_sched_rows(e, &s->rows[i], &s->rows[i + 1]);
+	if (e->rt->nr_rows != before) {
+		snapshot__sort(e->rt);
+		snapshot__merge(e->rt);
+	}
+	if (e->nr_ret && retired_expire(e, s, st_lo, st_hi))
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nr_rows; i++)
+		if (s->rows[i].kind != VFLOW_TRAP_KIND_MAX)
+			s->rows[out++] = s->rows[i];
+	s->nr_rows = out;
+	if (engine_rows_grow(s, cap, s->nr_rows + e->rt->nr_rows))
+		return -ENOMEM;
+	memcpy(s->rows + s->nr_rows, e->rt->rows, e->rt->nr_rows * sizeof(*s->rows));
+	s->nr_rows += e->rt->nr_rows;
+	return 0;
+}

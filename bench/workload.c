@@ -10,7 +10,10 @@
  *             (kill and rt_sigreturn per op; signal_generate fires)
  *   fork N    N times fork, the child _exits, waitpid (sched_wakeup_new)
  * Prints "ns_per_op <float>" on stdout (wall time of the N ops / N, like
- * sysloop -t). Pin it with taskset: the pipe child inherits the CPU mask.
+ * sysloop -t) and "cpu_ns_per_op <float>" (the CPU time of the processes
+ * doing them / N: the pipe child's and the fork children's included; time
+ * spent waiting for the CPU on a loaded machine does not count). Pin it
+ * with taskset: the pipe child inherits the CPU mask.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -42,6 +46,28 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/* CPU time of this process (all threads), ns */
+static double cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* CPU time of the children waited for, ns (the kernel sums their exact run time) */
+static double children_cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e9 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
+}
+
+/* CPU time of the ops, ns: set by each run_*() */
+static double ops_cpu_ns;
+
 static void die(const char *what)
 {
 	fprintf(stderr, "workload: %s: %s\n", what, strerror(errno));
@@ -59,7 +85,7 @@ static double run_pipe(long n)
 {
 	int to_child[2], to_parent[2], status;
 	char buf[MSG];
-	double t0, t1;
+	double t0, t1, c0, child_cpu;
 	pid_t pid;
 
 	memset(buf, 'x', sizeof(buf));
@@ -69,27 +95,39 @@ static double run_pipe(long n)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
+		double c0 = 0, c1;
+
 		close(to_child[1]);
 		close(to_parent[0]);
 		/* one warm-up round trip, then n timed ones */
-		for (long i = 0; i <= n; i++)
+		for (long i = 0; i <= n; i++) {
 			if (xfer(to_child[0], buf, 0) || xfer(to_parent[1], buf, 1))
 				_exit(1);
-		_exit(0);
+			if (!i)
+				c0 = cpu_ns();
+		}
+		/* the child's CPU time for the n ops, back to the parent */
+		c1 = cpu_ns() - c0;
+		_exit(write(to_parent[1], &c1, sizeof(c1)) == sizeof(c1) ? 0 : 1);
 	}
 	close(to_child[0]);
 	close(to_parent[1]);
 	if (xfer(to_child[1], buf, 1) || xfer(to_parent[0], buf, 0))
 		die("pipe warm-up");
+	c0 = cpu_ns();
 	t0 = now_ns();
 	for (long i = 0; i < n; i++)
 		if (xfer(to_child[1], buf, 1) || xfer(to_parent[0], buf, 0))
 			die("pipe round trip");
 	t1 = now_ns();
+	ops_cpu_ns = cpu_ns() - c0;
 	close(to_child[1]);
+	if (read(to_parent[0], &child_cpu, sizeof(child_cpu)) != sizeof(child_cpu))
+		die("pipe child's CPU time");
 	close(to_parent[0]);
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("pipe child");
+	ops_cpu_ns += child_cpu;
 	return t1 - t0;
 }
 
@@ -109,6 +147,7 @@ static double run_file(long n)
 	if (write(fd, buf, MSG) != MSG)
 		die("write");
 	close(fd);
+	ops_cpu_ns = cpu_ns();
 	t0 = now_ns();
 	for (long i = 0; i < n; i++) {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -117,6 +156,7 @@ static double run_file(long n)
 		close(fd);
 	}
 	t1 = now_ns();
+	ops_cpu_ns = cpu_ns() - ops_cpu_ns;
 	unlink(path);
 	return t1 - t0;
 }
@@ -130,10 +170,12 @@ static double run_signal(long n)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGUSR1, &sa, NULL))
 		die("sigaction");
+	ops_cpu_ns = cpu_ns();
 	t0 = now_ns();
 	for (long i = 0; i < n; i++)
 		kill(self, SIGUSR1);
 	t1 = now_ns();
+	ops_cpu_ns = cpu_ns() - ops_cpu_ns;
 	if (caught != n) {
 		fprintf(stderr, "workload: %ld signals sent, %d caught\n", n, (int)caught);
 		exit(1);
@@ -147,6 +189,7 @@ static double run_fork(long n)
 	int status;
 	pid_t pid;
 
+	ops_cpu_ns = cpu_ns() + children_cpu_ns();
 	t0 = now_ns();
 	for (long i = 0; i < n; i++) {
 		pid = fork();
@@ -158,6 +201,7 @@ static double run_fork(long n)
 			die("waitpid");
 	}
 	t1 = now_ns();
+	ops_cpu_ns = cpu_ns() + children_cpu_ns() - ops_cpu_ns;
 	return t1 - t0;
 }
 
@@ -189,5 +233,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	printf("ns_per_op %.2f\n", ns / n);
+	printf("cpu_ns_per_op %.2f\n", ops_cpu_ns / n);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * Scheduling figures of a whole process (all its threads) from /proc: the
  * scheduler's own accounting (schedstat: on-CPU and run-queue ns) and
  * context switches. Used for VMs and sandboxes, which are processes; the
- * per-cgroup figures come from the BPF scheduling programs.
+ * per-cgroup figures come from the cgroup's own files (cgroup_cpu.h) and
+ * the BPF sched_switch program.
  */
 #ifndef VFLOW_PROC_SCHED_H
 #define VFLOW_PROC_SCHED_H
@@ -17,7 +18,11 @@ struct proc_sched {
 	__u64 switches_vol, switches_invol;
 };
 
+#define PROC_ROOT "/proc"
+
 /* 0, or -ENOENT when the process is gone. */
 int proc_sched_read(pid_t pid, struct proc_sched *out);
+/* The same under @proc_root instead of /proc (a fixture tree in the tests). */
+int proc_sched_read_at(const char *proc_root, pid_t pid, struct proc_sched *out);
 
 #endif

@@ -3,15 +3,22 @@
  * The container paradigm's trap path: every syscall of the host, aggregated
  * per cgroup and per syscall number in per-CPU maps.
  *
- * Pairing sys_enter with sys_exit is the hot path, so it avoids maps with
- * lookups: sys_enter writes {tid, nr, time} into a per-CPU slot; sys_exit on
- * the same thread and CPU finds it there. A thread that sleeps or is
- * preempted inside a syscall passes through sched_switch, which moves its
- * slot into task local storage, where its sys_exit (on any CPU) finds it.
+ * Pairing sys_enter with sys_exit is the hot path, so by default it avoids
+ * maps with lookups: sys_enter writes {tid, nr, time} into a per-CPU slot;
+ * sys_exit on the same thread and CPU finds it there. A thread that sleeps
+ * or is preempted inside a syscall passes through sched_switch, which moves
+ * its slot into task local storage, where its sys_exit (on any CPU) finds
+ * it. With pair_in_task, both ends use task storage instead and pairing
+ * needs no sched_switch program (docs/PERFORMANCE.md compares the two).
  * Count, time and a log2 histogram slot then go to a per-CPU staging array
  * indexed by nr, which holds one cgroup per (CPU, nr) and is folded into a
  * per-CPU hash keyed by (cgroup v2 id, nr) when another cgroup makes that
  * syscall on that CPU: the common case costs no hash lookup.
+ *
+ * Timing can be sampled (lib/timing.bpf.h): every syscall is paired and
+ * counted, 1 in N reads the clock at both ends; the others add to the
+ * count only, so a row's latency figures are over its timed syscalls
+ * (the histogram's sum), its count over all.
  *
  * A sys_exit with no sys_enter is a syscall that seccomp or ptrace
  * intercepted before the sys_enter tracepoint (docs/DESIGN.md): counted as
@@ -31,6 +38,7 @@
 #include "lib/sandbox.bpf.h"
 #include "lib/sched.bpf.h"
 #include "lib/task_state.bpf.h"
+#include "lib/timing.bpf.h"
 #include "lib/trap.bpf.h"
 
 /* Syscalls through which a new task returns to user space for the first time. */
@@ -41,19 +49,14 @@
 
 /* Paradigm filter (vflowd --paradigm without sandbox): no sandbox inference. */
 const volatile bool trace_sandbox = true;
+/* Pair sys_enter and sys_exit through task storage rather than the CPU's slot. */
+const volatile bool pair_in_task = false;
 
 /*
  * Set by user space after sys_enter is attached and before sys_exit is:
  * a thread started after this cannot have entered a syscall unseen.
  */
 __u64 trace_start_ns;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct task_state);
-} cpu_slot SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -93,8 +96,8 @@ static __always_inline void sys_val_add(struct vflow_trap_val *dst, const struct
 		dst->hist[i] += src->hist[i];
 }
 
-/* Account one paired syscall of key->cgroup_id. */
-static __always_inline void sys_account(struct vflow_sys_key *key, __u64 lat)
+/* Account one paired syscall of key->cgroup_id: timed (@lat ns) or only counted. */
+static __always_inline void sys_account(struct vflow_sys_key *key, bool timed, __u64 lat)
 {
 	struct vflow_sys_stage *st = NULL;
 	struct vflow_trap_val *v;
@@ -104,8 +107,10 @@ static __always_inline void sys_account(struct vflow_sys_key *key, __u64 lat)
 		st = bpf_map_lookup_elem(&sys_stage, &key->nr);
 	if (!st) {
 		v = sys_val_get(key);
-		if (v)
+		if (v && timed)
 			trap_val_account(v, lat);
+		else if (v)
+			v->count += 1;
 		return;
 	}
 	if (st->cgroup_id != cgid) {
@@ -121,14 +126,10 @@ static __always_inline void sys_account(struct vflow_sys_key *key, __u64 lat)
 		__builtin_memset(&st->val, 0, sizeof(st->val));
 		st->cgroup_id = cgid;
 	}
-	trap_val_account(&st->val, lat);
-}
-
-static __always_inline struct task_state *slot_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&cpu_slot, &zero);
+	if (timed)
+		trap_val_account(&st->val, lat);
+	else
+		st->val.count += 1;
 }
 
 /* x86-64 passes syscall arguments 2 and 3 in si and dx, arm64 in regs[1..2] */
@@ -146,22 +147,33 @@ static __always_inline struct task_state *slot_get(void)
 static __always_inline void on_sys_enter(struct task_struct *task, long id, struct pt_regs *regs,
 					 const bool btf)
 {
-	struct task_state *slot;
-	__u64 now;
+	struct task_state *st = NULL;
+	struct cpu_slot *slot;
+	__u64 stamp;
 
 	if (filtered_out())
 		return;
 	slot = slot_get();
 	if (!slot)
 		return;
-	now = bpf_ktime_get_ns();
-	slot->tid = task->pid;
-	slot->nr = id;
-	slot->enter_ns = now;
+	stamp = sys_time_this(slot) ? bpf_ktime_get_ns() : ENTER_UNTIMED;
+	if (pair_in_task) {
+		st = bpf_task_storage_get(&task_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!st) {
+			counter_inc(VFLOW_CNT_TASK_STORAGE_FAIL);
+			return;
+		}
+		st->nr = id;
+		st->enter_ns = stamp;
+	} else {
+		slot->tid = task->pid;
+		slot->nr = id;
+		slot->enter_ns = stamp;
+	}
 	if (trace_sandbox && id == NR_IOCTL)
-		sandbox_on_ioctl_enter(ARG2(regs, btf), ARG3(regs, btf), now);
+		sandbox_on_ioctl_enter(ARG2(regs, btf), ARG3(regs, btf), stamp);
 	if (trace_sandbox && task->seccomp.mode)
-		sandbox_on_enter(task, id, now);
+		sandbox_on_enter(task, st, id, stamp);
 }
 
 /*
@@ -171,8 +183,16 @@ static __always_inline void on_sys_enter(struct task_struct *task, long id, stru
  */
 static __always_inline void on_sched_switch(struct task_struct *task, bool preempt, __u32 state)
 {
-	struct task_state *slot = slot_get(), *parked;
+	struct cpu_slot *slot;
+	struct task_state *parked;
 
+	if (pair_in_task) {
+		/* nothing to park: only the sandbox inference's stops */
+		if (trace_sandbox)
+			sandbox_on_stop(task, preempt, state);
+		return;
+	}
+	slot = slot_get();
 	if (!slot)
 		return;
 	if (!slot->enter_ns || slot->tid != (__u32)task->pid) {
@@ -226,15 +246,16 @@ static __always_inline void on_unpaired_exit(struct task_struct *task, struct ta
 	if (v)
 		v->skipped += 1;
 	if (trace_sandbox)
-		sandbox_account(nr, sandbox_action(task, parked, ret, now, &lat), lat, ret);
+		sandbox_account(nr, sandbox_action(task, parked, ret, now, &lat), lat, ret, now);
 }
 
 static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr, long ret,
 					struct pt_regs *regs, const bool btf)
 {
-	struct task_state *slot, *parked;
+	struct task_state *parked;
 	struct vflow_sys_key key = {};
-	__u64 now, enter_ns;
+	struct cpu_slot *slot;
+	__u64 now = 0, enter_ns;
 	__u32 flags;
 
 	if (filtered_out())
@@ -242,14 +263,13 @@ static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr,
 	slot = slot_get();
 	if (!slot)
 		return;
-	now = bpf_ktime_get_ns();
 	key.cgroup_id = task->cgroups->dfl_cgrp->kn->id;
-	if (slot->enter_ns && slot->tid == (__u32)task->pid) {
+	if (!pair_in_task && slot->enter_ns && slot->tid == (__u32)task->pid) {
 		enter_ns = slot->enter_ns;
 		key.nr = slot->nr;
 		slot->enter_ns = 0;
 	} else {
-		/* not in this CPU's slot: parked at a context switch, or never entered */
+		/* in task storage: paired there, parked at a context switch, or never entered */
 		parked = bpf_task_storage_get(&task_states, task, 0, 0);
 		if (!parked || !parked->enter_ns) {
 			/* rt_sigreturn exits with orig_ax == -1: paired exits use the entry's nr */
@@ -257,7 +277,7 @@ static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr,
 				counter_inc(VFLOW_CNT_NR_OUT_OF_RANGE);
 				return;
 			}
-			on_unpaired_exit(task, parked, exit_nr, ret, now, &key);
+			on_unpaired_exit(task, parked, exit_nr, ret, bpf_ktime_get_ns(), &key);
 			return;
 		}
 		enter_ns = parked->enter_ns;
@@ -267,14 +287,20 @@ static __always_inline void on_sys_exit(struct task_struct *task, __u32 exit_nr,
 	/* the number seen at entry: ptrace may rewrite it, seccomp ran before */
 	if (key.nr >= VFLOW_MAX_SYSCALL_NR)
 		return;
-	sys_account(&key, now - enter_ns);
+	if (enter_ns == ENTER_UNTIMED) {
+		/* sampled timing, not this one: counted; the recorder samples timed ones */
+		sys_account(&key, false, 0);
+		slot->sys_sampled += 1;
+	} else {
+		now = bpf_ktime_get_ns();
+		sys_account(&key, true, now - enter_ns);
+		flags = rec_flags(VFLOW_REC_SYSCALL, &slot->sys_sampled, now - enter_ns);
+		if (flags)
+			emit_event(VFLOW_EV_TRAP, VFLOW_TRAP_SYSCALL, flags, key.nr, key.cgroup_id,
+				   now, now - enter_ns, ret, 0);
+	}
 	if (trace_sandbox && key.nr == NR_IOCTL && ret == 0)
 		sandbox_on_ioctl_exit(ARG2(regs, btf), ARG3(regs, btf), now);
-
-	flags = rec_flags(VFLOW_REC_SYSCALL, &slot->sys_sampled, now - enter_ns);
-	if (flags)
-		emit_event(VFLOW_EV_TRAP, VFLOW_TRAP_SYSCALL, flags, key.nr, key.cgroup_id, now,
-			   now - enter_ns, ret, 0);
 }
 
 /* x86-64 keeps the syscall number in orig_ax, arm64 in syscallno */
@@ -309,22 +335,46 @@ int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct ta
 {
 	/* prev is current, and a trusted argument here: no helper call for it */
 	on_sched_switch(prev, preempt, prev_state);
-	sched_on_switch(preempt, prev, next, prev_state);
+	if (trace_sched)
+		sched_on_switch(preempt, prev, next, prev_state);
 	return 0;
 }
 
-/* the scheduling half's run-queue wait starts at the wakeup (lib/sched.bpf.h) */
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(sched_stats_wakeup, struct task_struct *p)
+/*
+ * The first cgroup v2 made after tracing started: kernfs ids only grow, so
+ * every cgroup from this id on was made since, and all of its on-CPU time
+ * (cpu.stat, read by user space) is vflow's to show; an older cgroup's
+ * counts from when vflow first saw it. Hierarchy 0 is cgroup v2 (hybrid
+ * hosts make v1 cgroups too, numbered apart).
+ */
+__u64 first_new_cgroup_id;
+
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(cgroup_mkdir_btf, struct cgroup *cgrp, const char *path)
 {
-	sched_on_wakeup(p);
+	if (!first_new_cgroup_id && !cgrp->root->hierarchy_id)
+		first_new_cgroup_id = cgrp->kn->id;
 	return 0;
 }
 
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(sched_stats_wakeup_new, struct task_struct *p)
+/*
+ * What one bpf_ktime_get_ns() costs here, for the adaptive sampled timing:
+ * user space times test-runs of @reads loop steps with and without a
+ * clock read (struct vflow_clock_cost).
+ */
+static long clock_cost_step(__u64 i, struct vflow_clock_cost *c)
 {
-	sched_on_wakeup(p);
+	c->sink += c->with_clock ? bpf_ktime_get_ns() : i;
+	return 0;
+}
+
+SEC("syscall")
+int clock_cost(struct vflow_clock_cost *ctx)
+{
+	struct vflow_clock_cost c = { .with_clock = ctx->with_clock };
+
+	bpf_loop(ctx->reads, clock_cost_step, &c, 0);
+	ctx->sink = c.sink;
 	return 0;
 }
 

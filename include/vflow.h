@@ -48,12 +48,15 @@ enum vflow_trap_kind {
 	VFLOW_TRAP_FILTER_COST,		/* owner: tgid; seccomp filter runs (fexit, where allowed) */
 	/*
 	 * Scheduling per cgroup (owner), not traps but kept in the same rows:
-	 * ONCPU: total_ns = on-CPU time, count = voluntary switches,
-	 * skipped = involuntary ones; RUNQ: count, total_ns and hist of the
-	 * run-queue wait (wakeup -> running).
+	 * ONCPU: total_ns = on-CPU time (the cgroup's cpu.stat), count =
+	 * voluntary switches, skipped = involuntary ones; RUNQ: count,
+	 * total_ns and hist of the run-queue wait (queued -> running); PSI:
+	 * total_ns = the cgroup's cpu.pressure "some" time (some task
+	 * runnable, waiting), where the kernel has PSI.
 	 */
 	VFLOW_TRAP_SCHED_ONCPU,
 	VFLOW_TRAP_SCHED_RUNQ,
+	VFLOW_TRAP_SCHED_PSI,
 	VFLOW_TRAP_KIND_MAX,
 };
 
@@ -191,16 +194,45 @@ struct vflow_kvm_test_event {
 	__u64 ts_ns;
 };
 
-/* Per-cgroup scheduling aggregate (per CPU). */
+/*
+ * Per-cgroup scheduling aggregate (per CPU). On-CPU time is not here: the
+ * kernel keeps it per cgroup (cpu.stat usage_usec), user space reads it.
+ */
 struct vflow_sched_val {
-	__u64 oncpu_ns;
 	__u64 switches_vol;	/* prev left the CPU to wait (prev_state != running) */
 	__u64 switches_invol;	/* prev was preempted */
-	struct vflow_trap_val runq;	/* wakeup -> on CPU */
+	struct vflow_trap_val runq;	/* queued (woken or preempted) -> on CPU */
 };
 
 /* cgroups followed by the scheduling aggregate */
 #define VFLOW_MAX_SCHED_KEYS 4096
+
+/*
+ * Per-CPU staging entries of the scheduling aggregate, indexed by the
+ * cgroup id's low bits (a power of two): one cgroup each, folded into the
+ * hash when another takes the entry. User space adds them to the hash's.
+ */
+#define VFLOW_SCHED_STAGE_SLOTS 64
+
+struct vflow_sched_stage {
+	__u64 cgroup_id;	/* 0: empty */
+	struct vflow_sched_val val;
+};
+
+/*
+ * Sampled timing of syscalls: 1 in N timed (all counted). The largest N
+ * accepted, and the default of the sampled mode (docs/PERFORMANCE.md:
+ * the measurements that chose it).
+ */
+#define VFLOW_TIME_PERIOD_MAX 65536
+#define VFLOW_DEFAULT_TIME_PERIOD 64
+
+/* The test-run context of clock_cost: @reads loop steps, each reading the clock or not. */
+struct vflow_clock_cost {
+	__u32 reads;
+	__u32 with_clock;
+	__u64 sink;		/* out: keeps the reads from being optimised away */
+};
 
 /* Indexes of the per-CPU counters of things the programs could not record. */
 enum vflow_counter {

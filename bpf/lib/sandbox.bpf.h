@@ -102,8 +102,14 @@ static __always_inline bool task_sandboxed(struct task_struct *task)
 	return task->seccomp.mode || task->ptrace;
 }
 
-/* One sandbox trap of the current process; lat 0: not timed. */
-static __always_inline void sandbox_account(__u32 nr, __u32 action, __u64 lat, long ret)
+/* A time read already, or the clock now: at most one read where one suffices. */
+static __always_inline __u64 time_or_now(__u64 t)
+{
+	return t > ENTER_UNTIMED ? t : bpf_ktime_get_ns();
+}
+
+/* One sandbox trap of the current process at @now (0: not known); lat 0: not timed. */
+static __always_inline void sandbox_account(__u32 nr, __u32 action, __u64 lat, long ret, __u64 now)
 {
 	__u32 zero = 0, flags, *sampled;
 	struct vflow_sandbox_key key = {
@@ -125,7 +131,7 @@ static __always_inline void sandbox_account(__u32 nr, __u32 action, __u64 lat, l
 		flags = rec_flags(VFLOW_REC_SANDBOX, sampled, lat);
 		if (flags)
 			emit_event(VFLOW_EV_TRAP, VFLOW_TRAP_SANDBOX, flags, nr,
-				   bpf_get_current_cgroup_id(), bpf_ktime_get_ns(), lat, ret, action);
+				   bpf_get_current_cgroup_id(), time_or_now(now), lat, ret, action);
 	}
 	/* count: traps; total_ns and hist: the timed round trips among them */
 	if (!lat) {
@@ -135,7 +141,10 @@ static __always_inline void sandbox_account(__u32 nr, __u32 action, __u64 lat, l
 	trap_val_account(v, lat);
 }
 
-/* A sandboxed thread leaves the CPU outside any syscall it entered. */
+/*
+ * A sandboxed thread leaves the CPU, maybe outside any syscall it entered
+ * (the caller checked the CPU's slot).
+ */
 static __always_inline void sandbox_on_stop(struct task_struct *task, bool preempt, __u32 state)
 {
 	struct task_state *st;
@@ -148,6 +157,9 @@ static __always_inline void sandbox_on_stop(struct task_struct *task, bool preem
 		counter_inc(VFLOW_CNT_TASK_STORAGE_FAIL);
 		return;
 	}
+	/* inside a syscall it entered (parked, or paired in task storage): a sleep in it */
+	if (st->enter_ns)
+		return;
 	st->stop_ns = bpf_ktime_get_ns();
 	st->stop_state = (__u16)state;
 }
@@ -184,17 +196,23 @@ static __always_inline __u32 sandbox_action(struct task_struct *task, struct tas
 }
 
 /*
- * sys_enter of a sandboxed thread: a sleep since its last syscall ended
- * that led into this entry was a user-notify round trip answered CONTINUE.
+ * sys_enter of a sandboxed thread (@st: its task storage when the caller
+ * has it, else NULL; @stamp: the entry's time, or ENTER_UNTIMED): a sleep
+ * since its last syscall ended that led into this entry was a user-notify
+ * round trip answered CONTINUE.
  */
-static __always_inline void sandbox_on_enter(struct task_struct *task, __u32 nr, __u64 now)
+static __always_inline void sandbox_on_enter(struct task_struct *task, struct task_state *st,
+					     __u32 nr, __u64 stamp)
 {
-	struct task_state *st = bpf_task_storage_get(&task_states, task, 0, 0);
+	__u64 now;
 
+	if (!st)
+		st = bpf_task_storage_get(&task_states, task, 0, 0);
 	if (!st || !st->stop_ns)
 		return;
+	now = time_or_now(stamp);
 	if (!(st->stop_state & TASK_TRACED_BIT) && now > st->stop_ns && notif_answered_take(task))
-		sandbox_account(nr, VFLOW_ACT_NOTIF_CONTINUE, now - st->stop_ns, 0);
+		sandbox_account(nr, VFLOW_ACT_NOTIF_CONTINUE, now - st->stop_ns, 0, now);
 	st->stop_ns = 0;
 }
 
@@ -211,7 +229,7 @@ static __always_inline void sandbox_on_signal(struct task_struct *task, int sig,
 	if (code == SYS_USER_DISPATCH_CODE) {
 		/* no sys_exit follows: this is the only trace of the trap */
 		sandbox_account(BPF_CORE_READ(info, _sifields._sigsys._syscall),
-				VFLOW_ACT_USER_DISPATCH, 0, 0);
+				VFLOW_ACT_USER_DISPATCH, 0, 0, 0);
 		return;
 	}
 	if (code != SYS_SECCOMP_CODE)
@@ -223,14 +241,16 @@ static __always_inline void sandbox_on_signal(struct task_struct *task, int sig,
 		counter_inc(VFLOW_CNT_TASK_STORAGE_FAIL);
 }
 
-/* Supervisor side: ioctl(listener, NOTIF_RECV, &notif) returned 0. */
+/* Supervisor side: ioctl(listener, NOTIF_RECV, &notif) returned 0 (@now: 0 if not read). */
 static __always_inline void sandbox_on_ioctl_exit(__u64 cmd, __u64 uptr, __u64 now)
 {
-	struct notif_inflight in = { .recv_ns = now, .sup_pid = bpf_get_current_pid_tgid() >> 32 };
+	struct notif_inflight in = {};
 	struct { __u64 id; __u32 pid; } notif;
 
 	if ((__u32)cmd != SECCOMP_IOCTL_NOTIF_RECV_CMD)
 		return;
+	in.recv_ns = time_or_now(now);
+	in.sup_pid = bpf_get_current_pid_tgid() >> 32;
 	/* struct seccomp_notif: id@0, pid@8 */
 	if (bpf_probe_read_user(&notif, sizeof(notif), (void *)uptr))
 		return;
@@ -239,16 +259,17 @@ static __always_inline void sandbox_on_ioctl_exit(__u64 cmd, __u64 uptr, __u64 n
 		counter_inc(VFLOW_CNT_NOTIF_FULL);
 }
 
-/* Supervisor side: ioctl(listener, NOTIF_SEND, &resp) entered. */
-static __always_inline void sandbox_on_ioctl_enter(__u64 cmd, __u64 uptr, __u64 now)
+/* Supervisor side: ioctl(listener, NOTIF_SEND, &resp) entered (@stamp: its time, or ENTER_UNTIMED). */
+static __always_inline void sandbox_on_ioctl_enter(__u64 cmd, __u64 uptr, __u64 stamp)
 {
 	struct vflow_notif_key key = {};
 	struct notif_inflight *in;
 	struct vflow_trap_val *v;
-	__u64 id, lat;
+	__u64 id, lat, now;
 
 	if ((__u32)cmd != SECCOMP_IOCTL_NOTIF_SEND_CMD)
 		return;
+	now = time_or_now(stamp);
 	/* struct seccomp_notif_resp: id@0 */
 	if (bpf_probe_read_user(&id, sizeof(id), (void *)uptr))
 		return;

@@ -1,39 +1,42 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The scheduling half of the model (syscall.bpf.c calls it from its
- * sched_switch program): per cgroup, on-CPU time, voluntary and
- * involuntary context switches, and the run-queue wait from
- * sched_wakeup(_new) to sched_switch-in as a log2 histogram. For a VM
- * this is the host half of the document's two-level scheduling. tp_btf
- * only: it needs the next task, which raw_tp cannot hand to task storage.
+ * The scheduling half of the model, where the kernel keeps no per-cgroup
+ * counter (syscall.bpf.c calls it from its sched_switch program): per
+ * cgroup, voluntary and involuntary context switches, and the run-queue
+ * wait of each switch-in as a log2 histogram. On-CPU time and run-queue
+ * pressure per cgroup are the kernel's own (cpu.stat, cpu.pressure),
+ * read by user space (docs/PERFORMANCE.md says why).
+ *
+ * The wait is the scheduler's own: sched_info.last_queued is when the
+ * task was put on a run queue (woken, or preempted while runnable), in
+ * the run queue's clock; at the switch that runs it the kernel adds
+ * rq->clock - last_queued to its run_delay (/proc/PID/schedstat). Taking
+ * the same difference here needs no wakeup program, no task storage and
+ * no clock read. tp_btf only: it reads next's fields directly.
+ *
+ * The aggregate goes to a small per-CPU array indexed by the cgroup id's
+ * low bits, each entry holding one cgroup, folded into the per-CPU hash
+ * when another cgroup takes the entry: switches between the same few
+ * cgroups cost no hash lookup. A removed cgroup can sit in an entry for
+ * as long as no other cgroup takes it: user space names such cgroups in
+ * sched_evict (at their entry's index) and bumps sched_drain_gen; each
+ * CPU then looks at one entry per switch, from its own program (racing
+ * nothing), and folds it if it holds the named cgroup. One at a time:
+ * each fold may allocate a hash element, and the allocator refills its
+ * per-CPU cache only once interrupts are back on.
  */
 #ifndef VFLOW_SCHED_BPF_H
 #define VFLOW_SCHED_BPF_H
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include "vflow.h"
 #include "lib/events.bpf.h"
 #include "lib/trap.bpf.h"
 
-struct sched_task {
-	__u64 wakeup_ns;	/* 0: no wakeup pending */
-};
-
-/* When the task now on this CPU switched in (0: idle, or not seen): its on-CPU time starts there. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} sched_cpu_since SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct sched_task);
-} sched_tasks SEC(".maps");
+/* Set by user space before load: switches and run-queue waits per cgroup. */
+const volatile bool trace_sched = true;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -43,72 +46,149 @@ struct {
 	__type(value, struct vflow_sched_val);
 } sched_stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VFLOW_SCHED_STAGE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vflow_sched_stage);
+} sched_stage SEC(".maps");
+
+/* Bumped by user space: every CPU folds its whole staging array at its next switch. */
+__u32 sched_drain_gen;
+
+/* The cgroups to fold out of the staging array, each at its entry's index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VFLOW_SCHED_STAGE_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} sched_evict SEC(".maps");
+
+struct sched_drain_state {
+	__u32 gen;		/* the drain generation this CPU finished last */
+	__u32 next;		/* the next entry to fold */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sched_drain_state);
+} sched_drained SEC(".maps");
+
 static const struct vflow_sched_val sched_zero;
 
-static __always_inline struct vflow_sched_val *sched_val_get(struct task_struct *t)
+static __always_inline void sched_val_add(struct vflow_sched_val *dst, const struct vflow_sched_val *src)
 {
-	__u64 cgid = t->cgroups->dfl_cgrp->kn->id;
-	struct vflow_sched_val *v = bpf_map_lookup_elem(&sched_stats, &cgid);
-
-	if (v)
-		return v;
-	bpf_map_update_elem(&sched_stats, &cgid, &sched_zero, BPF_NOEXIST);
-	v = bpf_map_lookup_elem(&sched_stats, &cgid);
-	if (!v)
-		counter_inc(VFLOW_CNT_SCHED_KEYS_FULL);
-	return v;
+	dst->switches_vol += src->switches_vol;
+	dst->switches_invol += src->switches_invol;
+	dst->runq.count += src->runq.count;
+	dst->runq.total_ns += src->runq.total_ns;
+	for (int i = 0; i < VFLOW_HIST_SLOTS; i++)
+		dst->runq.hist[i] += src->runq.hist[i];
 }
 
-static __always_inline void sched_on_wakeup(struct task_struct *p)
+/* Fold staging entry @st into the hash and empty it: 0, or -1 (hash full, or no memory now). */
+static __always_inline int sched_fold(struct vflow_sched_stage *st)
 {
-	struct sched_task *st = bpf_task_storage_get(&sched_tasks, p, 0,
-						     BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct vflow_sched_val *v;
+	__u64 old = st->cgroup_id;
 
-	if (st)
-		st->wakeup_ns = bpf_ktime_get_ns();
+	if (!old)
+		return 0;
+	v = bpf_map_lookup_elem(&sched_stats, &old);
+	if (!v) {
+		bpf_map_update_elem(&sched_stats, &old, &sched_zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&sched_stats, &old);
+	}
+	if (!v)
+		return -1;	/* the entry keeps its cgroup: nothing is lost */
+	sched_val_add(v, &st->val);
+	__builtin_memset(&st->val, 0, sizeof(st->val));
+	st->cgroup_id = 0;
+	return 0;
+}
+
+/* This CPU's aggregate of cgroup @cgid, or NULL (the hash is full: counted). */
+static __always_inline struct vflow_sched_val *sched_val_get(__u64 cgid)
+{
+	__u32 idx = cgid & (VFLOW_SCHED_STAGE_SLOTS - 1);
+	struct vflow_sched_stage *st = bpf_map_lookup_elem(&sched_stage, &idx);
+
+	if (!st)
+		return NULL;
+	if (st->cgroup_id == cgid)
+		return &st->val;
+	/* another cgroup's: fold it into the hash, then take the entry */
+	if (sched_fold(st)) {
+		counter_inc(VFLOW_CNT_SCHED_KEYS_FULL);	/* @cgid's event is not counted */
+		return NULL;
+	}
+	st->cgroup_id = cgid;
+	return &st->val;
+}
+
+/* User space asked for a drain this CPU has not finished: its next entry. */
+static __always_inline void sched_drain(void)
+{
+	__u32 zero = 0, gen = sched_drain_gen, idx;
+	struct sched_drain_state *d = bpf_map_lookup_elem(&sched_drained, &zero);
+	struct vflow_sched_stage *st;
+	__u64 *evict;
+
+	if (!d || d->gen == gen)
+		return;
+	idx = d->next;
+	st = bpf_map_lookup_elem(&sched_stage, &idx);
+	evict = bpf_map_lookup_elem(&sched_evict, &idx);
+	/* one that cannot be folded now stays: a later drain takes it */
+	if (st && evict && st->cgroup_id && st->cgroup_id == *evict)
+		sched_fold(st);
+	if (++d->next >= VFLOW_SCHED_STAGE_SLOTS) {
+		d->next = 0;
+		d->gen = gen;
+	}
+}
+
+static __always_inline __u64 task_cgroup_id(struct task_struct *t)
+{
+	return t->cgroups->dfl_cgrp->kn->id;
 }
 
 /*
- * Called from the syscall path's sched_switch program (one program per
- * switch, not two). prev's on-CPU time runs from the switch that brought
- * it in, kept per CPU; next's run-queue wait from its wakeup, kept in its
- * task storage (created at the wakeup, never here).
+ * prev leaves the CPU, next takes it. The idle task (pid 0) is not a
+ * workload. prev_state 0 (or preempt) is an involuntary switch.
  */
 static __always_inline void sched_on_switch(bool preempt, struct task_struct *prev,
 					    struct task_struct *next, __u32 prev_state)
 {
-	struct sched_task *st;
 	struct vflow_sched_val *v;
-	__u32 zero = 0;
-	__u64 now, *since = bpf_map_lookup_elem(&sched_cpu_since, &zero);
+	__u64 queued, now;
 
-	if (!since)
-		return;
-	now = bpf_ktime_get_ns();
-	/* the idle task (pid 0) is not a workload */
+	sched_drain();
 	if (prev->pid) {
-		v = sched_val_get(prev);
+		v = sched_val_get(task_cgroup_id(prev));
 		if (v) {
-			if (*since && now > *since)
-				v->oncpu_ns += now - *since;
 			if (preempt || !prev_state)
 				v->switches_invol += 1;
 			else
 				v->switches_vol += 1;
 		}
 	}
-	*since = next->pid ? now : 0;
-	if (!next->pid)
+	/* sched_info needs CONFIG_SCHED_INFO; se.cfs_rq, CONFIG_FAIR_GROUP_SCHED */
+	if (!next->pid || !bpf_core_field_exists(next->sched_info) ||
+	    !bpf_core_field_exists(next->se.cfs_rq))
 		return;
-	st = bpf_task_storage_get(&sched_tasks, next, 0, 0);
-	if (!st || !st->wakeup_ns)
+	queued = next->sched_info.last_queued;
+	if (!queued)
 		return;
-	if (now > st->wakeup_ns) {
-		v = sched_val_get(next);
-		if (v)
-			trap_val_account(&v->runq, now - st->wakeup_ns);
-	}
-	st->wakeup_ns = 0;
+	/* every task's se.cfs_rq is on the CPU it runs on: this one's run queue */
+	now = next->se.cfs_rq->rq->clock;
+	if (now <= queued)
+		return;
+	v = sched_val_get(task_cgroup_id(next));
+	if (v)
+		trap_val_account(&v->runq, now - queued);
 }
 
 #endif

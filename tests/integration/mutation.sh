@@ -167,7 +167,7 @@ fi
 unmutate bpf/kvm.bpf.c
 
 # -- a wrong count on the syscall path
-if mutate bpf/syscall.bpf.c $'\ttrap_val_account(&st->val, lat);\n' $'\ttrap_val_account(&st->val, lat);\n\tst->val.count += 1;\n' &&
+if mutate bpf/syscall.bpf.c $'\t\tst->val.count += 1;\n}\n' $'\t\tst->val.count += 1;\n\tst->val.count += 1;\n}\n' &&
    rebuild "syscall counted twice"; then
 	count_getppid counted-twice
 	# a number, and not N: the exact-count check sees the fault

@@ -238,7 +238,7 @@ static void test_trap_kind_names(void **state)
 	static const char *const want[VFLOW_TRAP_KIND_MAX] = {
 		"syscall", "vmx", "svm", "vmexit", "userspace", "hcall_kvm", "hcall_xen",
 		"hcall_hv", "fast_mmio", "mmio", "pio", "irq_set", "irq_msi", "irq_inj", "xen_mc",
-		"sandbox", "notif_handling", "filter_cost", "sched_oncpu", "sched_runq",
+		"sandbox", "notif_handling", "filter_cost", "sched_oncpu", "sched_runq", "sched_psi",
 	};
 
 	(void)state;

@@ -206,6 +206,7 @@ static void test_delta_gone_fold(void **state)
 	snapshot__free(d);
 	/* rows of other kinds are never folded */
 	assert_true(trap_kind_by_cgroup(VFLOW_TRAP_SCHED_RUNQ));
+	assert_true(trap_kind_by_cgroup(VFLOW_TRAP_SCHED_PSI));
 	assert_false(trap_kind_by_cgroup(VFLOW_TRAP_SANDBOX));
 	snapshot__free(p);
 	snapshot__free(q);

@@ -95,7 +95,7 @@ static bool row_sub(struct trap_row *d, const struct trap_row *c, const struct t
 bool trap_kind_by_cgroup(__u32 kind)
 {
 	return kind == VFLOW_TRAP_SYSCALL || kind == VFLOW_TRAP_SCHED_ONCPU ||
-	       kind == VFLOW_TRAP_SCHED_RUNQ;
+	       kind == VFLOW_TRAP_SCHED_RUNQ || kind == VFLOW_TRAP_SCHED_PSI;
 }
 
 /*
@@ -148,6 +148,7 @@ struct snapshot *snapshot__delta(const struct snapshot *prev, const struct snaps
 		return NULL;
 	}
 	d->ts_ns = cur->ts_ns;
+	d->time_period = cur->time_period;
 	for (int k = 0; k < VFLOW_CNT_MAX; k++)
 		d->counters[k] = cur->counters[k] - (prev && prev->counters[k] <= cur->counters[k] ?
 						     prev->counters[k] : 0);

@@ -33,6 +33,12 @@ struct snapshot {
 	struct trap_row *rows;		/* sorted by (kind, owner, sub, code) */
 	__u64 counters[VFLOW_CNT_MAX];	/* enum vflow_counter, summed over CPUs */
 	__u64 events;			/* ring-buffer samples received */
+	/*
+	 * Syscall timing when read: 1 in time_period syscalls was timed, all
+	 * counted (0 or 1: every one). A syscall row's latency figures are
+	 * then over its timed syscalls (its histogram's sum), not its count.
+	 */
+	__u32 time_period;
 };
 
 struct snapshot *snapshot__new(size_t cap_rows);

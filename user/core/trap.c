@@ -3,7 +3,9 @@
  * The trap vocabulary (core/trap.h): one table or one rule for each name,
  * class, paradigm and latency figure that the outputs show.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "core/kvm_reasons.h"
 #include "core/syscalls.h"
@@ -36,6 +38,7 @@ static const char *const trap_kinds[VFLOW_TRAP_KIND_MAX] = {
 	[VFLOW_TRAP_FILTER_COST] = "filter_cost",
 	[VFLOW_TRAP_SCHED_ONCPU] = "sched_oncpu",
 	[VFLOW_TRAP_SCHED_RUNQ] = "sched_runq",
+	[VFLOW_TRAP_SCHED_PSI] = "sched_psi",
 };
 
 static const char *const class_names[VFLOW_REC_MAX] = {
@@ -118,6 +121,7 @@ enum vflow_paradigm trap_paradigm(__u32 kind, __u64 code)
 	case VFLOW_TRAP_SYSCALL:
 	case VFLOW_TRAP_SCHED_ONCPU:
 	case VFLOW_TRAP_SCHED_RUNQ:
+	case VFLOW_TRAP_SCHED_PSI:
 		return VFLOW_PARADIGM_HOST;
 	case VFLOW_TRAP_HCALL_KVM:
 	case VFLOW_TRAP_HCALL_XEN:
@@ -199,6 +203,61 @@ double trap_row_mean_ns(const struct trap_row *row)
 	__u64 timed = hist_count(row->hist);
 
 	return timed ? (double)row->total_ns / (double)timed : TRAP_UNTIMED_NS;
+}
+
+const char *trap_timing_name(__u32 period, char *buf, size_t len)
+{
+	if (period <= 1)
+		snprintf(buf, len, "exact");
+	else
+		snprintf(buf, len, "sampled 1/%u", period);
+	return buf;
+}
+
+/* a whole positive count in [1, max] */
+static int parse_period(const char *s, __u32 *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || !v || v > VFLOW_TIME_PERIOD_MAX)
+		return -EINVAL;
+	*out = (__u32)v;
+	return 0;
+}
+
+int trap_timing_parse(const char *spec, __u32 *period, double *budget)
+{
+	const double max_pct = 100;
+	double pct;
+	char *end;
+
+	*budget = 0;
+	if (!strcmp(spec, "exact")) {
+		*period = 1;
+		return 0;
+	}
+	if (!strcmp(spec, "sampled")) {
+		*period = VFLOW_DEFAULT_TIME_PERIOD;
+		return 0;
+	}
+	if (!strncmp(spec, "sampled:", 8))
+		return parse_period(spec + 8, period);
+	if (!strncmp(spec, "1/", 2))
+		return parse_period(spec + 2, period);
+	if (strncmp(spec, "budget:", 7))
+		return -EINVAL;
+	errno = 0;
+	pct = strtod(spec + 7, &end);
+	if (errno || end == spec + 7 || (*end && strcmp(end, "%")) || !(pct > 0 && pct <= max_pct))
+		return -EINVAL;
+	*budget = pct / max_pct;
+	*period = VFLOW_DEFAULT_TIME_PERIOD;
+	return 0;
 }
 
 double trap_row_quantile_ns(const struct trap_row *row, double q)

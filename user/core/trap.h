@@ -66,6 +66,20 @@ const char *trap_event_name(const struct vflow_event *ev, char *buf, size_t len)
  * TRAP_UNTIMED_NS when none was.
  */
 double trap_row_mean_ns(const struct trap_row *row);
+/*
+ * How syscalls were timed, for every latency figure's label: "exact"
+ * (period 0 or 1) or "sampled 1/N" (1 in N timed, all counted). Into @buf.
+ */
+#define TRAP_TIMING_NAME_LEN 32
+const char *trap_timing_name(__u32 period, char *buf, size_t len);
+/*
+ * A --syscall-timing SPEC: "exact" (period 1), "sampled" (the default
+ * period, VFLOW_DEFAULT_TIME_PERIOD), "sampled:N" or "1/N" (1 in N),
+ * "budget:P%" (the period adapts so that timing costs at most P % of one
+ * CPU; *budget = P / 100, *period the default to start from; else
+ * *budget = 0). 0, or -EINVAL.
+ */
+int trap_timing_parse(const char *spec, __u32 *period, double *budget);
 /* Its q-quantile (0 < q <= 1) from the histogram; TRAP_UNTIMED_NS when none was timed. */
 double trap_row_quantile_ns(const struct trap_row *row, double q);
 

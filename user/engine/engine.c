@@ -85,7 +85,9 @@ static int buffers_alloc(struct engine *e)
 	e->stage_vals = calloc((size_t)VFLOW_STAGE_NR * e->nr_cpus,
 			       PERCPU_STRIDE(sizeof(struct vflow_sys_stage)));
 	e->counter_vals = calloc(e->nr_cpus, sizeof(*e->counter_vals));
-	return e->rt && e->rt_vals && e->stage_keys && e->stage_vals && e->counter_vals ? 0 : -ENOMEM;
+	e->sched_stage_vals = calloc(e->nr_cpus, PERCPU_STRIDE(sizeof(struct vflow_sched_stage)));
+	return e->rt && e->rt_vals && e->stage_keys && e->stage_vals && e->counter_vals &&
+	       e->sched_stage_vals ? 0 : -ENOMEM;
 }
 
 int engine__open(struct engine **out, const struct engine_opts *opts, char *err, size_t err_len)
@@ -111,6 +113,10 @@ int engine__open(struct engine **out, const struct engine_opts *opts, char *err,
 		return engine_fail(err, err_len, -ENOMEM, "out of memory");
 	e->opts = *opts;
 	e->filter_fd = -1;
+	e->cpu.root_fd = -1;
+	e->time_period = opts->time_period ? opts->time_period : 1;
+	if (e->time_period > VFLOW_TIME_PERIOD_MAX)
+		e->time_period = VFLOW_TIME_PERIOD_MAX;
 	if (opts->cgroup_filter) {
 		e->filter_fd = open(opts->cgroup_filter, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (e->filter_fd < 0) {
@@ -142,6 +148,8 @@ int engine__open(struct engine **out, const struct engine_opts *opts, char *err,
 		ret = engine_syscall_open(e, err, err_len);
 		if (ret)
 			goto cleanup;
+		engine_timing_open(e);
+		engine_cpu_open(e);
 	}
 	if (opts->no_vm && !opts->test_run)
 		engine_probe_add(e, "kvm:*, xen:*", "", false, "not traced: --paradigm without vm");
@@ -172,6 +180,8 @@ void engine__destroy(struct engine *e)
 	free(e->stage_keys);
 	free(e->stage_vals);
 	free(e->counter_vals);
+	free(e->sched_stage_vals);
+	cgroup_cpu_cache__free(&e->cpu);
 	if (e->filter_fd >= 0)
 		close(e->filter_fd);
 	snapshot__free(e->rt);

@@ -38,6 +38,16 @@ struct engine_opts {
 	bool no_sandbox;		/* paradigm filter: no sandbox inference */
 	bool rec_set;
 	bool force_raw_tp;		/* skip tp_btf even where it works */
+	/*
+	 * Syscall timing: 1 in time_period syscalls per CPU is timed, all are
+	 * counted (0 or 1: every one). With time_budget > 0 the period adapts
+	 * at each snapshot so that timing costs at most that share of one CPU
+	 * (0.01: 1 %), starting from time_period.
+	 */
+	__u32 time_period;
+	double time_budget;
+	bool pair_in_task;		/* pair syscalls in task storage, not the CPU's slot */
+	bool no_sched_stats;		/* no per-cgroup switch counts and run-queue waits */
 	bool verbose;			/* libbpf's debug output, verifier logs */
 	bool test_run;			/* load test-run programs only, attach nothing */
 	engine_event_fn on_event;	/* called from engine__poll for each sample */
@@ -72,6 +82,10 @@ int engine__kvm_test_event(struct engine *e, const struct vflow_kvm_test_event *
 size_t engine__probes(const struct engine *e, const struct engine_probe **probes);
 /* Where syscall events come from: "tp_btf" or "raw_tp". */
 const char *engine__syscall_via(const struct engine *e);
+/* Syscalls timed now: 1 in N per CPU (1: every one). */
+__u32 engine__time_period(const struct engine *e);
+/* One clock read in the BPF programs, ns, measured at open in budget mode (0: not measured). */
+double engine__clock_read_ns(const struct engine *e);
 
 /*
  * Run time and count of each loaded BPF program, where the kernel keeps

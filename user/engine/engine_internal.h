@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <bpf/libbpf.h>
 #include "engine/engine.h"
+#include "host/cgroup_cpu.h"
 #include "syscall.skel.h"
 #include "kvm.skel.h"
 #include "seccomp_cost.skel.h"
@@ -58,11 +59,20 @@ struct engine {
 	size_t nr_expired, cap_expired;
 	void *rt_vals;			/* one per-CPU value, the largest map's */
 	int filter_fd;			/* the --cgroup filter's directory, or -1 */
+	void *sched_stage_vals;		/* the scheduling staging array, all CPUs */
+	/* on-CPU time and run-queue pressure from the cgroups' own files */
+	struct cgroup_cpu_cache cpu;
+	bool cpu_live;			/* the root cgroup's cpu.stat could be read */
+	/* sampled timing: the period now, and what the adaptive mode last saw */
+	__u32 time_period;
+	double clock_read_ns;		/* one bpf_ktime_get_ns(), measured in budget mode */
+	__u64 timing_calls, timing_ts;	/* syscalls counted, and when, at the last adaptation */
 };
 
 struct retired {
 	__u64 id;
 	__u64 since_ns;
+	bool cpu_done;			/* its last on-CPU figures are in e->rt */
 };
 
 /* CLOCK_MONOTONIC in ns, the clock of the BPF programs' timestamps. */
@@ -86,16 +96,39 @@ void engine_row_add_val(struct trap_row *row, const struct vflow_trap_val *v);
 void engine_row_from_percpu(struct trap_row *row, const void *vals, int nr_cpus, size_t stride);
 /* The two scheduling rows (VFLOW_TRAP_SCHED_*) of one cgroup's per-CPU values; keys are kept. */
 void engine_sched_rows(struct trap_row *oncpu, struct trap_row *runq, const void *vals, int nr_cpus);
+/* The two rows of one struct vflow_sched_val (keys are kept), added to what they hold. */
+void engine_sched_rows_add(struct trap_row *oncpu, struct trap_row *runq, const struct vflow_sched_val *v);
 /* Room in s->rows (capacity *cap) for @need rows; 0 or -ENOMEM. */
 int engine_rows_grow(struct snapshot *s, size_t *cap, size_t need);
 
+/* Where each map's rows are in a snapshot just read: [lo, hi) each. */
+struct map_rows {
+	size_t sys_lo, sys_hi;		/* the syscall hash */
+	size_t st_lo, st_hi;		/* the syscall staging array */
+	size_t sc_lo, sc_hi;		/* the scheduling hash, in (ONCPU, RUNQ) pairs */
+	size_t sst_lo, sst_hi;		/* the scheduling staging array, in pairs */
+};
+
 /*
  * engine_retire.c: in snapshot @s just read, move the rows of retired
- * cgroups out of the maps (syscall rows [sys_lo, sys_hi), staged rows
- * [st_lo, st_hi), scheduling pairs [sc_lo, sc_hi)), then add the kept
- * rows of retired cgroups. 0 or -ENOMEM.
+ * cgroups out of the maps (and their last on-CPU figures out of e->cpu),
+ * then add the kept rows of retired cgroups. 0 or -ENOMEM.
  */
-int engine_retire_apply(struct engine *e, struct snapshot *s, size_t *cap, size_t sys_lo,
-			size_t sys_hi, size_t st_lo, size_t st_hi, size_t sc_lo, size_t sc_hi);
+int engine_retire_apply(struct engine *e, struct snapshot *s, size_t *cap, const struct map_rows *m);
+struct retired *engine_retired_find(struct engine *e, __u64 id);
+/* Append @row to the kept rows of retired cgroups; 0 or -ENOMEM. */
+int engine_rt_add(struct engine *e, const struct trap_row *row);
+
+/*
+ * engine_cpu.c: the rows of the cgroups' own counters (ONCPU total_ns,
+ * PSI) for the cgroups with syscall rows in @s; the probes that say
+ * whether they can be read; the adaptive period of sampled timing.
+ */
+void engine_cpu_open(struct engine *e);
+int engine_cpu_rows(struct engine *e, struct snapshot *s, size_t *cap);
+/* The ONCPU and PSI rows of cgroup entry @c since its base, into @on and @psi. */
+void engine_cpu_entry_rows(const struct cgroup_cpu_entry *c, struct trap_row *on, struct trap_row *psi);
+void engine_timing_open(struct engine *e);
+void engine_timing_adapt(struct engine *e, const struct snapshot *s);
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Loading and attaching: the syscall path (with the sandbox inference and
- * the scheduling costs), the KVM and Xen programs where their tracepoints
+ * the scheduling counts), the KVM and Xen programs where their tracepoints
  * exist, the seccomp filter's cost where fentry is allowed; the ring
  * buffer they share.
  */
@@ -30,6 +30,8 @@ static int ringbuf_cb(void *ctx, void *data, size_t size)
  * Attach order matters for pairing (see bpf/syscall.bpf.c): sched_switch
  * first, so no syscall in progress loses its slot; then sys_enter; then the
  * start time, after which a thread cannot enter unseen; then sys_exit.
+ * sched_switch is left out only where nothing needs it: pairing in task
+ * storage, no sandbox inference, no scheduling counts.
  */
 struct attach_point {
 	const char *name;
@@ -37,17 +39,34 @@ struct attach_point {
 	size_t link_btf, link_raw;
 	bool sets_start;
 	bool sandbox_only;		/* only for the sandbox paradigm */
+	bool is_switch;			/* sched_switch: see switch_needed() */
 };
 
-#define AP(tp, fn, start, sandbox) { tp, offsetof(struct syscall_bpf, progs.fn##_btf), \
+#define AP(tp, fn, start, sandbox, sw) { tp, offsetof(struct syscall_bpf, progs.fn##_btf), \
 	offsetof(struct syscall_bpf, progs.fn##_raw), offsetof(struct syscall_bpf, links.fn##_btf), \
-	offsetof(struct syscall_bpf, links.fn##_raw), start, sandbox }
+	offsetof(struct syscall_bpf, links.fn##_raw), start, sandbox, sw }
 static const struct attach_point attach_order[] = {
-	AP("sched:sched_switch", sched_switch, false, false),
-	AP("signal:signal_generate", signal_generate, false, true),
-	AP("raw_syscalls:sys_enter", sys_enter, false, false),
-	AP("raw_syscalls:sys_exit", sys_exit, true, false),
+	AP("sched:sched_switch", sched_switch, false, false, true),
+	AP("signal:signal_generate", signal_generate, false, true, false),
+	AP("raw_syscalls:sys_enter", sys_enter, false, false, false),
+	AP("raw_syscalls:sys_exit", sys_exit, true, false, false),
 };
+
+/* Does anything need a sched_switch program (parking, sandbox stops, scheduling counts)? */
+static bool switch_needed(const struct engine *e, bool btf_tp)
+{
+	return !e->opts.pair_in_task || !e->opts.no_sandbox || (btf_tp && !e->opts.no_sched_stats);
+}
+
+/* Why an attach point is not attached, or NULL when it is. */
+static const char *ap_skipped(const struct engine *e, const struct attach_point *ap, bool btf_tp)
+{
+	if (ap->sandbox_only && e->opts.no_sandbox)
+		return "not traced: --paradigm without sandbox";
+	if (ap->is_switch && !switch_needed(e, btf_tp))
+		return "not needed: syscalls paired in task storage, no sandbox or scheduling counts";
+	return NULL;
+}
 
 static struct bpf_program **prog_of(struct syscall_bpf *skel, const struct attach_point *ap, bool btf)
 {
@@ -59,33 +78,30 @@ static struct bpf_link **link_of(struct syscall_bpf *skel, const struct attach_p
 	return (struct bpf_link **)((char *)skel + (btf ? ap->link_btf : ap->link_raw));
 }
 
-/* Scheduling statistics: optional, a failure is an absent probe. */
+/*
+ * The scheduling counts (they ride on the syscall path's sched_switch
+ * program) and the birth of cgroups (for their on-CPU time): optional, a
+ * failure is an absent probe.
+ */
 static void sched_attach(struct engine *e, bool btf_tp)
 {
-	static const char *const names[] = {
-		"sched:sched_switch (stats)", "sched:sched_wakeup", "sched:sched_wakeup_new",
-	};
-	/* the switch's part rides on the syscall path's sched_switch program */
-	struct bpf_program *progs[] = {
-		NULL, e->skel->progs.sched_stats_wakeup, e->skel->progs.sched_stats_wakeup_new,
-	};
-	struct bpf_link **links[] = {
-		NULL, &e->skel->links.sched_stats_wakeup, &e->skel->links.sched_stats_wakeup_new,
-	};
+	const char *name = "sched:sched_switch (switches, run-queue waits)";
 
-	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
-		if (!btf_tp) {
-			engine_probe_add(e, names[i], "raw_tp", false, "scheduling costs need tp_btf");
-			continue;
-		}
-		if (!progs[i]) {
-			engine_probe_add(e, names[i], "tp_btf", true, NULL);
-			continue;
-		}
-		*links[i] = bpf_program__attach(progs[i]);
-		engine_probe_add(e, names[i], "tp_btf", *links[i] != NULL,
-				 *links[i] ? NULL : strerror(errno));
+	if (!btf_tp)
+		engine_probe_add(e, name, "raw_tp", false, "scheduling counts need tp_btf");
+	else if (e->opts.no_sched_stats)
+		engine_probe_add(e, name, "tp_btf", false, "not traced: --no-sched-stats");
+	else
+		engine_probe_add(e, name, "tp_btf", true, NULL);
+	name = "cgroup:cgroup_mkdir";
+	if (!btf_tp) {
+		engine_probe_add(e, name, "raw_tp", false, "tp_btf only: new cgroups' on-CPU time "
+				 "counts from when vflow first sees them");
+		return;
 	}
+	e->skel->links.cgroup_mkdir_btf = bpf_program__attach(e->skel->progs.cgroup_mkdir_btf);
+	engine_probe_add(e, name, "tp_btf", e->skel->links.cgroup_mkdir_btf != NULL,
+			 e->skel->links.cgroup_mkdir_btf ? NULL : strerror(errno));
 }
 
 /*
@@ -130,6 +146,8 @@ int engine_syscall_open(struct engine *e, char *err, size_t err_len)
 	}
 	e->skel->rodata->filter_cgroup = e->filter_fd >= 0;
 	e->skel->rodata->trace_sandbox = !e->opts.no_sandbox;
+	e->skel->rodata->pair_in_task = e->opts.pair_in_task;
+	e->skel->data->sys_time_period = e->time_period;
 
 	if (!e->opts.force_raw_tp) {
 		struct btf *vmlinux = btf__load_vmlinux_btf();
@@ -144,12 +162,13 @@ int engine_syscall_open(struct engine *e, char *err, size_t err_len)
 		const struct attach_point *ap = &attach_order[i];
 
 		bpf_program__set_autoload(*prog_of(e->skel, ap, !btf_tp), false);
-		if (ap->sandbox_only && e->opts.no_sandbox)
+		if (ap_skipped(e, ap, btf_tp))
 			bpf_program__set_autoload(*prog_of(e->skel, ap, btf_tp), false);
 	}
-	/* scheduling costs need the next task in task storage: tp_btf only */
-	bpf_program__set_autoload(e->skel->progs.sched_stats_wakeup, btf_tp);
-	bpf_program__set_autoload(e->skel->progs.sched_stats_wakeup_new, btf_tp);
+	/* the scheduling counts read next's fields directly: tp_btf only */
+	e->skel->rodata->trace_sched = btf_tp && !e->opts.no_sched_stats;
+	bpf_program__set_autoload(e->skel->progs.cgroup_mkdir_btf, btf_tp);
+	bpf_program__set_autoload(e->skel->progs.clock_cost, e->opts.time_budget > 0);
 
 	load_diag_reset();
 	ret = syscall_bpf__load(e->skel);
@@ -163,8 +182,8 @@ int engine_syscall_open(struct engine *e, char *err, size_t err_len)
 		const struct attach_point *ap = &attach_order[i];
 		struct bpf_link **link = link_of(e->skel, ap, btf_tp);
 
-		if (ap->sandbox_only && e->opts.no_sandbox) {
-			engine_probe_add(e, ap->name, "", false, "not traced: --paradigm without sandbox");
+		if (ap_skipped(e, ap, btf_tp)) {
+			engine_probe_add(e, ap->name, "", false, ap_skipped(e, ap, btf_tp));
 			continue;
 		}
 		if (ap->sets_start)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Reading the maps into a snapshot: every per-CPU hash in batches, the
- * syscall path's staging array, the scheduling aggregate, the counters;
- * summed over CPUs, sorted and merged.
+ * staging arrays, the scheduling aggregate, the counters; summed over
+ * CPUs; then the cgroups' own on-CPU and pressure figures (engine_cpu.c);
+ * sorted and merged.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -141,6 +142,13 @@ static int read_trap_hash(struct engine *e, struct snapshot *s, size_t *cap, int
 	}
 }
 
+void engine_sched_rows_add(struct trap_row *oncpu, struct trap_row *runq, const struct vflow_sched_val *v)
+{
+	oncpu->count += v->switches_vol;
+	oncpu->skipped += v->switches_invol;
+	engine_row_add_val(runq, &v->runq);
+}
+
 void engine_sched_rows(struct trap_row *oncpu, struct trap_row *runq, const void *vals, int nr_cpus)
 {
 	size_t stride = PERCPU_STRIDE(sizeof(struct vflow_sched_val));
@@ -149,14 +157,24 @@ void engine_sched_rows(struct trap_row *oncpu, struct trap_row *runq, const void
 	memset(oncpu->hist, 0, sizeof(oncpu->hist));
 	runq->count = runq->total_ns = runq->skipped = 0;
 	memset(runq->hist, 0, sizeof(runq->hist));
-	for (int cpu = 0; cpu < nr_cpus; cpu++) {
-		const struct vflow_sched_val *v = (const void *)((const char *)vals + cpu * stride);
+	for (int cpu = 0; cpu < nr_cpus; cpu++)
+		engine_sched_rows_add(oncpu, runq, (const void *)((const char *)vals + cpu * stride));
+}
 
-		oncpu->total_ns += v->oncpu_ns;
-		oncpu->count += v->switches_vol;
-		oncpu->skipped += v->switches_invol;
-		engine_row_add_val(runq, &v->runq);
-	}
+/* Room for and the start of one cgroup's pair of scheduling rows; NULL on ENOMEM. */
+static struct trap_row *sched_pair_new(struct snapshot *s, size_t *cap, __u64 cgid)
+{
+	struct trap_row *on;
+
+	if (engine_rows_grow(s, cap, s->nr_rows + 2))
+		return NULL;
+	on = &s->rows[s->nr_rows];
+	s->nr_rows += 2;
+	memset(on, 0, 2 * sizeof(*on));
+	on[0].kind = VFLOW_TRAP_SCHED_ONCPU;
+	on[1].kind = VFLOW_TRAP_SCHED_RUNQ;
+	on[0].owner = on[1].owner = cgid;
+	return on;
 }
 
 /* Per-cgroup scheduling aggregates: two rows each (see VFLOW_TRAP_SCHED_*). */
@@ -164,31 +182,49 @@ static int read_sched(struct engine *e, struct snapshot *s, size_t *cap)
 {
 	int fd = bpf_map__fd(e->skel->maps.sched_stats);
 	__u64 key, next, *prev = NULL;
-	void *vals = calloc(e->nr_cpus, PERCPU_STRIDE(sizeof(struct vflow_sched_val)));
+	void *vals = e->rt_vals;	/* one per-CPU value: the largest map's room */
 
-	if (!vals)
-		return -ENOMEM;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		struct trap_row *on, *rq;
+		struct trap_row *on;
 
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, vals))
 			continue;	/* removed meanwhile */
-		if (engine_rows_grow(s, cap, s->nr_rows + 2)) {
-			free(vals);
+		on = sched_pair_new(s, cap, key);
+		if (!on)
 			return -ENOMEM;
-		}
-		on = &s->rows[s->nr_rows++];
-		rq = &s->rows[s->nr_rows++];
-		memset(on, 0, sizeof(*on));
-		memset(rq, 0, sizeof(*rq));
-		on->kind = VFLOW_TRAP_SCHED_ONCPU;
-		rq->kind = VFLOW_TRAP_SCHED_RUNQ;
-		on->owner = rq->owner = key;
-		engine_sched_rows(on, rq, vals, e->nr_cpus);
+		engine_sched_rows(on, on + 1, vals, e->nr_cpus);
 	}
-	free(vals);
+	return 0;
+}
+
+/*
+ * The scheduling staging array: a pair of rows per CPU's entry that holds
+ * a cgroup (merged with the hash's by snapshot__merge). Read after the
+ * hash, as the syscall path's.
+ */
+static int read_sched_stage(struct engine *e, struct snapshot *s, size_t *cap)
+{
+	int fd = bpf_map__fd(e->skel->maps.sched_stage);
+	size_t stride = PERCPU_STRIDE(sizeof(struct vflow_sched_stage));
+
+	for (__u32 k = 0; k < VFLOW_SCHED_STAGE_SLOTS; k++) {
+		if (bpf_map_lookup_elem(fd, &k, e->sched_stage_vals))
+			continue;
+		for (int cpu = 0; cpu < e->nr_cpus; cpu++) {
+			const struct vflow_sched_stage *st = (const void *)((char *)e->sched_stage_vals +
+									    cpu * stride);
+			struct trap_row *on;
+
+			if (!st->cgroup_id)
+				continue;
+			on = sched_pair_new(s, cap, st->cgroup_id);
+			if (!on)
+				return -ENOMEM;
+			engine_sched_rows_add(on, on + 1, &st->val);
+		}
+	}
 	return 0;
 }
 
@@ -246,18 +282,18 @@ static int read_sys_stage(struct engine *e, struct snapshot *s, size_t *cap)
  */
 static int read_syscall_maps(struct engine *e, struct snapshot *s, size_t *cap)
 {
-	size_t sys_lo = s->nr_rows, sys_hi, st_hi, sc_lo;
+	struct map_rows m = { .sys_lo = s->nr_rows };
 	int err;
 
 	err = read_trap_hash(e, s, cap, bpf_map__fd(e->skel->maps.sys_stats),
 			     sizeof(struct vflow_sys_key), sys_key_to_row);
 	if (err)
 		return err;
-	sys_hi = s->nr_rows;
+	m.sys_hi = m.st_lo = s->nr_rows;
 	err = read_sys_stage(e, s, cap);
 	if (err)
 		return err;
-	st_hi = s->nr_rows;
+	m.st_hi = s->nr_rows;
 	err = read_trap_hash(e, s, cap, bpf_map__fd(e->skel->maps.sandbox_stats),
 			     sizeof(struct vflow_sandbox_key), sandbox_key_to_row);
 	if (!err)
@@ -265,11 +301,17 @@ static int read_syscall_maps(struct engine *e, struct snapshot *s, size_t *cap)
 				     sizeof(struct vflow_notif_key), notif_key_to_row);
 	if (err)
 		return err;
-	sc_lo = s->nr_rows;
+	m.sc_lo = s->nr_rows;
 	err = read_sched(e, s, cap);
 	if (err)
 		return err;
-	return engine_retire_apply(e, s, cap, sys_lo, sys_hi, sys_hi, st_hi, sc_lo, s->nr_rows);
+	m.sc_hi = m.sst_lo = s->nr_rows;
+	err = read_sched_stage(e, s, cap);
+	if (err)
+		return err;
+	m.sst_hi = s->nr_rows;
+	err = engine_retire_apply(e, s, cap, &m);
+	return err ? err : engine_cpu_rows(e, s, cap);
 }
 
 struct snapshot *engine__snapshot(struct engine *e)
@@ -295,5 +337,8 @@ struct snapshot *engine__snapshot(struct engine *e)
 	if (e->kvm)
 		read_counters(e, s, bpf_map__fd(e->kvm->maps.counters));
 	s->events = e->events;
+	s->time_period = e->time_period;
+	if (e->skel)
+		engine_timing_adapt(e, s);
 	return s;
 }

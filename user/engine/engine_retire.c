@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Removed cgroups: their syscall and scheduling rows leave the BPF maps
- * (room for new cgroups) and are kept in user space, unchanged, for
+ * (room for new cgroups), their last on-CPU figures leave the cgroup
+ * file cache, and all are kept in user space, unchanged, for
  * retire_ttl_ns; then they are summed into owner VFLOW_OWNER_GONE.
  */
 #include <errno.h>
@@ -17,7 +18,7 @@ static int retired_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static struct retired *retired_find(struct engine *e, __u64 id)
+struct retired *engine_retired_find(struct engine *e, __u64 id)
 {
 	struct retired key = { .id = id };
 
@@ -29,7 +30,7 @@ int engine__retire_cgroups(struct engine *e, const __u64 *ids, size_t n)
 	size_t added = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!ids[i] || ids[i] == VFLOW_OWNER_GONE || retired_find(e, ids[i]))
+		if (!ids[i] || ids[i] == VFLOW_OWNER_GONE || engine_retired_find(e, ids[i]))
 			continue;
 		if (e->nr_ret + added == e->cap_ret) {
 			size_t cap = e->cap_ret ? e->cap_ret * 2 : 64;
@@ -60,7 +61,7 @@ size_t engine__expired(struct engine *e, __u64 *ids, size_t max)
 	return n;
 }
 
-static int rt_add(struct engine *e, const struct trap_row *row)
+int engine_rt_add(struct engine *e, const struct trap_row *row)
 {
 	if (engine_rows_grow(e->rt, &e->rt_cap, e->rt->nr_rows + 1))
 		return -ENOMEM;
@@ -93,7 +94,7 @@ static void retire_sys_row(struct engine *e, struct trap_row *row)
 	fresh.kind = row->kind;
 	fresh.owner = row->owner;
 	fresh.code = row->code;
-	if (rt_add(e, &fresh))
+	if (engine_rt_add(e, &fresh))
 		return;		/* out of memory: the map keeps it, nothing lost */
 	row->kind = VFLOW_TRAP_KIND_MAX;	/* dropped below: e->rt has it now */
 }
@@ -106,9 +107,37 @@ static void retire_sched_rows(struct engine *e, struct trap_row *on, struct trap
 	if (take_key(bpf_map__fd(e->skel->maps.sched_stats), &key, e->rt_vals))
 		return;
 	engine_sched_rows(&fon, &frq, e->rt_vals, e->nr_cpus);
-	if (rt_add(e, &fon) || rt_add(e, &frq))
+	if (engine_rt_add(e, &fon) || engine_rt_add(e, &frq))
 		return;
 	on->kind = rq->kind = VFLOW_TRAP_KIND_MAX;
+}
+
+/* Is cgroup @id held by a row of @s in [lo, hi)? */
+static bool held(const struct snapshot *s, size_t lo, size_t hi, __u64 id)
+{
+	for (size_t k = lo; k < hi; k++)
+		if (s->rows[k].owner == id)
+			return true;
+	return false;
+}
+
+/* A retired cgroup's last on-CPU figures: out of the file cache, into e->rt (once). */
+static void retire_cpu(struct engine *e, struct retired *r)
+{
+	struct cgroup_cpu_entry *c;
+	struct trap_row on, psi;
+
+	if (r->cpu_done)
+		return;
+	c = e->cpu.slots ? cgroup_cpu_cache__find(&e->cpu, r->id) : NULL;
+	if (c && c->read) {
+		engine_cpu_entry_rows(c, &on, &psi);
+		if (engine_rt_add(e, &on) || (psi.total_ns && engine_rt_add(e, &psi)))
+			return;		/* out of memory: tried again next time */
+	}
+	if (e->cpu.slots)
+		cgroup_cpu_cache__forget(&e->cpu, r->id);
+	r->cpu_done = true;
 }
 
 /*
@@ -116,18 +145,29 @@ static void retire_sched_rows(struct engine *e, struct trap_row *on, struct trap
  * (snapshot__delta knows), unless a per-CPU staging entry still holds
  * one of them: it can be folded into the hash later, under its own id.
  */
-static int retired_expire(struct engine *e, const struct snapshot *s, size_t st_lo, size_t st_hi)
+static int retired_expire(struct engine *e, const struct snapshot *s, const struct map_rows *m)
 {
 	__u64 now = engine_now_ns();
 	size_t out = 0;
-	bool changed = false;
+	bool changed = false, drain = false;
 
 	for (size_t i = 0; i < e->nr_ret; i++) {
 		struct retired *r = &e->ret[i];
-		bool staged = false;
+		bool sched_staged = held(s, m->sst_lo, m->sst_hi, r->id);
+		bool staged = held(s, m->st_lo, m->st_hi, r->id) || sched_staged;
 
-		for (size_t k = st_lo; k < st_hi && !staged; k++)
-			staged = s->rows[k].owner == r->id;
+		/*
+		 * The scheduling staging array holds a cgroup until another one
+		 * with the same low bits switches on that CPU, which may never
+		 * come: name it for eviction, and have every CPU look.
+		 */
+		if (sched_staged && now - r->since_ns >= e->opts.retire_ttl_ns) {
+			__u32 idx = r->id & (VFLOW_SCHED_STAGE_SLOTS - 1);
+
+			if (!bpf_map_update_elem(bpf_map__fd(e->skel->maps.sched_evict), &idx, &r->id,
+						 BPF_ANY))
+				drain = true;
+		}
 		if (now - r->since_ns < e->opts.retire_ttl_ns || staged) {
 			e->ret[out++] = *r;
 			continue;
@@ -148,6 +188,8 @@ static int retired_expire(struct engine *e, const struct snapshot *s, size_t st_
 		changed = true;
 	}
 	e->nr_ret = out;
+	if (drain)
+		e->skel->bss->sched_drain_gen++;
 	if (changed) {
 		snapshot__sort(e->rt);
 		snapshot__merge(e->rt);
@@ -156,22 +198,23 @@ static int retired_expire(struct engine *e, const struct snapshot *s, size_t st_
 }
 
 /* Move the rows of retired cgroups out of the maps, then add e->rt to @s. */
-int engine_retire_apply(struct engine *e, struct snapshot *s, size_t *cap, size_t sys_lo,
-			 size_t sys_hi, size_t st_lo, size_t st_hi, size_t sc_lo, size_t sc_hi)
+int engine_retire_apply(struct engine *e, struct snapshot *s, size_t *cap, const struct map_rows *m)
 {
 	size_t before = e->rt->nr_rows, out = 0;
 
-	for (size_t i = sys_lo; e->nr_ret && i < sys_hi; i++)
-		if (retired_find(e, s->rows[i].owner))
+	for (size_t i = m->sys_lo; e->nr_ret && i < m->sys_hi; i++)
+		if (engine_retired_find(e, s->rows[i].owner))
 			retire_sys_row(e, &s->rows[i]);
-	for (size_t i = sc_lo; e->nr_ret && i + 1 < sc_hi; i += 2)
-		if (retired_find(e, s->rows[i].owner))
+	for (size_t i = m->sc_lo; e->nr_ret && i + 1 < m->sc_hi; i += 2)
+		if (engine_retired_find(e, s->rows[i].owner))
 			retire_sched_rows(e, &s->rows[i], &s->rows[i + 1]);
+	for (size_t i = 0; i < e->nr_ret; i++)
+		retire_cpu(e, &e->ret[i]);
 	if (e->rt->nr_rows != before) {
 		snapshot__sort(e->rt);
 		snapshot__merge(e->rt);
 	}
-	if (e->nr_ret && retired_expire(e, s, st_lo, st_hi))
+	if (e->nr_ret && retired_expire(e, s, m))
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nr_rows; i++)
 		if (s->rows[i].kind != VFLOW_TRAP_KIND_MAX)

@@ -3,6 +3,8 @@
  * sysloop: a workload with a known syscall count.
  *   sysloop N [M [S]]  exactly N getppid(), M getpgid(0) and S nanosleep(1 ms)
  *                      calls (the sleeps block, so the thread switches out)
+ *   sysloop -p N       N times the period (getppid, getppid, getppid, getpgid):
+ *                      a periodic pattern, for sampling that must not alias
  *   sysloop -t N       N getppid() calls, then "ns_per_call <float>" (wall
  *                      time) and "cpu_ns_per_call <float>" (the process's
  *                      CPU time, which time spent waiting for the CPU on a
@@ -31,12 +33,23 @@ int main(int argc, char **argv)
 {
 	struct timespec a, b, ca, cb;
 	int timed = argc > 1 && argv[1][0] == '-' && argv[1][1] == 't';
+	int period = argc > 1 && argv[1][0] == '-' && argv[1][1] == 'p';
 	struct timespec ms = { 0, 1000000 };
 	long n, m, sleeps;
 
-	if (argc < 2 + timed) {
-		fprintf(stderr, "usage: sysloop [-t] N [M [S]]\n");
+	if (argc < 2 + timed + period) {
+		fprintf(stderr, "usage: sysloop [-t] N [M [S]] | sysloop -p N\n");
 		return 2;
+	}
+	if (period) {
+		n = parse_count(argv[2]);
+		for (long i = 0; i < n; i++) {
+			syscall(SYS_getppid);
+			syscall(SYS_getppid);
+			syscall(SYS_getppid);
+			syscall(SYS_getpgid, 0);
+		}
+		return 0;
 	}
 	n = parse_count(argv[1 + timed]);
 	m = argc > 2 + timed ? parse_count(argv[2 + timed]) : 0;

@@ -5,6 +5,7 @@
  * text and null in JSON.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,6 +51,7 @@ static void test_paradigm(void **state)
 	/* a syscall's paradigm is its cgroup's: the trap alone says host */
 	assert_int_equal(trap_paradigm(VFLOW_TRAP_SYSCALL, NR_GETPPID), VFLOW_PARADIGM_HOST);
 	assert_int_equal(trap_paradigm(VFLOW_TRAP_SCHED_RUNQ, 0), VFLOW_PARADIGM_HOST);
+	assert_int_equal(trap_paradigm(VFLOW_TRAP_SCHED_PSI, 0), VFLOW_PARADIGM_HOST);
 	assert_int_equal(trap_paradigm(VFLOW_TRAP_VMEXIT_VMX, VMX_HLT), VFLOW_PARADIGM_FULLVIRT);
 	assert_int_equal(trap_paradigm(VFLOW_TRAP_VMEXIT_VMX, VMX_VMCALL), VFLOW_PARADIGM_PARAVIRT);
 	assert_int_equal(trap_paradigm(VFLOW_TRAP_HCALL_KVM, 5), VFLOW_PARADIGM_PARAVIRT);
@@ -200,7 +202,9 @@ static void test_report_untimed_row(void **state)
 	snapshot__sort(cum);
 	assert_int_equal(report__build(&r, cum, cum, NULL, NS_PER_SEC, NS_PER_SEC), 0);
 	r.syscall_via = "raw_tp";
+	cum->time_period = 8;
 	json = vm_json(&r);
+	assert_non_null(strstr(json, "\"syscall_timing\":\"sampled 1/8\",\"syscall_time_period\":8,"));
 	assert_non_null(strstr(json, "\"name\":\"pio port 0x3f8\""));
 	assert_non_null(strstr(json, "\"total_ns\":0,\"mean_ns\":null,\"p50_ns\":null,\"p99_ns\":null"));
 	assert_non_null(strstr(json, "\"total_ns\":3000,\"mean_ns\":1000.0,"));
@@ -210,12 +214,49 @@ static void test_report_untimed_row(void **state)
 	assert_int_equal(fclose(f), 0);
 	/* the PIO row: no mean, no p99; never "0ns" */
 	assert_non_null(strstr(text, "pio port 0x3f8"));
+	assert_non_null(strstr(text, "  timing sampled 1/8\n"));
 	assert_null(strstr(text, "0ns"));
 	assert_non_null(strstr(strstr(text, "pio port 0x3f8"), "        -         -\n"));
 	free(text);
 	free(json);
 	report__free(&r);
 	snapshot__free(cum);
+}
+
+/* --syscall-timing specs, and the label every latency figure carries */
+static void test_timing_spec(void **state)
+{
+	char buf[TRAP_TIMING_NAME_LEN];
+	__u32 period = 0;
+	double budget = -1;
+
+	(void)state;
+	assert_string_equal(trap_timing_name(0, buf, sizeof(buf)), "exact");
+	assert_string_equal(trap_timing_name(1, buf, sizeof(buf)), "exact");
+	assert_string_equal(trap_timing_name(64, buf, sizeof(buf)), "sampled 1/64");
+	assert_int_equal(trap_timing_parse("exact", &period, &budget), 0);
+	assert_int_equal(period, 1);
+	assert_true(budget == 0);
+	assert_int_equal(trap_timing_parse("sampled", &period, &budget), 0);
+	assert_int_equal(period, VFLOW_DEFAULT_TIME_PERIOD);
+	assert_int_equal(trap_timing_parse("sampled:8", &period, &budget), 0);
+	assert_int_equal(period, 8);
+	assert_int_equal(trap_timing_parse("1/16", &period, &budget), 0);
+	assert_int_equal(period, 16);
+	assert_int_equal(trap_timing_parse("budget:2%", &period, &budget), 0);
+	assert_true(budget > 0.0199 && budget < 0.0201);
+	assert_int_equal(period, VFLOW_DEFAULT_TIME_PERIOD);
+	assert_int_equal(trap_timing_parse("budget:0.5", &period, &budget), 0);
+	assert_true(budget > 0.00499 && budget < 0.00501);
+	/* bad input: refused, never a silent default */
+	assert_int_equal(trap_timing_parse("sampled:0", &period, &budget), -EINVAL);
+	assert_int_equal(trap_timing_parse("sampled:-4", &period, &budget), -EINVAL);
+	assert_int_equal(trap_timing_parse("sampled:65537", &period, &budget), -EINVAL);
+	assert_int_equal(trap_timing_parse("sampled:4x", &period, &budget), -EINVAL);
+	assert_int_equal(trap_timing_parse("budget:0%", &period, &budget), -EINVAL);
+	assert_int_equal(trap_timing_parse("budget:101%", &period, &budget), -EINVAL);
+	assert_int_equal(trap_timing_parse("budget:1%%", &period, &budget), -EINVAL);
+	assert_int_equal(trap_timing_parse("fast", &period, &budget), -EINVAL);
 }
 
 int main(void)
@@ -229,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_counter_names),
 		cmocka_unit_test(test_row_latency),
 		cmocka_unit_test(test_report_untimed_row),
+		cmocka_unit_test(test_timing_spec),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -70,15 +70,19 @@ static void attach_sched(struct report *r, const struct snapshot *s, bool delta)
 		const struct trap_row *row = &s->rows[i];
 		struct entity key = { .cgroup_id = row->owner }, *en;
 
-		if (row->kind != VFLOW_TRAP_SCHED_ONCPU && row->kind != VFLOW_TRAP_SCHED_RUNQ)
+		if (row->kind != VFLOW_TRAP_SCHED_ONCPU && row->kind != VFLOW_TRAP_SCHED_RUNQ &&
+		    row->kind != VFLOW_TRAP_SCHED_PSI)
 			continue;
 		en = bsearch(&key, r->entities, r->nr_entities, sizeof(*en), entity_id_cmp);
 		if (!en)
 			continue;	/* a cgroup that made no syscall */
 		if (row->kind == VFLOW_TRAP_SCHED_ONCPU)
 			trap_row__add(delta ? &en->d_oncpu : &en->oncpu, row);
-		else
+		else if (row->kind == VFLOW_TRAP_SCHED_RUNQ)
 			trap_row__add(delta ? &en->d_runq : &en->runq, row);
+		else
+			trap_row__add(delta ? &en->d_psi : &en->psi, row);
+		en->has_psi |= row->kind == VFLOW_TRAP_SCHED_PSI;
 	}
 }
 
@@ -201,17 +205,19 @@ static void print_paradigms_text(const struct report *r, FILE *f)
 
 void report__print_text(const struct report *r, const struct report_text_opts *o, FILE *f)
 {
-	char b1[32], b2[32], nbuf[32];
+	char b1[32], b2[32], nbuf[32], timing[TRAP_TIMING_NAME_LEN];
 	struct trap_row all = {};
 	size_t shown = 0;
 
 	for (size_t i = 0; i < r->nr_entities; i++)
 		trap_row__add(&all, &r->entities[i].delta);
+	/* timing: what MEAN and P99 are over (every syscall, or 1 in N) */
 	fprintf(f, "vflow %s  via %s  interval %.2fs  elapsed %.1fs  syscalls %.0f/s  skipped %.0f/s"
-		"  lost %llu  samples %llu\n",
+		"  lost %llu  samples %llu  timing %s\n",
 		VFLOW_VERSION, r->syscall_via, r->dt_ns / 1e9, r->elapsed_ns / 1e9,
 		rate_per_sec(all.count, r->dt_ns), rate_per_sec(all.skipped, r->dt_ns),
-		(unsigned long long)report__lost(r), (unsigned long long)r->cum->events);
+		(unsigned long long)report__lost(r), (unsigned long long)r->cum->events,
+		trap_timing_name(r->cum->time_period, timing, sizeof(timing)));
 	print_paradigms_text(r, f);
 	fprintf(f, "%-32s %-9s %-10s %12s %10s %9s %9s  %s\n", "ENTITY", "PARADIGM", "RUNTIME",
 		"SYSCALLS/s", "SKIPPED/s", "MEAN", "P99", "TOP SYSCALL");
@@ -301,10 +307,15 @@ static void json_row(FILE *f, const struct report *r, const struct trap_row *row
 
 void report__print_json(const struct report *r, FILE *f)
 {
+	char timing[TRAP_TIMING_NAME_LEN];
+
+	trap_timing_name(r->cum->time_period, timing, sizeof(timing));
 	fprintf(f, "{\"version\":\"%s\",\"ts_ns\":%llu,\"interval_s\":%.6f,\"elapsed_s\":%.6f,"
-		"\"syscall_via\":\"%s\",\"probes\":[",
+		"\"syscall_via\":\"%s\",\"syscall_timing\":\"%s\",\"syscall_time_period\":%u,"
+		"\"probes\":[",
 		VFLOW_VERSION, (unsigned long long)r->cum->ts_ns, r->dt_ns / 1e9,
-		r->elapsed_ns / 1e9, r->syscall_via);
+		r->elapsed_ns / 1e9, r->syscall_via, timing,
+		r->cum->time_period > 1 ? r->cum->time_period : 1);
 	for (size_t i = 0; i < r->nr_probes; i++) {
 		fprintf(f, "%s{\"name\":", i ? "," : "");
 		report_json_str(f, r->probes[i].name);
@@ -335,6 +346,10 @@ void report__print_json(const struct report *r, FILE *f)
 		report_json_str(f, en->wl.pod_uid);
 		fprintf(f, ",\"qos\":\"%s\",", workload_qos_name(en->wl.qos));
 		report_json_latency(f, &en->total);
+		/* the latency figures' provenance: every syscall timed, or 1 in N */
+		fprintf(f, ",\"timed\":%llu,\"latency_provenance\":\"%s\"",
+			(unsigned long long)hist_count(en->total.hist),
+			r->cum->time_period > 1 ? timing : "measured");
 		fprintf(f, ",\"rate\":%.3f,\"skipped_rate\":%.3f,", rate_per_sec(en->delta.count, r->dt_ns),
 			rate_per_sec(en->delta.skipped, r->dt_ns));
 		fprintf(f, "\"sched\":{\"oncpu_ns\":%llu,\"switches_vol\":%llu,\"switches_invol\":%llu,"
@@ -342,7 +357,15 @@ void report__print_json(const struct report *r, FILE *f)
 			(unsigned long long)en->oncpu.count, (unsigned long long)en->oncpu.skipped,
 			r->dt_ns ? (double)en->d_oncpu.total_ns / r->dt_ns : 0.0);
 		report_json_latency(f, &en->runq);
-		fputs("}},\"model\":", f);
+		fputc('}', f);
+		/* PSI "some" of the cgroup (its subtree): time some task waited to run */
+		if (en->has_psi)
+			fprintf(f, ",\"runq_pressure_ns\":%llu,\"runq_pressure_share\":%.4f",
+				(unsigned long long)en->psi.total_ns,
+				r->dt_ns ? (double)en->d_psi.total_ns / r->dt_ns : 0.0);
+		else
+			fputs(",\"runq_pressure_ns\":null,\"runq_pressure_share\":null", f);
+		fputs("},\"model\":", f);
 		report_json_model(f, &en->model);
 		fputs(",\"syscalls\":[", f);
 		for (size_t k = 0; k < en->nr_rows; k++) {

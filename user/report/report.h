@@ -45,6 +45,9 @@ struct entity {
 	struct trap_row delta;		/* this interval */
 	/* scheduling (VFLOW_TRAP_SCHED_*): since start and this interval */
 	struct trap_row oncpu, runq, d_oncpu, d_runq;
+	/* run-queue pressure (PSI "some", total_ns), where the kernel has PSI */
+	struct trap_row psi, d_psi;
+	bool has_psi;
 	struct entity_model model;
 	const struct trap_row *rows;	/* its rows in the cumulative snapshot */
 	size_t nr_rows;

@@ -164,6 +164,13 @@ static void usage(FILE *f)
 "      --cgroup PATH        trace only tasks in cgroup PATH of the cgroup2 hierarchy and\n"
 "                           below (/system.slice/foo): filtered in the kernel, the rest of\n"
 "                           the host pays one check per syscall\n"
+"      --syscall-timing SPEC  exact (default: every syscall timed), sampled (1 in %d),\n"
+"                           sampled:N (1 in N), budget:P%% (N adapts: timing costs at most\n"
+"                           P %% of one CPU); every syscall is counted in each mode\n"
+"      --syscall-pairing cpu|task  pair sys_enter with sys_exit in a per-CPU slot (default)\n"
+"                           or in task storage (no sched_switch program needed for it)\n"
+"      --no-sched-stats     no per-cgroup switch counts and run-queue wait histograms\n"
+"                           (on-CPU time and run-queue pressure still come from cgroup files)\n"
 "      --import FILE        report on KVM events in an ftrace text capture (trace,\n"
 "                           trace-cmd report, perf script; - for stdin) and exit\n"
 "  -q, --quiet              print no tables (with --web.listen-address: exporter only)\n"
@@ -191,7 +198,8 @@ static void usage(FILE *f)
 "  -h, --help               this help\n",
 		DEFAULT_INTERVAL_S, DEFAULT_TOP, VFLOW_DEFAULT_SLOW_NS / NS_PER_MS,
 		RECORDER_DEFAULT_EVENTS, RECORDER_DEFAULT_SECONDS, VFLOW_DEFAULT_SAMPLE_SYSCALL,
-		VFLOW_DEFAULT_SAMPLE_VM, VFLOW_DEFAULT_SAMPLE_SANDBOX, DEFAULT_DUMP_COOLDOWN_S);
+		VFLOW_DEFAULT_SAMPLE_VM, VFLOW_DEFAULT_SAMPLE_SANDBOX, DEFAULT_DUMP_COOLDOWN_S,
+		VFLOW_DEFAULT_TIME_PERIOD);
 }
 
 /* strtod with the whole string and a range: a clear one-line error otherwise */
@@ -214,7 +222,30 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 enum { OPT_SLOW_MS = 256, OPT_RAW_TP, OPT_IMPORT, OPT_LISTEN, OPT_TPATH, OPT_WEBCONF, OPT_MAXCONN,
        OPT_MAXENT, OPT_TTL, OPT_MODEL, OPT_ADVICE, OPT_CALIBRATE, OPT_CALIBRATE_OUT, OPT_CONTROL,
        OPT_REC_EVENTS, OPT_REC_SECONDS, OPT_REC_SAMPLE, OPT_REC_SLOW, OPT_DUMP_DIR, OPT_DUMP_ON_SLOW,
-       OPT_DUMP_COOLDOWN, OPT_DUMP_ON_EXIT, OPT_DUMP_REQUEST, OPT_KEEP_CAPS, OPT_DUMP_ON_ETA, OPT_CGROUP, OPT_PARADIGM };
+       OPT_DUMP_COOLDOWN, OPT_DUMP_ON_EXIT, OPT_DUMP_REQUEST, OPT_KEEP_CAPS, OPT_DUMP_ON_ETA, OPT_CGROUP, OPT_PARADIGM,
+       OPT_SYSCALL_TIMING, OPT_SYSCALL_PAIRING, OPT_NO_SCHED_STATS };
+
+/* --syscall-timing SPEC, --syscall-pairing cpu|task, --no-sched-stats (docs/PERFORMANCE.md) */
+static int parse_cost_opt(int key, const char *arg, struct engine_opts *o)
+{
+	if (key == OPT_NO_SCHED_STATS) {
+		o->no_sched_stats = true;
+		return 0;
+	}
+	if (key == OPT_SYSCALL_PAIRING && (!strcmp(arg, "cpu") || !strcmp(arg, "task"))) {
+		o->pair_in_task = !strcmp(arg, "task");
+		return 0;
+	}
+	if (key == OPT_SYSCALL_TIMING && !trap_timing_parse(arg, &o->time_period, &o->time_budget))
+		return 0;
+	if (key == OPT_SYSCALL_PAIRING)
+		fprintf(stderr, "vflowd: invalid --syscall-pairing '%s': give cpu or task\n", arg);
+	else
+		fprintf(stderr, "vflowd: invalid --syscall-timing '%s': give exact, sampled, "
+			"sampled:N (1 <= N <= %d) or budget:P%% (0 < P <= 100)\n", arg,
+			VFLOW_TIME_PERIOD_MAX);
+	return -EINVAL;
+}
 
 /*
  * --paradigm LIST: which paradigms to trace besides the syscall path
@@ -288,6 +319,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "keep-caps", no_argument, NULL, OPT_KEEP_CAPS },
 		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "paradigm", required_argument, NULL, OPT_PARADIGM },
+		{ "syscall-timing", required_argument, NULL, OPT_SYSCALL_TIMING },
+		{ "syscall-pairing", required_argument, NULL, OPT_SYSCALL_PAIRING },
+		{ "no-sched-stats", no_argument, NULL, OPT_NO_SCHED_STATS },
 		{ "dump-on-eta-below-band", no_argument, NULL, OPT_DUMP_ON_ETA },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -436,6 +470,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_PARADIGM:
 			if (parse_paradigms(optarg, &a->eopts))
+				return -EINVAL;
+			break;
+		case OPT_SYSCALL_TIMING:
+		case OPT_SYSCALL_PAIRING:
+		case OPT_NO_SCHED_STATS:
+			if (parse_cost_opt(c, optarg, &a->eopts))
 				return -EINVAL;
 			break;
 		case OPT_CGROUP:

@@ -43,29 +43,23 @@ int BPF_PROG(floor_exit_raw) { floor_work(); return 0; }
 
 /*
  * with --sched: the floor for the other tracepoints vflow attaches to
- * (bench/suite.sh part 5, bench/syscall.sh mode floor-all): two programs on
- * sched_switch as vflow has two there (in-flight syscalls, scheduling
- * stats), one on each of sched_wakeup, sched_wakeup_new, signal_generate.
+ * (bench/suite.sh part 5, bench/syscall.sh mode floor-all): sched_switch
+ * (parking, sandbox stops and scheduling counts share one program),
+ * signal_generate, and cgroup_mkdir (rare: new cgroups' birth).
  */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(floor_switch_btf) { return 0; }
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(floor_switch2_btf) { return 0; }
-
 SEC("raw_tp/sched_switch")
 int BPF_PROG(floor_switch_raw) { return 0; }
-
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(floor_wakeup_btf) { return 0; }
-
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(floor_wakeup_new_btf) { return 0; }
 
 SEC("tp_btf/signal_generate")
 int BPF_PROG(floor_signal_btf) { return 0; }
 
 SEC("raw_tp/signal_generate")
 int BPF_PROG(floor_signal_raw) { return 0; }
+
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(floor_mkdir_btf) { return 0; }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

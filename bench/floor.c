@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * floor [--raw-tp] [--clock] [--sched]: attach empty programs to sys_enter/sys_exit
- * (and with --sched to every other tracepoint vflow attaches to: two on
- * sched_switch, one on sched_wakeup, sched_wakeup_new and signal_generate),
+ * (and with --sched to every other tracepoint vflow attaches to by
+ * default: sched_switch, signal_generate, cgroup_mkdir),
  * print "attached", and hold them until SIGINT/SIGTERM: what any syscall
  * tracer pays before doing any work. --clock adds one bpf_ktime_get_ns()
  * per syscall program: what any tracer that times syscalls pays at least.
  * The programs follow vflow's: tp_btf, or with --raw-tp the raw_tp set
- * (vflow loads its scheduling stats, tp_btf only, only with tp_btf).
+ * (vflow's cgroup_mkdir program is tp_btf only).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -42,13 +42,11 @@ int main(int argc, char **argv)
 			sched = 1;
 	}
 	bpf_program__set_autoload(skel->progs.floor_switch_btf, sched && !raw);
-	/* vflow's scheduling stats (second sched_switch, wakeups) are tp_btf only */
-	bpf_program__set_autoload(skel->progs.floor_switch2_btf, sched && !raw);
 	bpf_program__set_autoload(skel->progs.floor_switch_raw, sched && raw);
-	bpf_program__set_autoload(skel->progs.floor_wakeup_btf, sched && !raw);
-	bpf_program__set_autoload(skel->progs.floor_wakeup_new_btf, sched && !raw);
 	bpf_program__set_autoload(skel->progs.floor_signal_btf, sched && !raw);
 	bpf_program__set_autoload(skel->progs.floor_signal_raw, sched && raw);
+	/* vflow's cgroup birth program is tp_btf only */
+	bpf_program__set_autoload(skel->progs.floor_mkdir_btf, sched && !raw);
 	bpf_program__set_autoload(raw ? skel->progs.floor_enter_btf : skel->progs.floor_enter_raw, false);
 	bpf_program__set_autoload(raw ? skel->progs.floor_exit_btf : skel->progs.floor_exit_raw, false);
 	err = floor_bpf__load(skel) ?: floor_bpf__attach(skel);

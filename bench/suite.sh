@@ -378,7 +378,8 @@ def twin(name):
     for key, tp, fp in (("enter", "sys_enter", "floor_enter_"), ("exit", "sys_exit", "floor_exit_"),
                         ("wakeup_new", "sched_wakeup_new", "floor_wakeup_new_"),
                         ("wakeup", "sched_wakeup", "floor_wakeup_"), ("switch", "sched_switch", "floor_switch_"),
-                        ("signal", "signal_generate", "floor_signal_")):
+                        ("signal", "signal_generate", "floor_signal_"),
+                        ("mkdir", "cgroup_mkdir", "floor_mkdir_")):
         if key in name:
             return tp, fp
     return None, None

@@ -297,6 +297,15 @@ static void test_hostile_values(void **state)
 	(void)state;
 	assert_int_equal(inspect_str("{\"Name\":\"/a\\u001b[31mb\\u0000c\\u007f\\n\"}", &n), 0);
 	assert_string_equal(n.name, "a?[31mb?c??");
+	/* C1 controls (8-bit CSI), overlong forms json-c lets through, surrogates */
+	assert_int_equal(inspect_str("{\"Name\":\"/a\\u009b2Jb\"}", &n), 0);
+	assert_string_equal(n.name, "a?2Jb");
+	assert_int_equal(inspect_str("{\"Name\":\"/a\xc1\xbb\xe0\x80\xaf" "b\"}", &n), 0);
+	assert_string_equal(n.name, "a?????b");
+	assert_int_equal(inspect_str("{\"Name\":\"/a\\ud800b\"}", &n), 0);
+	assert_string_equal(n.name, "a\xef\xbf\xbd" "b");	/* json-c: U+FFFD */
+	assert_int_equal(inspect_str("{\"Name\":\"/caf\xc3\xa9 \xf0\x9f\x90\xb3\"}", &n), 0);
+	assert_string_equal(n.name, "caf\xc3\xa9 \xf0\x9f\x90\xb3");
 	/* 300 two-byte characters: cut before a lead byte, not inside one */
 	p += sprintf(p, "{\"Name\":\"/");
 	for (int i = 0; i < LONG_REPEAT; i++)

@@ -2,10 +2,11 @@
 /*
  * Runtime JSON -> struct runtime_names, with json-c.
  *
- * The parser is strict (no trailing garbage, no trailing commas) and
- * validates UTF-8, so that what reaches a terminal or an exporter label is
- * text. Values are copied with control bytes (NUL included: JSON allows
- * "\u0000") replaced by '?', and cut at a UTF-8 boundary when too long.
+ * The parser is strict (no trailing garbage, no trailing commas, UTF-8
+ * checked), and values are copied as text, since they reach terminals and
+ * exporter labels: control bytes (NUL included: JSON allows "\u0000") and
+ * what is not valid UTF-8 become '?', and a value too long is cut before
+ * the first character that does not fit.
  * A member of the wrong type counts as absent: a runtime of another
  * version may differ, and a partial answer is better than none.
  */
@@ -20,7 +21,10 @@
 /* Nesting the runtimes' files need: an OCI spec's seccomp args are ~6 deep. */
 #define JSON_DEPTH		JSON_TOKENER_DEFAULT_DEPTH
 #define ASCII_DEL		0x7f
-#define UTF8_CONTINUATION(c)	(((unsigned char)(c) & 0xc0) == 0x80)
+#define UTF8_CONT_MIN		0x80	/* a continuation byte: 10xxxxxx */
+#define UTF8_CONT_MAX		0xbf
+#define UTF8_C1_LEAD		0xc2	/* U+0080..U+009F: 0xc2 0x80..0x9f */
+#define UTF8_C1_LAST		0x9f
 
 /*
  * Labels kubelet puts on the containers it creates (dockershim, CRI), and
@@ -81,22 +85,76 @@ static struct json_object *member(struct json_object *obj, const char *key, enum
 	return v;
 }
 
-/* Copy @n bytes into an empty field: control bytes made '?', cut at a UTF-8 boundary. */
+/*
+ * The length of the UTF-8 sequence at @s (@n bytes left), 0 if it is not
+ * one that RFC 3629 allows: json-c's check lets overlong forms through,
+ * and "\ud800" escapes decode to surrogates.
+ */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char lo = UTF8_CONT_MIN, hi = UTF8_CONT_MAX;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		lo = s[0] == 0xe0 ? 0xa0 : lo;	/* overlong */
+		hi = s[0] == 0xed ? 0x9f : hi;	/* surrogates */
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		lo = s[0] == 0xf0 ? 0x90 : lo;	/* overlong */
+		hi = s[0] == 0xf4 ? 0x8f : hi;	/* past U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (len > n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < UTF8_CONT_MIN || s[i] > UTF8_CONT_MAX)
+			return 0;
+	return len;
+}
+
+/* C0 controls, DEL and the C1 controls (U+0080..U+009F: 8-bit CSI for some terminals). */
+static bool is_control(const unsigned char *s, size_t len)
+{
+	if (len == 1)
+		return s[0] < ' ' || s[0] == ASCII_DEL;
+	return len == 2 && s[0] == UTF8_C1_LEAD && s[1] <= UTF8_C1_LAST;
+}
+
+/*
+ * Copy @n bytes into an empty field as text: a control byte or a byte
+ * that starts no valid UTF-8 sequence becomes '?'; cut before the first
+ * sequence that does not fit.
+ */
 static void fill_bytes(char *dst, size_t cap, const char *src, size_t n)
 {
+	const unsigned char *s = (const unsigned char *)src;
+	size_t o = 0;
+
 	if (dst[0])
 		return;
-	if (n >= cap) {
-		n = cap - 1;
-		while (n && UTF8_CONTINUATION(src[n]))
-			n--;
-	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)src[i];
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_seq(s + i, n - i);
 
-		dst[i] = c < ' ' || c == ASCII_DEL ? '?' : (char)c;
+		if (!len || is_control(s + i, len)) {
+			if (o + 1 >= cap)
+				break;
+			dst[o++] = '?';
+			i += len ? len : 1;
+			continue;
+		}
+		if (o + len >= cap)
+			break;
+		memcpy(dst + o, s + i, len);
+		o += len;
+		i += len;
 	}
-	dst[n] = '\0';
+	dst[o] = '\0';
 }
 
 /* A JSON string into an empty field; anything else leaves it empty. */

@@ -9,10 +9,12 @@
 # build/tests/runtime_resolve (host/runtime.h). Checked exactly: source,
 # name, image, pod, namespace, container, display name. The cgroups live
 # below /vflow-test-PID/ (--cgroup-parent), removed at the end.
-# Prints the lookup times of each source (median of LOOKUPS, ASan build).
+# Prints the lookup times of each source (median of LOOKUPS; the ASan
+# build unless RUNTIME_RESOLVE names another, docs/IDENTITY.md).
 . "$(dirname "$0")/../lib.sh"
 
-RESOLVE=$BUILD/tests/runtime_resolve
+# RUNTIME_RESOLVE: another build of tests/drivers/runtime_resolve.c, to time it
+RESOLVE=${RUNTIME_RESOLVE:-$BUILD/tests/runtime_resolve}
 SYSLOOP=$BUILD/tests/sysloop
 DOCKER_CLI=/usr/bin/docker	# docker.io's, not another on the PATH
 IMAGE=vflow-test/rootfs:1
@@ -20,6 +22,8 @@ POD=shop-7d9 POD_NS=prod POD_CTR=web
 POD_UID=0f2c5a36-5b2e-4c8e-9d1a-3e8f6b7a9c01
 CRI_IMAGE=registry.example/shop/web:1.2
 LOOKUPS=50
+BUILD_KIND=${RUNTIME_RESOLVE:+"$(basename "$RUNTIME_RESOLVE")"}
+BUILD_KIND=${BUILD_KIND:-ASan build}
 START_S=30	# a daemon's start, on 2 busy cores
 LIMIT_MS=250	# the API limit the hung-socket check uses
 NAMES=("docker: API names web-1 by its cgroup path (name, image, pod labels)"
@@ -237,7 +241,7 @@ docker_checks() {
 sys.exit(0 if ms < int(sys.argv[2]) + 2000 else 1)' "$out" $LIMIT_MS ||
 		RESULTS[3]="the lookup took longer than its limit and 2 s of scheduling: $(cat "$out")"
 
-	diag "lookup times, median of $LOOKUPS (ASan build): docker API $(median_of \
+	diag "lookup times, median of $LOOKUPS ($BUILD_KIND): docker API $(median_of \
 		--docker-socket "$T/docker.sock" "$path"), docker state $(median_of \
 		--docker-root "$T/docker" "$path")"
 	containerd_checks "$web"
@@ -273,7 +277,7 @@ containerd_checks() {
 		"display=k8s:$POD_NS/$POD/$POD_CTR"
 	resolve "$out" --sync --containerd-state "$T/containerd/state" "containerd:$docker_id"
 	check_resolve 6 "$out" answer=unknown error=ENOENT
-	diag "lookup time, median of $LOOKUPS (ASan build): containerd state $(median_of \
+	diag "lookup time, median of $LOOKUPS ($BUILD_KIND): containerd state $(median_of \
 		--containerd-state "$T/containerd/state" "$path")"
 }
 
@@ -315,7 +319,7 @@ podman_checks() {
 		check_resolve 7 "$out" runtime=podman "id=$web" answer=known "source=podman API" \
 			name=web-1 "image=localhost/$IMAGE" pod=$POD namespace=$POD_NS container=$POD_CTR \
 			"display=k8s:$POD_NS/$POD/$POD_CTR"
-		diag "lookup time, median of $LOOKUPS (ASan build): podman API $(median_of \
+		diag "lookup time, median of $LOOKUPS ($BUILD_KIND): podman API $(median_of \
 			--podman-socket "$T/podman.sock" "$path")"
 	else
 		RESULTS[7]="podman system service did not listen (exited, or not within $START_S s)"
@@ -330,7 +334,7 @@ podman_checks() {
 	resolve "$out" --graphroot "$T/podman/root" --runroot "$T/podman/run" "podman:$db"
 	check_resolve 9 "$out" answer=known "source=containers/storage state" name=db-2 \
 		"image=localhost/$IMAGE" pod=$POD "display=k8s:$POD/db-2"
-	diag "lookup time, median of $LOOKUPS (ASan build): containers/storage state $(median_of \
+	diag "lookup time, median of $LOOKUPS ($BUILD_KIND): containers/storage state $(median_of \
 		--graphroot "$T/podman/root" --runroot "$T/podman/run" "$path")"
 	podman rm -f -t 0 db-2 >/dev/null 2>&1
 	resolve "$out" --sync --graphroot "$T/podman/root" --runroot "$T/podman/run" "podman:$db"

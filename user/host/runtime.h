@@ -114,7 +114,11 @@ enum runtime_answer {
 	RUNTIME_UNKNOWN,	/* no source knows it (or @rt has none): asked again after retry_ms */
 };
 
-/* Starts the worker thread. NULL (errno set) on failure. */
+/*
+ * Starts the worker thread. NULL (errno set) on failure. Capabilities are
+ * per thread: call it after dropping them (host/privdrop.h), or the worker
+ * keeps what its creator had.
+ */
 struct runtime_resolver *runtime_resolver__new(const struct runtime_config *cfg);
 
 /*

@@ -19,6 +19,7 @@
 #include <string.h>
 #include "host/runtime.h"
 #include "host/runtime_json.h"
+#include "fixture.h"
 
 #define WEB1_PODMAN	"eee75bd088b51deee3d01d02d6be2725946c2663a893980090e8bf55bcb0fee6"
 #define DB2_PODMAN	"0584bd0c5daf10d5b3cd0b5d97d23325df7db8570df966a5c8228ca644a858cb"
@@ -36,25 +37,9 @@ struct body {
 
 static struct body fixture(const char *name)
 {
-	const char *dir = getenv("VFLOW_FIXTURES");
 	struct body b = {};
-	char path[PATH_MAX];
-	FILE *f;
-	long n;
 
-	snprintf(path, sizeof(path), "%s/runtime/%s", dir ? dir : "tests/fixtures", name);
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("%s: %s (run from the source tree or set VFLOW_FIXTURES)", path,
-			 strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	b.p = malloc((size_t)n + 1);
-	assert_non_null(b.p);
-	b.len = fread(b.p, 1, (size_t)n, f);
-	b.p[b.len] = '\0';
-	fclose(f);
+	b.p = fixture_read("runtime", name, &b.len);
 	return b;
 }
 

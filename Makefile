@@ -34,13 +34,16 @@ reverse     = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(first
 # a layer's code calls only the layers below it: link the highest first
 LINK_ORDER := $(strip $(call reverse,$(LIB_LAYERS)))
 vflowd_LAYERS    := $(LINK_ORDER)
-vflowd_LDLIBS    := -lbpf -lz -lmicrohttpd -lyaml -lcrypt -lpthread -lm
+# container names from the runtimes (host/runtime_*.c): HTTP over a Unix
+# socket and JSON; only the programs that watch live containers link them
+RUNTIME_LDLIBS   := -lcurl -ljson-c
+vflowd_LDLIBS    := -lbpf -lz -lmicrohttpd -lyaml -lcrypt $(RUNTIME_LDLIBS) -lpthread -lm
 vflowtop_LAYERS  := serve source record engine report host core
-vflowtop_LDLIBS  := -lbpf -lz -lpthread -lm -lncursesw
+vflowtop_LDLIBS  := -lbpf -lz $(RUNTIME_LDLIBS) -lpthread -lm -lncursesw
 vflowdump_LAYERS := record report host core
 vflowdump_LDLIBS := -lz -lm
 # tests and fuzz targets link every layer
-ALL_LDLIBS := -lbpf -lz -lmicrohttpd -lyaml -lcrypt -lpthread -lm
+ALL_LDLIBS := -lbpf -lz -lmicrohttpd -lyaml -lcrypt $(RUNTIME_LDLIBS) -lpthread -lm
 # $(call layer_libs,BUILD,LAYERS): the libraries of those layers in that build
 layer_libs  = $(foreach l,$(2),$(1)/lib/libvflow_$(l).a)
 # $(call objs_of,BUILD,FOLDER): the objects of user/FOLDER in that build
@@ -57,6 +60,8 @@ BPF_TEST_SRCS := $(wildcard tests/bpf/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS)) \
 	     $(patsubst tests/bpf/%.c,$(OUT)/tests/%,$(BPF_TEST_SRCS))
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(OUT)/tests/%,$(wildcard tests/helpers/*.c))
+# programs the integration tests drive the layers with (sanitizer build)
+TEST_DRIVERS := $(patsubst tests/drivers/%.c,$(OUT)/tests/%,$(wildcard tests/drivers/*.c))
 # Fuzz targets (libFuzzer): fuzz/fuzz_NAME.c against the clang-built layers
 FUZZ_CC   ?= clang
 FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -100,7 +105,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory WERROR=1 test-build
 	$(Q)tests/run.sh
 
-test-build: $(APPS) $(SAN_APPS) $(UNIT_BINS) $(TEST_HELPERS) $(FUZZ_BINS)
+test-build: $(APPS) $(SAN_APPS) $(UNIT_BINS) $(TEST_HELPERS) $(TEST_DRIVERS) $(FUZZ_BINS)
 
 # Every fuzz target for FUZZ_TIME seconds each (the suite runs them briefly).
 fuzz: deps
@@ -181,6 +186,11 @@ $(OUT)/tests/test_%: tests/unit/test_%.c $(SAN_LIBS) | $(OUT)/tests $(OUT)/dep $
 $(OUT)/tests/test_%: tests/bpf/test_%.c $(SAN_LIBS) | $(OUT)/tests $(OUT)/dep $(GEN_HDRS)
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -MF $(OUT)/dep/$(@F).d -MT $@ $< $(SAN_LIBS) -lcmocka $(ALL_LDLIBS) -o $@
+
+# Drivers: a layer's API run from the command line by an integration test
+$(OUT)/tests/%: tests/drivers/%.c $(SAN_LIBS) | $(OUT)/tests $(OUT)/dep $(GEN_HDRS)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -MF $(OUT)/dep/$(@F).d -MT $@ $< $(SAN_LIBS) $(ALL_LDLIBS) -o $@
 
 # The exporter's HTTP layer alone, for the HTTP tests: libmicrohttpd and
 # GnuTLS do not link statically.

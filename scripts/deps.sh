@@ -13,6 +13,8 @@ pkgs=(
 	libbpf-tools bpftrace strace linux-perf	# benchmark peers
 	runsc					# gVisor, for the sandbox tests
 	libmicrohttpd-dev libyaml-dev libcrypt-dev	# exporter: HTTP, web config, bcrypt
+	libcurl4-openssl-dev libjson-c-dev	# container names from the runtimes' APIs and state
+	docker.io containerd podman runc busybox-static	# real runtimes for the container name tests
 	prometheus curl openssl apache2-utils python3-yaml	# exporter tests
 	clang-tidy cppcheck valgrind		# lint and memory checks
 	libclang-rt-dev				# libFuzzer for the fuzz targets (only recommended by clang)

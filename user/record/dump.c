@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <zlib.h>
 #include "record/dump.h"
+#include "host/host_facts.h"
 
 #ifndef VFLOW_VERSION
 #define VFLOW_VERSION "unknown"
@@ -1514,50 +1514,31 @@ const struct dump_entity *dump__entity(const struct dump *d, enum dump_entity_ki
 
 /* ---- this machine ---- */
 
-/* First line of a small file, or "" */
-static void read_line(const char *path, char *out, size_t size)
+/* the header's fields hold the host's facts whole */
+_Static_assert(sizeof(((struct dump_info *)0)->host) == sizeof(((struct host_facts *)0)->hostname) &&
+	       sizeof(((struct dump_info *)0)->kernel) == sizeof(((struct host_facts *)0)->kernel) &&
+	       sizeof(((struct dump_info *)0)->boot_id) == sizeof(((struct host_facts *)0)->boot_id) &&
+	       sizeof(((struct dump_info *)0)->clocksource) ==
+	       sizeof(((struct host_facts *)0)->clocksource),
+	       "struct dump_info and struct host_facts disagree on a field's size");
+
+void dump_info__set_host(struct dump_info *info, const struct host_facts *h)
 {
-	FILE *f = fopen(path, "re");
-
-	out[0] = '\0';
-	if (!f)
-		return;
-	if (fgets(out, size, f))
-		out[strcspn(out, "\n")] = '\0';
-	fclose(f);
-}
-
-static __u64 clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	if (clock_gettime(id, &ts))
-		return 0;
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	memcpy(info->host, h->hostname, sizeof(info->host));
+	memcpy(info->kernel, h->kernel, sizeof(info->kernel));
+	memcpy(info->boot_id, h->boot_id, sizeof(info->boot_id));
+	memcpy(info->clocksource, h->clocksource, sizeof(info->clocksource));
+	snprintf(info->vflow_version, sizeof(info->vflow_version), "%s (%s)", VFLOW_VERSION,
+		 VFLOW_GIT_REV);
+	info->version = DUMP_FORMAT_VERSION;
+	info->created_realtime_ns = h->realtime_ns;
+	info->mono_to_realtime_ns = h->mono_to_realtime_ns;
 }
 
 void dump_info__host(struct dump_info *info)
 {
-	struct utsname u;
-	__u64 mono, real;
+	struct host_facts h;
 
-	if (uname(&u) == 0) {
-		char k[sizeof(u.release) + sizeof(u.version) + 1];
-
-		/* truncated to the header's fields on purpose */
-		snprintf(k, sizeof(k), "%s %s", u.release, u.version);
-		copy_str(info->host, sizeof(info->host), u.nodename, sizeof(u.nodename));
-		copy_str(info->kernel, sizeof(info->kernel), k, sizeof(k));
-	}
-	read_line("/proc/sys/kernel/random/boot_id", info->boot_id, sizeof(info->boot_id));
-	read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource",
-		  info->clocksource, sizeof(info->clocksource));
-	snprintf(info->vflow_version, sizeof(info->vflow_version), "%s (%s)", VFLOW_VERSION,
-		 VFLOW_GIT_REV);
-	info->version = DUMP_FORMAT_VERSION;
-	/* both clocks read back to back: the offset is good to a microsecond */
-	mono = clock_ns(CLOCK_MONOTONIC);
-	real = clock_ns(CLOCK_REALTIME);
-	info->created_realtime_ns = real;
-	info->mono_to_realtime_ns = real - mono;
+	host_facts__read(NULL, &h);
+	dump_info__set_host(info, &h);
 }

@@ -162,7 +162,11 @@ void dump_row_decode(const unsigned char *in, struct trap_row *row);
 void dump_event_encode(const struct vflow_event *ev, unsigned char out[DUMP_EVENT_RECORD_BYTES]);
 void dump_event_decode(const unsigned char *in, struct vflow_event *ev);
 
-/* Fill host, kernel, boot id, clock source, version and the clock offset of this machine. */
+struct host_facts;
+
+/* Fill host, kernel, boot id, clock source, version and the clock offset from @h. */
+void dump_info__set_host(struct dump_info *info, const struct host_facts *h);
+/* The same with this machine's facts (host_facts__read). */
 void dump_info__host(struct dump_info *info);
 
 #endif

@@ -33,6 +33,9 @@
 #define DUMP_ROWS_PER_BLOCK 4096
 #define DUMP_MAX_BLOCK_BYTES (64U << 20)	/* a reader refuses larger payloads */
 #define DUMP_FILE_SUFFIX ".vfd"
+/* A dump being written: DUMP_TMP_PREFIX "PID-XXXXXX" DUMP_TMP_SUFFIX, in its directory */
+#define DUMP_TMP_PREFIX ".vflow-dump-"
+#define DUMP_TMP_SUFFIX ".tmp"
 
 enum dump_block_type {
 	DUMP_BLK_HEADER = 1,

@@ -14,7 +14,6 @@
 #include "host/workload.h"
 
 #define FLIGHT_DIR_MODE 0700
-#define TMP_PREFIX ".vflow-dump-"
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -314,10 +313,10 @@ int flight_clean_stale(const char *dir)
 		unsigned long pid;
 		char *end;
 
-		if (strncmp(de->d_name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1))
+		if (strncmp(de->d_name, DUMP_TMP_PREFIX, sizeof(DUMP_TMP_PREFIX) - 1))
 			continue;
-		pid = strtoul(de->d_name + sizeof(TMP_PREFIX) - 1, &end, 10);
-		if (*end != '-' || !strstr(end, ".tmp"))
+		pid = strtoul(de->d_name + sizeof(DUMP_TMP_PREFIX) - 1, &end, 10);
+		if (*end != '-' || !strstr(end, DUMP_TMP_SUFFIX))
 			continue;
 		/* a writer that still lives may be mid-dump */
 		if (pid && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))

@@ -161,15 +161,6 @@ static void test_specs(void **state)
 	assert_int_equal(rec_parse_spec("vm", true, v, err, sizeof(err)), -EINVAL);
 }
 
-static void test_classes(void **state)
-{
-	(void)state;
-	assert_int_equal(rec_class_of(VFLOW_TRAP_SYSCALL), VFLOW_REC_SYSCALL);
-	assert_int_equal(rec_class_of(VFLOW_TRAP_VMEXIT_VMX), VFLOW_REC_VM);
-	assert_int_equal(rec_class_of(VFLOW_TRAP_SANDBOX), VFLOW_REC_SANDBOX);
-	assert_string_equal(rec_class_name(VFLOW_REC_VM), "vm");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,7 +170,6 @@ int main(void)
 		cmocka_unit_test(test_empty_and_zero_cap),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_specs),
-		cmocka_unit_test(test_classes),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

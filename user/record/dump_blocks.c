@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/trap.h"
 #include "record/dump_internal.h"
 #include "record/recorder.h"
 
@@ -95,7 +96,7 @@ static bool key_is(const char *k, size_t kn, const char *name)
 /* Whether key @k is @prefix and the name of recorder class @c ("sample.vm"). */
 static bool class_key_is(const char *k, size_t kn, const char *prefix, int c)
 {
-	const char *name = rec_class_name(c);
+	const char *name = trap_rec_class_name(c);
 	size_t pn = strlen(prefix), cn = strlen(name);
 
 	return kn == pn + cn && !memcmp(k, prefix, pn) && !memcmp(k + pn, name, cn);

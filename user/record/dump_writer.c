@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/trap.h"
 #include "record/dump_internal.h"
 #include "record/recorder.h"
 #include "host/host_facts.h"
@@ -132,9 +133,9 @@ static int header_text(struct sbuf *sb, const struct dump_info *info)
 	sbuf_printf(sb, "first_ns=%llu\n", (unsigned long long)info->first_ns);
 	sbuf_printf(sb, "last_ns=%llu\n", (unsigned long long)info->last_ns);
 	for (i = 0; i < VFLOW_REC_MAX; i++)
-		sbuf_printf(sb, "sample.%s=%u\n", rec_class_name(i), info->sample_period[i]);
+		sbuf_printf(sb, "sample.%s=%u\n", trap_rec_class_name(i), info->sample_period[i]);
 	for (i = 0; i < VFLOW_REC_MAX; i++)
-		sbuf_printf(sb, "slow_ns.%s=%llu\n", rec_class_name(i),
+		sbuf_printf(sb, "slow_ns.%s=%llu\n", trap_rec_class_name(i),
 			    (unsigned long long)info->slow_ns[i]);
 	sbuf_printf(sb, "events_received=%llu\n", (unsigned long long)info->events_received);
 	sbuf_printf(sb, "events_evicted=%llu\n", (unsigned long long)info->events_evicted);

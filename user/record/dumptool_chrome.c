@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "core/trap.h"
 #include "record/dumptool.h"
 #include "record/dumptool_internal.h"
 #include "report/report.h"
@@ -97,7 +98,7 @@ int dumptool_chrome(const struct dump *d, const struct dump_filter *f, FILE *out
 		fprintf(out, "%s\n{\"name\":", first ? "" : ",");
 		first = false;
 		dumptool_json_str(out, dump_event_trap_name(ev, tbuf, sizeof(tbuf)));
-		fprintf(out, ",\"cat\":\"%s\"", report_paradigm_name(dump_event_paradigm(d, ev)));
+		fprintf(out, ",\"cat\":\"%s\"", paradigm_name(dump_event_paradigm(d, ev)));
 		/* ts_ns is the end of the trap: a timed one started latency_ns before */
 		start = ev->latency_ns <= ev->ts_ns ? ev->ts_ns - ev->latency_ns : 0;
 		if (ev->latency_ns) {

@@ -7,22 +7,16 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "core/trap.h"
 #include "record/dumptool.h"
 #include "record/dumptool_internal.h"
 #include "core/kvm_reasons.h"
 #include "core/syscalls.h"
 #include "report/report.h"
 
-static enum vflow_rec_class rec_class_of(__u32 trap)
-{
-	if (trap == VFLOW_TRAP_SYSCALL)
-		return VFLOW_REC_SYSCALL;
-	return is_sandbox_kind(trap) ? VFLOW_REC_SANDBOX : VFLOW_REC_VM;
-}
-
 enum vflow_rec_class dump_event_rec_class(const struct vflow_event *ev)
 {
-	return rec_class_of(ev->trap);
+	return trap_rec_class(ev->trap);
 }
 
 enum vflow_paradigm dump_event_paradigm(const struct dump *d, const struct vflow_event *ev)
@@ -62,43 +56,9 @@ const char *dump_event_entity(const struct dump *d, const struct vflow_event *ev
 	return buf;
 }
 
-/* Name of a (kind, code) pair as a row would be named. */
-static const char *kind_code_name(__u32 kind, __u64 code, char *buf, size_t len)
-{
-	char tmp[48];
-
-	switch (kind) {
-	case VFLOW_TRAP_SYSCALL:
-		return syscall_name(code, buf, len);
-	case VFLOW_TRAP_VMEXIT_VMX:
-	case VFLOW_TRAP_VMEXIT_SVM:
-	case VFLOW_TRAP_VMEXIT_UNKNOWN:
-		return kvm_exit_reason_name(kind, code, buf, len);
-	case VFLOW_TRAP_USERSPACE_EXIT:
-		snprintf(buf, len, "userspace %s", kvm_userspace_exit_name(code, tmp, sizeof(tmp)));
-		return buf;
-	case VFLOW_TRAP_PIO:
-		snprintf(buf, len, "pio port 0x%llx", (unsigned long long)code);
-		return buf;
-	case VFLOW_TRAP_MMIO:
-	case VFLOW_TRAP_FAST_MMIO:
-		snprintf(buf, len, "%s gpa 0x%llx", trap_kind_name(kind), (unsigned long long)code);
-		return buf;
-	default:
-		snprintf(buf, len, "%s %llu", trap_kind_name(kind), (unsigned long long)code);
-		return buf;
-	}
-}
-
 const char *dump_event_trap_name(const struct vflow_event *ev, char *buf, size_t len)
 {
-	char nr[32];
-
-	if (ev->trap == VFLOW_TRAP_SANDBOX) {
-		snprintf(buf, len, "%s %s", syscall_name(ev->code, nr, sizeof(nr)), sys_action_name(ev->sub));
-		return buf;
-	}
-	return kind_code_name(ev->trap, ev->code, buf, len);
+	return trap_event_name(ev, buf, len);
 }
 
 const char *dump_event_annotation(const struct vflow_event *ev, char *buf, size_t len)
@@ -107,7 +67,7 @@ const char *dump_event_annotation(const struct vflow_event *ev, char *buf, size_
 		buf[0] = '\0';
 		return buf;
 	}
-	return kind_code_name(ev->aux_trap, (__u64)ev->ret, buf, len);
+	return trap_name(ev->aux_trap, (__u64)ev->ret, buf, len);
 }
 
 const char *dump_event_flags_name(__u16 flags)

@@ -12,37 +12,13 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "vflow.h"
+#include "core/trap.h"
 #include "record/dump.h"
 
 #define NS_PER_SEC 1000000000ULL
 #define NS_PER_US 1000ULL
 /* Room for a name the renderers print: an entity, a trap, an annotation. */
 #define NAME_LEN 96
-
-static inline bool is_sandbox_kind(__u32 k)
-{
-	return k == VFLOW_TRAP_SANDBOX || k == VFLOW_TRAP_NOTIF_HANDLING || k == VFLOW_TRAP_FILTER_COST;
-}
-
-static inline bool is_kvm_kind(__u32 k)
-{
-	return k >= VFLOW_TRAP_VMEXIT_VMX && k <= VFLOW_TRAP_XEN_MC;
-}
-
-static inline bool is_exit_kind(__u32 k)
-{
-	return k == VFLOW_TRAP_VMEXIT_VMX || k == VFLOW_TRAP_VMEXIT_SVM || k == VFLOW_TRAP_VMEXIT_UNKNOWN;
-}
-
-static inline bool is_hcall_kind(__u32 k)
-{
-	return k == VFLOW_TRAP_HCALL_KVM || k == VFLOW_TRAP_HCALL_XEN || k == VFLOW_TRAP_HCALL_HV;
-}
-
-static inline bool is_io_kind(__u32 k)
-{
-	return k == VFLOW_TRAP_PIO || k == VFLOW_TRAP_MMIO || k == VFLOW_TRAP_FAST_MMIO;
-}
 
 /* The recorder class whose sampling an event went through, as a dump's reader sees it. */
 enum vflow_rec_class dump_event_rec_class(const struct vflow_event *ev);

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "core/trap.h"
 #include "record/dumptool.h"
 #include "record/dumptool_internal.h"
 #include "record/recorder.h"
@@ -89,7 +90,7 @@ int dumptool_print(const struct dump *d, const struct dump_filter *f, FILE *out)
 		}
 		fprintf(out, "%s %-24s %-15s %-15s %-9s %-22s %8s  %s%s%s\n",
 			dumptool_fmt_wall(d, ev->ts_ns, when, sizeof(when)), dump_event_entity(d, ev, ebuf, sizeof(ebuf)),
-			tid, comm, report_paradigm_name(dump_event_paradigm(d, ev)),
+			tid, comm, paradigm_name(dump_event_paradigm(d, ev)),
 			dump_event_trap_name(ev, tbuf, sizeof(tbuf)),
 			ev->latency_ns ? fmt_ns(ev->latency_ns, lat, sizeof(lat)) : "-", extra,
 			ev->flags ? " " : "", dump_event_flags_name(ev->flags));
@@ -114,7 +115,7 @@ int dumptool_csv(const struct dump *d, const struct dump_filter *f, FILE *out)
 		dump_event_comm(ev, comm);
 		fprintf(out, "%s,%llu,%llu,%s,", dumptool_fmt_wall(d, ev->ts_ns, when, sizeof(when)),
 			(unsigned long long)ev->ts_ns, (unsigned long long)ev->latency_ns,
-			report_paradigm_name(dump_event_paradigm(d, ev)));
+			paradigm_name(dump_event_paradigm(d, ev)));
 		csv_field(out, dump_event_entity(d, ev, ebuf, sizeof(ebuf)));
 		fprintf(out, ",%u,%u,", ev->pid, ev->tid);
 		csv_field(out, comm);
@@ -159,7 +160,7 @@ static void info_writer(const struct dump *d, FILE *out)
 	else
 		fprintf(out, "clock offset    unknown: times are the capture's own clock, in seconds\n");
 	for (int c = 0; c < VFLOW_REC_MAX; c++)
-		fprintf(out, "recorder        %-8s sample %s%u, slow >= %s\n", rec_class_name(c),
+		fprintf(out, "recorder        %-8s sample %s%u, slow >= %s\n", trap_rec_class_name(c),
 			in->sample_period[c] ? "1 in " : "off ", in->sample_period[c],
 			in->slow_ns[c] ? fmt_ns(in->slow_ns[c], slow, sizeof(slow)) : "off");
 	fprintf(out, "recorder events %llu received, %llu evicted, %llu dropped in the kernel\n",

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/trap.h"
 #include "record/dumptool.h"
 #include "record/dumptool_internal.h"
 #include "record/recorder.h"
@@ -181,7 +182,7 @@ static bool sampling_note(const struct dump *d, const struct summary *s, char *b
 		if (!(s->flags_seen[c] & VFLOW_EVF_SAMPLED) || !d->info.sample_period[c])
 			continue;
 		n += snprintf(buf + n, n < len ? len - n : 0, "%s1 in %u (%s)", n ? ", " : "",
-			      d->info.sample_period[c], rec_class_name(c));
+			      d->info.sample_period[c], trap_rec_class_name(c));
 		if (n >= len)
 			break;
 	}
@@ -215,7 +216,7 @@ int dumptool_summary(const struct dump *d, const struct dump_filter *f, FILE *ou
 	for (size_t i = 0; i < s.nr_rows; i++) {
 		const struct sum_row *r = &s.rows[i];
 
-		fprintf(out, "%-10s %-28.28s", report_paradigm_name(r->paradigm),
+		fprintf(out, "%-10s %-28.28s", paradigm_name(r->paradigm),
 			sum_row_name(r, name, sizeof(name)));
 		print_stat(out, r, s.total.samples);
 	}
@@ -256,7 +257,7 @@ int dumptool_summary_json(const struct dump *d, const struct dump_filter *f, FIL
 		const struct sum_row *r = &s.rows[i];
 
 		fprintf(out, "%s{\"paradigm\":\"%s\",\"kind\":", i ? "," : "",
-			report_paradigm_name(r->paradigm));
+			paradigm_name(r->paradigm));
 		dumptool_json_str(out, trap_kind_name(r->trap));
 		fprintf(out, ",\"code\":%llu,\"reason\":", (unsigned long long)r->code);
 		dumptool_json_str(out, sum_row_name(r, name, sizeof(name)));
@@ -268,7 +269,7 @@ int dumptool_summary_json(const struct dump *d, const struct dump_filter *f, FIL
 	json_stat(out, &s.total, s.total.samples);
 	fputs("},\"sample_period\":{", out);
 	for (int c = 0; c < VFLOW_REC_MAX; c++) {
-		fprintf(out, "%s\"%s\":%u", c ? "," : "", rec_class_name(c), d->info.sample_period[c]);
+		fprintf(out, "%s\"%s\":%u", c ? "," : "", trap_rec_class_name(c), d->info.sample_period[c]);
 		sampled |= (s.flags_seen[c] & VFLOW_EVF_SAMPLED) && d->info.sample_period[c];
 	}
 	fprintf(out, "},\"counts_are_samples\":%s}\n", sampled ? "true" : "false");

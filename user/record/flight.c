@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "core/trap.h"
 #include "record/flight.h"
 #include "host/workload.h"
 
@@ -20,11 +21,6 @@ static int cmp_u64(const void *a, const void *b)
 	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-static bool is_vm_trap(__u32 trap)
-{
-	return trap >= VFLOW_TRAP_VMEXIT_VMX && trap <= VFLOW_TRAP_XEN_MC;
 }
 
 /* Sort @vals and keep each value once; the new count. */
@@ -118,7 +114,7 @@ int flight_entities(const struct vflow_event *ev, size_t n, const struct snapsho
 		pk[npk++] = (struct proc_key){
 			.pid = ev[i].pid, .idx = (__u32)i,
 			/* what the process did decides how to look it up */
-			.marks = is_vm_trap(ev[i].trap) ? PK_VM :
+			.marks = is_kvm_kind(ev[i].trap) ? PK_VM :
 				 ev[i].trap == VFLOW_TRAP_SANDBOX ? PK_SANDBOX : 0,
 		};
 	}
@@ -132,7 +128,7 @@ int flight_entities(const struct vflow_event *ev, size_t n, const struct snapsho
 		} else if (r->owner <= UINT32_MAX) {
 			pk[npk++] = (struct proc_key){
 				.pid = (__u32)r->owner, .idx = UINT32_MAX,
-				.marks = is_vm_trap(r->kind) ? PK_VM :
+				.marks = is_kvm_kind(r->kind) ? PK_VM :
 					 r->kind == VFLOW_TRAP_SANDBOX ? PK_SANDBOX : 0,
 			};
 		}

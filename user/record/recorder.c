@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/trap.h"
 #include "record/recorder.h"
 
 int recorder__init(struct recorder *r, size_t cap, __u64 window_ns)
@@ -79,24 +80,6 @@ long recorder__copy(const struct recorder *r, struct vflow_event **out)
 	return (long)r->nr;
 }
 
-static const char *const class_names[VFLOW_REC_MAX] = {
-	[VFLOW_REC_SYSCALL] = "syscall", [VFLOW_REC_VM] = "vm", [VFLOW_REC_SANDBOX] = "sandbox",
-};
-
-const char *rec_class_name(enum vflow_rec_class c)
-{
-	return c < VFLOW_REC_MAX ? class_names[c] : "?";
-}
-
-enum vflow_rec_class rec_class_of(__u32 trap)
-{
-	if (trap == VFLOW_TRAP_SYSCALL)
-		return VFLOW_REC_SYSCALL;
-	if (trap == VFLOW_TRAP_SANDBOX || trap == VFLOW_TRAP_NOTIF_HANDLING)
-		return VFLOW_REC_SANDBOX;
-	return VFLOW_REC_VM;
-}
-
 int parse_duration_ns(const char *s, __u64 *out)
 {
 	static const struct { const char *unit; double ns; } units[] = {
@@ -168,7 +151,7 @@ int rec_parse_spec(const char *spec, bool durations, __u64 out[VFLOW_REC_MAX], c
 			goto bad;
 		*eq = '\0';
 		for (c = 0; c < VFLOW_REC_MAX; c++)
-			if (!strcmp(tok, class_names[c]))
+			if (!strcmp(tok, trap_rec_class_name(c)))
 				break;
 		if (c == VFLOW_REC_MAX) {
 			snprintf(err, len, "unknown class '%s' in '%s': use syscall, vm or sandbox",

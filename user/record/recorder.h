@@ -33,11 +33,6 @@ void recorder__add(struct recorder *r, const struct vflow_event *ev);
  */
 long recorder__copy(const struct recorder *r, struct vflow_event **out);
 
-/* "syscall", "vm", "sandbox" */
-const char *rec_class_name(enum vflow_rec_class c);
-/* The class a trap kind is sampled in. */
-enum vflow_rec_class rec_class_of(__u32 trap);
-
 /* "10ms", "250us", "1.5s", "800ns", "0": 0 and the value in ns, or -EINVAL. */
 int parse_duration_ns(const char *s, __u64 *out);
 /*

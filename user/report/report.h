@@ -147,10 +147,4 @@ enum vm_bucket vm_bucket_of(const struct trap_row *row);
 const char *vm_bucket_name(enum vm_bucket b);
 /* The model's C_trap over the on-CPU time, at most 1 (traps and no CPU time: 1). */
 double report_trap_share(const struct entity_model *m);
-/* The old name of paradigm_name(), still called by record/dumptool.c: use paradigm_name(). */
-static inline const char *report_paradigm_name(enum vflow_paradigm p)
-{
-	return paradigm_name(p);
-}
-
 #endif

@@ -34,6 +34,7 @@
 #include "host/privdrop.h"
 #include "source/retire.h"
 #include "core/kvm_reasons.h"
+#include "core/cli_value.h"
 
 #define DEFAULT_INTERVAL_S 1.0
 #define DEFAULT_TOP 20
@@ -245,9 +246,13 @@ bad:
 /* --record-sample / --record-slow / --dump-on-slow */
 static int parse_spec(const char *opt, const char *s, bool durations, __u64 out[VFLOW_REC_MAX])
 {
-	char err[300];
+	const char *classes[VFLOW_REC_MAX];
+	char err[CLI_ERR_LEN];
 
-	if (!rec_parse_spec(s, durations, out, err, sizeof(err)))
+	for (int c = 0; c < VFLOW_REC_MAX; c++)
+		classes[c] = rec_class_name(c);
+	if (!cli_parse_per_class(s, classes, VFLOW_REC_MAX, durations ? CLI_DURATION : CLI_COUNT, out,
+				 err, sizeof(err)))
 		return 0;
 	fprintf(stderr, "vflowd: %s: %s\n", opt, err);
 	return -EINVAL;

@@ -6,8 +6,6 @@
  * counted since the last interval is lost.
  */
 #include <errno.h>
-#include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "vflowd/vflowd.h"
 #include "host/cgroup.h"
 #include "engine/engine.h"
 #include "source/ftrace_import.h"
@@ -34,20 +33,13 @@
 #include "host/privdrop.h"
 #include "source/retire.h"
 #include "core/kvm_reasons.h"
-#include "core/cli_value.h"
 
-#define DEFAULT_INTERVAL_S 1.0
-#define DEFAULT_TOP 20
 #define POLL_SLICE_MS 100
 #define MAX_PROG_STATS 64
-#define DEFAULT_MAX_CONNECTIONS 64
 #define DEFAULT_WEB_TIMEOUT_S 10
-#define NS_PER_SEC 1000000000ULL
-#define NS_PER_MS 1000000ULL
 
 #define TRIM_ROWS 4096		/* rows that, halved, are worth a malloc_trim */
 #define DUMP_RULE_DELAY_NS (1 * NS_PER_SEC)	/* a rule's dump also holds what followed */
-#define DEFAULT_DUMP_COOLDOWN_S 60
 
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t dump_signalled;
@@ -88,38 +80,6 @@ static unsigned long dump_asked, dump_answered;
 static bool dump_closing;
 static char dump_answer[CONTROL_REPLY_LEN];
 
-struct args {
-	double interval_s;
-	double duration_s;	/* 0: until a signal */
-	bool json;
-	const char *import;	/* ftrace text capture to report on, "-" for stdin */
-	bool quiet;		/* no table/JSON output (an exporter-only daemon) */
-	const char *listen;	/* --web.listen-address: serve /metrics */
-	const char *telemetry_path;
-	const char *web_config;
-	double max_connections;
-	double max_entities;
-	double series_ttl_s;
-	const char *model_config;	/* NULL: the shipped default, if found */
-	const char *advice_rules;
-	bool calibrate;
-	const char *calibrate_out;
-	const char *control;		/* --control: serve snapshots to vflowtop --attach */
-	size_t top;
-	size_t syscalls;
-	struct engine_opts eopts;
-	double record_events, record_seconds;
-	const char *dump_dir;
-	bool dump_dir_set;		/* given: --import writes its events there too */
-	bool dump_on_exit;
-	__u64 dump_on_slow[VFLOW_REC_MAX];	/* the rule: a trap this slow; 0: off */
-	bool dump_on_eta;			/* the rule: an entity's eta below the model's band */
-	double dump_cooldown_s;
-	const char *dump_request;	/* --dump-request SOCKET: ask a running vflowd, exit */
-	bool keep_caps;			/* --keep-caps: do not drop capabilities after attaching */
-	const char *cgroup;		/* --cgroup: trace only this subtree (in the kernel) */
-};
-
 /* What the main loop keeps besides the engine. */
 struct daemon {
 	const struct args *a;
@@ -131,363 +91,6 @@ struct daemon {
 	char rule_trigger[256];
 	__u64 start_ns;			/* tracing started: what the aggregates cover */
 };
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-"Usage: vflowd [OPTION]...\n"
-"Trace how often each workload on this host traps out of its fast path.\n"
-"\n"
-"  -i, --interval SECONDS   print every SECONDS (default %.0f)\n"
-"  -d, --duration SECONDS   stop after SECONDS (default: until Ctrl-C)\n"
-"  -j, --json               one JSON object per interval (docs/vflowd.md)\n"
-"  -n, --top N              entity rows in the table (default %d, 0: all)\n"
-"  -s, --syscalls N         show the first N syscall rows of each entity\n"
-"      --slow-ms MS         record every syscall slower than MS (default %llu)\n"
-"Flight recorder and dumps (docs/DUMP.md, read them with vflowdump):\n"
-"      --record-events N    keep the last N trap events (default %d, 0: none)\n"
-"      --record-seconds T   and none older than T seconds (default %d, 0: no limit)\n"
-"      --record-sample SPEC record 1 in N traps per CPU: N, or CLASS=N,... with CLASS\n"
-"                           syscall, vm, sandbox (default syscall=%d,vm=%d,sandbox=%d; 0: off)\n"
-"      --record-slow SPEC   record every trap this slow: DURATION, or CLASS=DURATION,...\n"
-"                           (default syscall=10ms,vm=100us,sandbox=1ms; 0: off)\n"
-"      --dump-dir DIR       where dumps go (default " FLIGHT_DEFAULT_DIR ");\n"
-"                           SIGUSR1 or a request on --control writes one\n"
-"      --dump-on-slow SPEC  rule: dump when a trap is this slow (DURATION or CLASS=DURATION,...)\n"
-"      --dump-on-eta-below-band  rule: dump when an entity's modelled efficiency falls\n"
-"                           below the document's band for its paradigm\n"
-"      --dump-cooldown S    at most one rule dump per S seconds (default %d)\n"
-"      --dump-on-exit       write a dump when stopping\n"
-"      --dump-request SOCKET  ask the vflowd on control socket SOCKET for a dump, print its path\n"
-"      --raw-tp             attach raw_tp programs even where tp_btf works\n"
-"      --paradigm LIST      trace only these paradigms: container, host (always), vm,\n"
-"                           sandbox (default: all); the others' programs are not loaded\n"
-"      --cgroup PATH        trace only tasks in cgroup PATH of the cgroup2 hierarchy and\n"
-"                           below (/system.slice/foo): filtered in the kernel, the rest of\n"
-"                           the host pays one check per syscall\n"
-"      --import FILE        report on KVM events in an ftrace text capture (trace,\n"
-"                           trace-cmd report, perf script; - for stdin) and exit\n"
-"  -q, --quiet              print no tables (with --web.listen-address: exporter only)\n"
-"      --web.listen-address ADDR  serve Prometheus metrics on ADDR (host:port, [v6]:port;\n"
-"                           the default port is 9477: 127.0.0.1:9477)\n"
-"      --web.telemetry-path PATH  metrics path (default /metrics)\n"
-"      --web.config.file FILE     TLS and basic auth (exporter-toolkit format)\n"
-"      --web.max-connections N    concurrent HTTP connections (default 64)\n"
-"      --max-entities N     containers, VMs and sandboxes exported by name, each (default 100)\n"
-"      --web.series-ttl SECONDS   gone and idle this long: folded into \"other\"; removed\n"
-"                           cgroups are then summed as \"(removed cgroups)\" (default 300)\n"
-"      --model-config FILE  the overhead model's constants (default: config/model.conf\n"
-"                           next to the binary, or $VFLOW_CONFIG_DIR, or /etc/vflow)\n"
-"      --advice-rules FILE  advice rules (default: advice.rules beside model.conf)\n"
-"      --control PATH       serve snapshots to 'vflowtop --attach PATH' on a Unix socket\n"
-"                           only root can open (e.g. " CONTROL_DEFAULT_PATH ")\n"
-"      --keep-caps          keep every capability (by default all but CAP_DAC_READ_SEARCH\n"
-"                           and CAP_SYS_PTRACE are dropped once attached: docs/SECURITY.md)\n"
-"  SIGHUP reloads --model-config, --advice-rules and --web.config.file (a bad file\n"
-"  keeps the old ones).\n"
-"      --calibrate          measure this host's trap and switch costs, print them, exit\n"
-"      --calibrate-out FILE with --calibrate: write a model config with them\n"
-"  -v, --verbose            libbpf debug output and verifier logs\n"
-"  -V, --version            print the version and exit\n"
-"  -h, --help               this help\n",
-		DEFAULT_INTERVAL_S, DEFAULT_TOP, VFLOW_DEFAULT_SLOW_NS / NS_PER_MS,
-		RECORDER_DEFAULT_EVENTS, RECORDER_DEFAULT_SECONDS, VFLOW_DEFAULT_SAMPLE_SYSCALL,
-		VFLOW_DEFAULT_SAMPLE_VM, VFLOW_DEFAULT_SAMPLE_SANDBOX, DEFAULT_DUMP_COOLDOWN_S);
-}
-
-/* strtod with the whole string and a range: a clear one-line error otherwise */
-static int parse_num(const char *opt, const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
-		fprintf(stderr, "vflowd: invalid value '%s' for %s: give a number from %g to %g\n",
-			s, opt, lo, hi);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-enum { OPT_SLOW_MS = 256, OPT_RAW_TP, OPT_IMPORT, OPT_LISTEN, OPT_TPATH, OPT_WEBCONF, OPT_MAXCONN,
-       OPT_MAXENT, OPT_TTL, OPT_MODEL, OPT_ADVICE, OPT_CALIBRATE, OPT_CALIBRATE_OUT, OPT_CONTROL,
-       OPT_REC_EVENTS, OPT_REC_SECONDS, OPT_REC_SAMPLE, OPT_REC_SLOW, OPT_DUMP_DIR, OPT_DUMP_ON_SLOW,
-       OPT_DUMP_COOLDOWN, OPT_DUMP_ON_EXIT, OPT_DUMP_REQUEST, OPT_KEEP_CAPS, OPT_DUMP_ON_ETA, OPT_CGROUP, OPT_PARADIGM };
-
-/*
- * --paradigm LIST: which paradigms to trace besides the syscall path
- * (containers and the host, always traced): vm, sandbox.
- */
-static int parse_paradigms(const char *list, struct engine_opts *o)
-{
-	char buf[128], *save = NULL, *tok;
-
-	o->no_vm = o->no_sandbox = true;
-	if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf))
-		goto bad;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "vm") || !strcmp(tok, "fullvirt") || !strcmp(tok, "paravirt"))
-			o->no_vm = false;
-		else if (!strcmp(tok, "sandbox"))
-			o->no_sandbox = false;
-		else if (strcmp(tok, "container") && strcmp(tok, "host"))
-			goto bad;
-	}
-	return 0;
-bad:
-	fprintf(stderr, "vflowd: invalid --paradigm '%s': give a list of container, host, vm, "
-		"sandbox (containers and the host are always traced)\n", list);
-	return -EINVAL;
-}
-
-/* --record-sample / --record-slow / --dump-on-slow */
-static int parse_spec(const char *opt, const char *s, bool durations, __u64 out[VFLOW_REC_MAX])
-{
-	const char *classes[VFLOW_REC_MAX];
-	char err[CLI_ERR_LEN];
-
-	for (int c = 0; c < VFLOW_REC_MAX; c++)
-		classes[c] = rec_class_name(c);
-	if (!cli_parse_per_class(s, classes, VFLOW_REC_MAX, durations ? CLI_DURATION : CLI_COUNT, out,
-				 err, sizeof(err)))
-		return 0;
-	fprintf(stderr, "vflowd: %s: %s\n", opt, err);
-	return -EINVAL;
-}
-
-static int parse_args(int argc, char **argv, struct args *a)
-{
-	static const struct option longopts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "syscalls", required_argument, NULL, 's' },
-		{ "slow-ms", required_argument, NULL, OPT_SLOW_MS },
-		{ "raw-tp", no_argument, NULL, OPT_RAW_TP },
-		{ "import", required_argument, NULL, OPT_IMPORT },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
-		{ "web.telemetry-path", required_argument, NULL, OPT_TPATH },
-		{ "web.config.file", required_argument, NULL, OPT_WEBCONF },
-		{ "web.max-connections", required_argument, NULL, OPT_MAXCONN },
-		{ "max-entities", required_argument, NULL, OPT_MAXENT },
-		{ "web.series-ttl", required_argument, NULL, OPT_TTL },
-		{ "model-config", required_argument, NULL, OPT_MODEL },
-		{ "advice-rules", required_argument, NULL, OPT_ADVICE },
-		{ "calibrate", no_argument, NULL, OPT_CALIBRATE },
-		{ "calibrate-out", required_argument, NULL, OPT_CALIBRATE_OUT },
-		{ "control", required_argument, NULL, OPT_CONTROL },
-		{ "record-events", required_argument, NULL, OPT_REC_EVENTS },
-		{ "record-seconds", required_argument, NULL, OPT_REC_SECONDS },
-		{ "record-sample", required_argument, NULL, OPT_REC_SAMPLE },
-		{ "record-slow", required_argument, NULL, OPT_REC_SLOW },
-		{ "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
-		{ "dump-on-slow", required_argument, NULL, OPT_DUMP_ON_SLOW },
-		{ "dump-cooldown", required_argument, NULL, OPT_DUMP_COOLDOWN },
-		{ "dump-on-exit", no_argument, NULL, OPT_DUMP_ON_EXIT },
-		{ "dump-request", required_argument, NULL, OPT_DUMP_REQUEST },
-		{ "keep-caps", no_argument, NULL, OPT_KEEP_CAPS },
-		{ "cgroup", required_argument, NULL, OPT_CGROUP },
-		{ "paradigm", required_argument, NULL, OPT_PARADIGM },
-		{ "dump-on-eta-below-band", no_argument, NULL, OPT_DUMP_ON_ETA },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	__u64 spec[VFLOW_REC_MAX];
-	double v;
-	int c;
-
-	a->interval_s = DEFAULT_INTERVAL_S;
-	a->record_events = RECORDER_DEFAULT_EVENTS;
-	a->record_seconds = RECORDER_DEFAULT_SECONDS;
-	a->dump_dir = FLIGHT_DEFAULT_DIR;
-	a->dump_cooldown_s = DEFAULT_DUMP_COOLDOWN_S;
-	engine_rec__defaults(&a->eopts.rec);
-	a->eopts.rec_set = true;
-	a->top = DEFAULT_TOP;
-	a->max_connections = DEFAULT_MAX_CONNECTIONS;
-	a->max_entities = METRICS_DEFAULT_MAX_ENTITIES;
-	a->series_ttl_s = METRICS_DEFAULT_TTL_S;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:d:jn:s:qvVh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (parse_num("--interval", optarg, 0.01, 86400, &a->interval_s))
-				return -EINVAL;
-			break;
-		case 'd':
-			if (parse_num("--duration", optarg, 0, 1e9, &a->duration_s))
-				return -EINVAL;
-			break;
-		case 'j':
-			a->json = true;
-			break;
-		case 'n':
-			if (parse_num("--top", optarg, 0, 1e6, &v))
-				return -EINVAL;
-			a->top = v;
-			break;
-		case 's':
-			if (parse_num("--syscalls", optarg, 0, VFLOW_MAX_SYSCALL_NR, &v))
-				return -EINVAL;
-			a->syscalls = v;
-			break;
-		case OPT_SLOW_MS:
-			if (parse_num("--slow-ms", optarg, 0.001, 1e7, &v))
-				return -EINVAL;
-			a->eopts.rec.slow_ns[VFLOW_REC_SYSCALL] = v * NS_PER_MS;
-			break;
-		case OPT_RAW_TP:
-			a->eopts.force_raw_tp = true;
-			break;
-		case OPT_IMPORT:
-			a->import = optarg;
-			break;
-		case 'q':
-			a->quiet = true;
-			break;
-		case OPT_LISTEN: {
-			struct sockaddr_storage ss;
-			socklen_t len;
-
-			if (http_parse_listen(optarg, &ss, &len)) {
-				fprintf(stderr, "vflowd: invalid --web.listen-address '%s': give host:port, "
-					"[v6addr]:port or :port\n", optarg);
-				return -EINVAL;
-			}
-			a->listen = optarg;
-			break;
-		}
-		case OPT_TPATH:
-			if (optarg[0] != '/') {
-				fprintf(stderr, "vflowd: invalid --web.telemetry-path '%s': it must start "
-					"with /\n", optarg);
-				return -EINVAL;
-			}
-			a->telemetry_path = optarg;
-			break;
-		case OPT_WEBCONF:
-			a->web_config = optarg;
-			break;
-		case OPT_MAXCONN:
-			if (parse_num("--web.max-connections", optarg, 1, 65536, &a->max_connections))
-				return -EINVAL;
-			break;
-		case OPT_MAXENT:
-			if (parse_num("--max-entities", optarg, 1, 1e6, &a->max_entities))
-				return -EINVAL;
-			break;
-		case OPT_MODEL:
-			a->model_config = optarg;
-			break;
-		case OPT_ADVICE:
-			a->advice_rules = optarg;
-			break;
-		case OPT_CALIBRATE:
-			a->calibrate = true;
-			break;
-		case OPT_CALIBRATE_OUT:
-			a->calibrate_out = optarg;
-			break;
-		case OPT_CONTROL:
-			a->control = optarg;
-			break;
-		case OPT_REC_EVENTS:
-			if (parse_num("--record-events", optarg, 0, 1 << 24, &a->record_events))
-				return -EINVAL;
-			break;
-		case OPT_REC_SECONDS:
-			if (parse_num("--record-seconds", optarg, 0, 1e7, &a->record_seconds))
-				return -EINVAL;
-			break;
-		case OPT_REC_SAMPLE:
-			for (int k = 0; k < VFLOW_REC_MAX; k++)
-				spec[k] = a->eopts.rec.sample[k];
-			if (parse_spec("--record-sample", optarg, false, spec))
-				return -EINVAL;
-			for (int k = 0; k < VFLOW_REC_MAX; k++)
-				a->eopts.rec.sample[k] = (__u32)spec[k];
-			break;
-		case OPT_REC_SLOW:
-			if (parse_spec("--record-slow", optarg, true, a->eopts.rec.slow_ns))
-				return -EINVAL;
-			break;
-		case OPT_DUMP_DIR:
-			a->dump_dir = optarg;
-			a->dump_dir_set = true;
-			break;
-		case OPT_DUMP_ON_SLOW:
-			if (parse_spec("--dump-on-slow", optarg, true, a->dump_on_slow))
-				return -EINVAL;
-			break;
-		case OPT_DUMP_COOLDOWN:
-			if (parse_num("--dump-cooldown", optarg, 0, 1e7, &a->dump_cooldown_s))
-				return -EINVAL;
-			break;
-		case OPT_DUMP_ON_EXIT:
-			a->dump_on_exit = true;
-			break;
-		case OPT_DUMP_REQUEST:
-			a->dump_request = optarg;
-			break;
-		case OPT_KEEP_CAPS:
-			a->keep_caps = true;
-			break;
-		case OPT_PARADIGM:
-			if (parse_paradigms(optarg, &a->eopts))
-				return -EINVAL;
-			break;
-		case OPT_CGROUP:
-			if (optarg[0] != '/') {
-				fprintf(stderr, "vflowd: invalid --cgroup '%s': give a path in the cgroup2 "
-					"hierarchy, as /system.slice/foo\n", optarg);
-				return -EINVAL;
-			}
-			a->cgroup = optarg;
-			break;
-		case OPT_DUMP_ON_ETA:
-			a->dump_on_eta = true;
-			break;
-		case OPT_TTL:
-			if (parse_num("--web.series-ttl", optarg, 1, 1e7, &a->series_ttl_s))
-				return -EINVAL;
-			break;
-		case 'v':
-			a->eopts.verbose = true;
-			break;
-		case 'V':
-			printf("vflowd %s (%s)\n", VFLOW_VERSION, VFLOW_GIT_REV);
-			exit(0);
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case ':':
-			fprintf(stderr, "vflowd: option '%s' needs a value: see vflowd --help\n",
-				argv[optind - 1]);
-			return -EINVAL;
-		default:
-			fprintf(stderr, "vflowd: unknown option '%s': see vflowd --help\n",
-				argv[optind - 1]);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "vflowd: unexpected argument '%s': see vflowd --help\n", argv[optind]);
-		return -EINVAL;
-	}
-	/* the rule sees only recorded traps: record at least those it looks for */
-	for (int k = 0; k < VFLOW_REC_MAX; k++)
-		if (a->dump_on_slow[k] && (!a->eopts.rec.slow_ns[k] ||
-					   a->eopts.rec.slow_ns[k] > a->dump_on_slow[k]))
-			a->eopts.rec.slow_ns[k] = a->dump_on_slow[k];
-	return 0;
-}
 
 static __u64 mono_ns(void)
 {
@@ -1011,12 +614,8 @@ int main(int argc, char **argv)
 	struct args a = {};
 	int ret, status = 1;
 
-	if (parse_args(argc, argv, &a))
+	if (vflowd_args__parse(argc, argv, &a))
 		return 2;
-	if (a.calibrate_out && !a.calibrate) {
-		fprintf(stderr, "vflowd: --calibrate-out needs --calibrate\n");
-		return 2;
-	}
 	if (a.calibrate)
 		return run_calibrate(&a);
 	if (a.dump_request)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The flight recorder's bounds (count and age), the order of a copy, and
- * the classes it samples in (their options are parsed by core/cli_value.c).
+ * the classes it samples in (their options are parsed by core/cli.c).
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * vflowd's command line (glibc argp, as libbpf-tools): options grouped as
- * --help shows them, the values parsed by core/cli_value.c, and for
+ * --help shows them, the values parsed by core/cli.c, and for
  * anything wrong one line on stderr and exit status 2. --help and
  * --version have the shape help2man reads.
  */
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vflowd/vflowd.h"
-#include "core/cli_value.h"
+#include "core/cli.h"
 #include "record/flight.h"
 #include "record/recorder.h"
 #include "serve/control.h"
@@ -42,7 +42,7 @@ enum {
 };
 
 /* --help's groups, in order */
-enum { GRP_OUTPUT = 1, GRP_TRACING, GRP_RECORDER, GRP_SERVE, GRP_MODEL, GRP_MODES, GRP_INFO = -1 };
+enum { GRP_OUTPUT = 1, GRP_TRACING, GRP_RECORDER, GRP_SERVE, GRP_MODEL, GRP_MODES };
 
 /* Docs with a printf conversion get their default from help_filter(). */
 static const struct argp_option options[] = {
@@ -121,16 +121,14 @@ static const struct argp_option options[] = {
 	{ "dump-request", OPT_DUMP_REQUEST, "SOCKET", 0, "ask the vflowd on control socket SOCKET "
 	  "for a dump, print its path", GRP_MODES },
 
-	{ NULL, 0, NULL, 0, "Informational:", GRP_INFO },
-	{ "help", 'h', NULL, 0, "give this help and exit", GRP_INFO },
-	{ "version", 'V', NULL, 0, "print the version and exit", GRP_INFO },
+	CLI_INFO_OPTIONS,
 	{},
 };
 
 /* argp's input: what is parsed, and the line to print when it fails */
 struct parse {
+	struct cli_parse cli;
 	struct args *a;
-	char err[CLI_ERR_LEN];
 };
 
 /* An option's value: 0, -EINVAL with @err set, or ARGP_ERR_UNKNOWN (not this group's). */
@@ -375,28 +373,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	int ret;
 
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		ret = groups[i](p->a, key, arg, p->err, sizeof(p->err));
+		ret = groups[i](p->a, key, arg, p->cli.err, sizeof(p->cli.err));
 		if (ret != ARGP_ERR_UNKNOWN)
 			return ret ? EINVAL : 0;
 	}
-	switch (key) {
-	case 'h':
-		argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, PROG);
-		exit(0);
-	case 'V':
-		printf(PROG " %s (%s)\n", VFLOW_VERSION, VFLOW_GIT_REV);
-		exit(0);
-	case ARGP_KEY_ARG:
-		cli_fail(p->err, sizeof(p->err), "unexpected argument '%s': see " PROG " --help", arg);
-		return EINVAL;
-	case ARGP_KEY_END:
-		return finish(p->a, p->err, sizeof(p->err)) ? EINVAL : 0;
-	case ARGP_KEY_ERROR:
-		if (!p->err[0])
-			cli_refused(state, PROG, p->err, sizeof(p->err));
-		return 0;
-	}
-	return ARGP_ERR_UNKNOWN;
+	if (key == ARGP_KEY_END)
+		return finish(p->a, p->cli.err, sizeof(p->cli.err)) ? EINVAL : 0;
+	return cli_key(key, arg, state, &p->cli);
 }
 
 /* The defaults --help shows, from the constants the code uses. */
@@ -472,7 +455,8 @@ static const struct argp argp = {
 
 int vflowd_args__parse(int argc, char **argv, struct args *a)
 {
-	struct parse p = { .a = a };
+	struct parse p = { .cli.prog = PROG, .a = a };
+	int ret;
 
 	a->interval_s = DEFAULT_INTERVAL_S;
 	a->record_events = RECORDER_DEFAULT_EVENTS;
@@ -485,8 +469,10 @@ int vflowd_args__parse(int argc, char **argv, struct args *a)
 	a->max_connections = DEFAULT_MAX_CONNECTIONS;
 	a->max_entities = METRICS_DEFAULT_MAX_ENTITIES;
 	a->series_ttl_s = METRICS_DEFAULT_TTL_S;
-	if (!argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &p))
-		return 0;
-	fprintf(stderr, PROG ": %s\n", p.err);
-	return -EINVAL;
+	ret = cli_parse_argv(&argp, argc, argv, &p, &p.cli, stdout);
+	if (ret > 0)
+		exit(0);	/* --help, --version */
+	if (ret)
+		fprintf(stderr, PROG ": %s\n", p.cli.err);
+	return ret;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The command lines' shared value parsers: numbers, whole numbers,
- * durations, per-class settings (and their text, read back), and what is
- * said about an option getopt refused, through glibc's argp itself.
+ * durations, per-class settings (and their text, read back), what is said
+ * about an option getopt refused, --help and --version, through glibc's
+ * argp itself.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,9 +12,10 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include "core/cli_value.h"
+#include "core/cli.h"
 
 #define NR_CLASSES 3
 
@@ -158,12 +160,14 @@ static const struct argp_option options[] = {
 	{ "dump-dir", OPT_DUMP_DIR, "DIR", 0, "where", 1 },
 	{ "dump-on", OPT_DUMP_ON, "SPEC", 0, "when", 1 },
 	{ "maybe", OPT_MAYBE, "X", OPTION_ARG_OPTIONAL, "optional", 1 },
+	CLI_INFO_OPTIONS,
 	{},
 };
 
 struct parsed {
-	char err[CLI_ERR_LEN];
+	struct cli_parse cli;
 	int args;
+	bool takes_args;
 };
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -175,34 +179,49 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'i': case 'j': case OPT_DUMP_DIR: case OPT_DUMP_ON: case OPT_MAYBE:
 		return 0;
 	case ARGP_KEY_ARG:
+		if (!p->takes_args)
+			break;
 		p->args++;
 		return 0;
-	case ARGP_KEY_ERROR:
-		if (!p->err[0])
-			cli_refused(state, "prog", p->err, sizeof(p->err));
-		return 0;
-	default:
-		return ARGP_ERR_UNKNOWN;
 	}
+	return cli_key(key, arg, state, &p->cli);
 }
 
-/* argv from a NULL-terminated list; the message, "" when argp took it all */
-static const char *refusal(struct parsed *p, const char *const *words)
-{
-	static const struct argp argp = { .options = options, .parser = parse_opt };
-	char *argv[16];
-	int argc = 0;
+static const struct argp argp = {
+	.options = options, .parser = parse_opt, .doc = "Test the command line.\vMore.",
+};
 
+/* argv from a NULL-terminated list; what cli_parse_argv() returns, its output in @out */
+static int parse_words(struct parsed *p, const char *const *words, char *out, size_t out_len)
+{
+	char *argv[16];
+	int argc = 0, ret;
+	FILE *f;
+
+	out[0] = '\0';	/* fmemopen leaves it as it was when nothing is written */
+	f = fmemopen(out, out_len, "w");
+	assert_non_null(f);
 	memset(p, 0, sizeof(*p));
+	p->cli.prog = "prog";
+	p->takes_args = true;
 	argv[argc++] = "prog";
 	while (*words)
 		argv[argc++] = (char *)*words++;
 	argv[argc] = NULL;
-	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, p))
-		assert_true(p->err[0]);
-	else
-		assert_string_equal(p->err, "");
-	return p->err;
+	ret = cli_parse_argv(&argp, argc, argv, p, &p->cli, f);
+	assert_int_equal(fclose(f), 0);
+	return ret;
+}
+
+/* the message, "" when argp took it all */
+static const char *refusal(struct parsed *p, const char *const *words)
+{
+	char out[64] = "";
+	int ret = parse_words(p, words, out, sizeof(out));
+
+	assert_string_equal(out, "");
+	assert_int_equal(ret, p->cli.err[0] ? -EINVAL : 0);
+	return p->cli.err;
 }
 
 #define REFUSED(want, ...) assert_string_equal(refusal(&p, (const char *const[]){ __VA_ARGS__, NULL }), want)
@@ -233,6 +252,39 @@ static void test_refused(void **state)
 	REFUSED("", "-");
 }
 
+static void test_parse_argv(void **state)
+{
+	struct parsed p;
+	char out[4096];
+
+	(void)state;
+	/* --help: usage, description, the options with their arguments, the text after */
+	assert_int_equal(parse_words(&p, (const char *const[]){ "-j", "--help", "--bogus", NULL }, out,
+				     sizeof(out)), CLI_HELP);
+	assert_non_null(strstr(out, "Usage: prog [OPTION...]\nTest the command line.\n"));
+	assert_non_null(strstr(out, "  -i, --interval=SECONDS, --every=SECONDS\n"));
+	assert_non_null(strstr(out, "      --maybe[=X] "));
+	assert_non_null(strstr(out, " Dumps:\n"));
+	assert_non_null(strstr(out, "  -h, --help "));
+	assert_non_null(strstr(out, "\nMore.\n"));
+	assert_string_equal(p.cli.err, "");
+	assert_int_equal(parse_words(&p, (const char *const[]){ "-V", NULL }, out, sizeof(out)),
+			 CLI_VERSION);
+	assert_true(!strncmp(out, "prog " VFLOW_VERSION " (", strlen("prog " VFLOW_VERSION " (")));
+	/* what comes before -h is parsed first */
+	assert_int_equal(parse_words(&p, (const char *const[]){ "--bogus", "-h", NULL }, out,
+				     sizeof(out)), -EINVAL);
+	assert_string_equal(out, "");
+	assert_string_equal(p.cli.err, "unknown option '--bogus': see prog --help");
+	/* a program that takes no arguments */
+	p.takes_args = false;
+	memset(&p.cli, 0, sizeof(p.cli));
+	p.cli.prog = "prog";
+	assert_int_equal(cli_parse_argv(&argp, 3, (char *[]){ "prog", "-j", "foo", NULL }, &p, &p.cli,
+					stdout), -EINVAL);
+	assert_string_equal(p.cli.err, "unexpected argument 'foo': see prog --help");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_per_class),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_parse_argv),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The values of the programs' command lines, parsed once for vflowd,
- * vflowtop and vflowdump: numbers in a range, whole numbers, durations
- * (500us, 10ms, 2s), per-class settings (syscall=1000,vm=100), and what
- * to say about an option getopt refused. Pure: a wrong value returns
- * -EINVAL and the one line the program prints in @err; the programs'
- * argp parsers (glibc <argp.h>, as libbpf-tools) do the printing.
+ * The programs' command lines, one convention for vflowd, vflowtop and
+ * vflowdump: glibc argp (as libbpf-tools) without argp's own messages,
+ * and the values parsed once here: numbers in a range, whole numbers,
+ * durations (500us, 10ms, 2s), per-class settings (syscall=1000,vm=100).
+ * A wrong value returns -EINVAL and the one line the program prints in
+ * @err; nothing here prints but --help and --version, on the stream the
+ * program gives.
  */
-#ifndef VFLOW_CLI_VALUE_H
-#define VFLOW_CLI_VALUE_H
+#ifndef VFLOW_CLI_H
+#define VFLOW_CLI_H
 
 #include <argp.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <linux/types.h>
 
 /* room for any message of this module, and for the programs' own */
@@ -67,5 +69,38 @@ const char *cli_format_per_class(const __u64 *v, const char *const *classes, siz
  * --help" or "option '--interval' needs a value: see PROG --help".
  */
 void cli_refused(const struct argp_state *state, const char *prog, char *err, size_t len);
+
+/* ---- one program's command line through argp ---- */
+
+/* Every program's last group of options: -h/--help and -V/--version. */
+#define CLI_INFO_OPTIONS						\
+	{ NULL, 0, NULL, 0, "Informational:", -1 },			\
+	{ "help", 'h', NULL, 0, "give this help and exit", -1 },	\
+	{ "version", 'V', NULL, 0, "print the version and exit", -1 }
+
+enum cli_asked { CLI_RUN = 0, CLI_HELP, CLI_VERSION };
+
+/* What the program's argp input holds for cli_key() and cli_parse_argv(). */
+struct cli_parse {
+	const char *prog;	/* the name in messages, --help and --version */
+	enum cli_asked asked;
+	char err[CLI_ERR_LEN];	/* why parsing failed: the line to print */
+};
+
+/*
+ * The keys a program's argp parser hands on after its own: -h and -V
+ * (parsing stops there), a positional argument (for a program that takes
+ * none: "unexpected argument"), an option getopt refused (cli_refused()).
+ * 0, EINVAL (argp's positive code), or ARGP_ERR_UNKNOWN.
+ */
+error_t cli_key(int key, char *arg, struct argp_state *state, struct cli_parse *c);
+
+/*
+ * argp_parse(@argp) with @input (its struct cli_parse at @c) and without
+ * argp's own messages and options. 0: run; CLI_HELP or CLI_VERSION: that
+ * was written to @out (the program exits 0); -EINVAL: @c->err says why.
+ */
+int cli_parse_argv(const struct argp *argp, int argc, char **argv, void *input,
+		   struct cli_parse *c, FILE *out);
 
 #endif

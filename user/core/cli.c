@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The command lines' values: see cli_value.h. */
+/* The command lines' values: see cli.h. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/cli_value.h"
+#include "core/cli.h"
 
 /* above this a duration no longer fits a __u64 of ns with room to spare */
 #define MAX_DURATION_NS 1e18
@@ -306,4 +306,51 @@ void cli_refused(const struct argp_state *state, const char *prog, char *err, si
 		cli_fail(err, len, "option '%s' needs a value: see %s --help", state->argv[at], prog);
 	else
 		cli_fail(err, len, "unknown option '%s': see %s --help", state->argv[at], prog);
+}
+
+/* ---- one program's command line through argp ---- */
+
+error_t cli_key(int key, char *arg, struct argp_state *state, struct cli_parse *c)
+{
+	switch (key) {
+	case 'h':
+		c->asked = CLI_HELP;
+		return EINVAL;
+	case 'V':
+		c->asked = CLI_VERSION;
+		return EINVAL;
+	case ARGP_KEY_ARG:
+		cli_fail(c->err, sizeof(c->err), "unexpected argument '%s': see %s --help", arg,
+			 c->prog);
+		return EINVAL;
+	case ARGP_KEY_ERROR:
+		/* after a value the program refused, or -h / -V, all is said */
+		if (!c->err[0] && c->asked == CLI_RUN)
+			cli_refused(state, c->prog, c->err, sizeof(c->err));
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+int cli_parse_argv(const struct argp *argp, int argc, char **argv, void *input,
+		   struct cli_parse *c, FILE *out)
+{
+	int ret = argp_parse(argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, input);
+
+	switch (c->asked) {
+	case CLI_HELP:
+		argp_help(argp, out, ARGP_HELP_STD_HELP, (char *)c->prog);
+		return CLI_HELP;
+	case CLI_VERSION:
+		fprintf(out, "%s %s (%s)\n", c->prog, VFLOW_VERSION, VFLOW_GIT_REV);
+		return CLI_VERSION;
+	case CLI_RUN:
+		break;
+	}
+	if (!ret)
+		return 0;
+	if (!c->err[0])
+		cli_fail(c->err, sizeof(c->err), "cannot parse the command line: %s: see %s --help",
+			 strerror(ret), c->prog);
+	return -EINVAL;
 }

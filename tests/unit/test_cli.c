@@ -191,36 +191,47 @@ static const struct argp argp = {
 	.options = options, .parser = parse_opt, .doc = "Test the command line.\vMore.",
 };
 
-/* argv from a NULL-terminated list; what cli_parse_argv() returns, its output in @out */
-static int parse_words(struct parsed *p, const char *const *words, char *out, size_t out_len)
+#define ERRS_LEN 1024
+
+/*
+ * argv from a NULL-terminated list; what cli_parse_argv() returns, what it
+ * wrote to stdout in @out and to stderr in @errs
+ */
+static int parse_words(struct parsed *p, const char *const *words, char *out, size_t out_len,
+		       char *errs)
 {
 	char *argv[16];
 	int argc = 0, ret;
-	FILE *f;
 
-	out[0] = '\0';	/* fmemopen leaves it as it was when nothing is written */
-	f = fmemopen(out, out_len, "w");
-	assert_non_null(f);
+	/* fmemopen leaves the buffer as it was when nothing is written */
+	out[0] = errs[0] = '\0';
 	memset(p, 0, sizeof(*p));
 	p->cli.prog = "prog";
+	p->cli.out = fmemopen(out, out_len, "w");
+	p->cli.errs = fmemopen(errs, ERRS_LEN, "w");
+	assert_non_null(p->cli.out);
+	assert_non_null(p->cli.errs);
 	p->takes_args = true;
 	argv[argc++] = "prog";
 	while (*words)
 		argv[argc++] = (char *)*words++;
 	argv[argc] = NULL;
-	ret = cli_parse_argv(&argp, argc, argv, p, &p->cli, f);
-	assert_int_equal(fclose(f), 0);
+	ret = cli_parse_argv(&argp, argc, argv, p, &p->cli);
+	assert_int_equal(fclose(p->cli.out), 0);
+	assert_int_equal(fclose(p->cli.errs), 0);
 	return ret;
 }
 
-/* the message, "" when argp took it all */
+/* the message, "" when argp took it all; it is also "prog: MESSAGE" on stderr */
 static const char *refusal(struct parsed *p, const char *const *words)
 {
-	char out[64] = "";
-	int ret = parse_words(p, words, out, sizeof(out));
+	char out[64], errs[ERRS_LEN], line[ERRS_LEN + 8];
+	int ret = parse_words(p, words, out, sizeof(out), errs);
 
 	assert_string_equal(out, "");
 	assert_int_equal(ret, p->cli.err[0] ? -EINVAL : 0);
+	snprintf(line, sizeof(line), "prog: %s\n", p->cli.err);
+	assert_string_equal(errs, p->cli.err[0] ? line : "");
 	return p->cli.err;
 }
 
@@ -255,34 +266,37 @@ static void test_refused(void **state)
 static void test_parse_argv(void **state)
 {
 	struct parsed p;
-	char out[4096];
+	char out[4096], errs[ERRS_LEN];
 
 	(void)state;
 	/* --help: usage, description, the options with their arguments, the text after */
 	assert_int_equal(parse_words(&p, (const char *const[]){ "-j", "--help", "--bogus", NULL }, out,
-				     sizeof(out)), CLI_HELP);
+				     sizeof(out), errs), CLI_HELP);
 	assert_non_null(strstr(out, "Usage: prog [OPTION...]\nTest the command line.\n"));
 	assert_non_null(strstr(out, "  -i, --interval=SECONDS, --every=SECONDS\n"));
 	assert_non_null(strstr(out, "      --maybe[=X] "));
 	assert_non_null(strstr(out, " Dumps:\n"));
 	assert_non_null(strstr(out, "  -h, --help "));
 	assert_non_null(strstr(out, "\nMore.\n"));
+	assert_non_null(strstr(out, "\nReport bugs to the vflow project, with the output of --version.\n"));
 	assert_string_equal(p.cli.err, "");
-	assert_int_equal(parse_words(&p, (const char *const[]){ "-V", NULL }, out, sizeof(out)),
+	assert_string_equal(errs, "");
+	assert_int_equal(parse_words(&p, (const char *const[]){ "-V", NULL }, out, sizeof(out), errs),
 			 CLI_VERSION);
 	assert_true(!strncmp(out, "prog " VFLOW_VERSION " (", strlen("prog " VFLOW_VERSION " (")));
 	/* what comes before -h is parsed first */
 	assert_int_equal(parse_words(&p, (const char *const[]){ "--bogus", "-h", NULL }, out,
-				     sizeof(out)), -EINVAL);
+				     sizeof(out), errs), -EINVAL);
 	assert_string_equal(out, "");
-	assert_string_equal(p.cli.err, "unknown option '--bogus': see prog --help");
+	assert_string_equal(errs, "prog: unknown option '--bogus': see prog --help\n");
 	/* a program that takes no arguments */
-	p.takes_args = false;
-	memset(&p.cli, 0, sizeof(p.cli));
-	p.cli.prog = "prog";
-	assert_int_equal(cli_parse_argv(&argp, 3, (char *[]){ "prog", "-j", "foo", NULL }, &p, &p.cli,
-					stdout), -EINVAL);
-	assert_string_equal(p.cli.err, "unexpected argument 'foo': see prog --help");
+	memset(&p, 0, sizeof(p));
+	p.cli = (struct cli_parse){ .prog = "prog", .out = stdout, .errs = fmemopen(errs, sizeof(errs), "w") };
+	assert_non_null(p.cli.errs);
+	assert_int_equal(cli_parse_argv(&argp, 3, (char *[]){ "prog", "-j", "foo", NULL }, &p, &p.cli),
+			 -EINVAL);
+	assert_int_equal(fclose(p.cli.errs), 0);
+	assert_string_equal(errs, "prog: unexpected argument 'foo': see prog --help\n");
 }
 
 int main(void)

@@ -310,6 +310,9 @@ void cli_refused(const struct argp_state *state, const char *prog, char *err, si
 
 /* ---- one program's command line through argp ---- */
 
+/* the last line of every program's --help (argp prints "Report bugs to %s.") */
+const char *argp_program_bug_address = "the vflow project, with the output of --version";
+
 error_t cli_key(int key, char *arg, struct argp_state *state, struct cli_parse *c)
 {
 	switch (key) {
@@ -332,17 +335,16 @@ error_t cli_key(int key, char *arg, struct argp_state *state, struct cli_parse *
 	return ARGP_ERR_UNKNOWN;
 }
 
-int cli_parse_argv(const struct argp *argp, int argc, char **argv, void *input,
-		   struct cli_parse *c, FILE *out)
+int cli_parse_argv(const struct argp *argp, int argc, char **argv, void *input, struct cli_parse *c)
 {
 	int ret = argp_parse(argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, input);
 
 	switch (c->asked) {
 	case CLI_HELP:
-		argp_help(argp, out, ARGP_HELP_STD_HELP, (char *)c->prog);
+		argp_help(argp, c->out, ARGP_HELP_STD_HELP, (char *)c->prog);
 		return CLI_HELP;
 	case CLI_VERSION:
-		fprintf(out, "%s %s (%s)\n", c->prog, VFLOW_VERSION, VFLOW_GIT_REV);
+		fprintf(c->out, "%s %s (%s)\n", c->prog, VFLOW_VERSION, VFLOW_GIT_REV);
 		return CLI_VERSION;
 	case CLI_RUN:
 		break;
@@ -352,5 +354,6 @@ int cli_parse_argv(const struct argp *argp, int argc, char **argv, void *input,
 	if (!c->err[0])
 		cli_fail(c->err, sizeof(c->err), "cannot parse the command line: %s: see %s --help",
 			 strerror(ret), c->prog);
+	fprintf(c->errs, "%s: %s\n", c->prog, c->err);
 	return -EINVAL;
 }

@@ -5,8 +5,8 @@
  * and the values parsed once here: numbers in a range, whole numbers,
  * durations (500us, 10ms, 2s), per-class settings (syscall=1000,vm=100).
  * A wrong value returns -EINVAL and the one line the program prints in
- * @err; nothing here prints but --help and --version, on the stream the
- * program gives.
+ * @err; nothing here prints but a program's --help, --version and that
+ * line, on the streams the program gives.
  */
 #ifndef VFLOW_CLI_H
 #define VFLOW_CLI_H
@@ -83,8 +83,10 @@ enum cli_asked { CLI_RUN = 0, CLI_HELP, CLI_VERSION };
 /* What the program's argp input holds for cli_key() and cli_parse_argv(). */
 struct cli_parse {
 	const char *prog;	/* the name in messages, --help and --version */
+	FILE *out;		/* where --help and --version go (stdout) */
+	FILE *errs;		/* where the line that says what is wrong goes (stderr) */
 	enum cli_asked asked;
-	char err[CLI_ERR_LEN];	/* why parsing failed: the line to print */
+	char err[CLI_ERR_LEN];	/* why parsing failed */
 };
 
 /*
@@ -96,11 +98,11 @@ struct cli_parse {
 error_t cli_key(int key, char *arg, struct argp_state *state, struct cli_parse *c);
 
 /*
- * argp_parse(@argp) with @input (its struct cli_parse at @c) and without
- * argp's own messages and options. 0: run; CLI_HELP or CLI_VERSION: that
- * was written to @out (the program exits 0); -EINVAL: @c->err says why.
+ * argp_parse(@argp) with @input (holding @c) and without argp's own
+ * messages and options. 0: run; CLI_HELP or CLI_VERSION: that was written
+ * to @c->out (the program exits 0); -EINVAL: "PROG: why" was written to
+ * @c->errs (the program exits 2), and @c->err holds the why.
  */
-int cli_parse_argv(const struct argp *argp, int argc, char **argv, void *input,
-		   struct cli_parse *c, FILE *out);
+int cli_parse_argv(const struct argp *argp, int argc, char **argv, void *input, struct cli_parse *c);
 
 #endif

@@ -448,14 +448,13 @@ static const struct argp argp = {
 	       "SIGHUP reloads --model-config, --advice-rules and --web.config.file (a bad file "
 	       "keeps the old ones); SIGUSR1 writes a dump.\n\n"
 	       "The output, field by field: docs/vflowd.md; the dumps: docs/DUMP.md; the metrics: "
-	       "docs/metrics.md.\n\n"
-	       "Report bugs to the vflow project with the output of 'vflowd --version'.",
+	       "docs/metrics.md.",
 	.help_filter = help_filter,
 };
 
 int vflowd_args__parse(int argc, char **argv, struct args *a)
 {
-	struct parse p = { .cli.prog = PROG, .a = a };
+	struct parse p = { .cli = { .prog = PROG, .out = stdout, .errs = stderr }, .a = a };
 	int ret;
 
 	a->interval_s = DEFAULT_INTERVAL_S;
@@ -469,10 +468,8 @@ int vflowd_args__parse(int argc, char **argv, struct args *a)
 	a->max_connections = DEFAULT_MAX_CONNECTIONS;
 	a->max_entities = METRICS_DEFAULT_MAX_ENTITIES;
 	a->series_ttl_s = METRICS_DEFAULT_TTL_S;
-	ret = cli_parse_argv(&argp, argc, argv, &p, &p.cli, stdout);
+	ret = cli_parse_argv(&argp, argc, argv, &p, &p.cli);
 	if (ret > 0)
 		exit(0);	/* --help, --version */
-	if (ret)
-		fprintf(stderr, PROG ": %s\n", p.cli.err);
 	return ret;
 }

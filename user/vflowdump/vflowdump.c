@@ -197,21 +197,18 @@ static const struct argp argp = {
 	       "\v"
 	       "Exit status: 0 clean, 1 unusable (not a dump, unreadable, write error), 2 bad usage, "
 	       "3 read but damaged (problems on stderr; output from what was salvaged).\n\n"
-	       "The dump format: docs/DUMP.md; this program: docs/vflowdump.md.\n\n"
-	       "Report bugs to the vflow project with the output of 'vflowdump --version'.",
+	       "The dump format: docs/DUMP.md; this program: docs/vflowdump.md.",
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	struct parse p = { .cli.prog = PROG, .a = a };
+	struct parse p = { .cli = { .prog = PROG, .out = stdout, .errs = stderr }, .a = a };
 	int ret;
 
 	dump_filter__init(&p.probe);
-	ret = cli_parse_argv(&argp, argc, argv, &p, &p.cli, stdout);
+	ret = cli_parse_argv(&argp, argc, argv, &p, &p.cli);
 	if (ret > 0)
 		exit(EXIT_CLEAN);	/* --help, --version */
-	if (ret)
-		fprintf(stderr, PROG ": %s\n", p.cli.err);
 	return ret;
 }
 

@@ -174,23 +174,20 @@ static const struct argp argp = {
 	       "\v"
 	       "Keys: q quit, h help, Enter details, s/S sort, / filter, p paradigm, space pause, "
 	       "r reset, +/- interval.\n\n"
-	       "The fields: docs/vflowd.md; the dumps: docs/DUMP.md.\n\n"
-	       "Report bugs to the vflow project with the output of 'vflowtop --version'.",
+	       "The fields: docs/vflowd.md; the dumps: docs/DUMP.md.",
 	.help_filter = help_filter,
 };
 
 int top_args__parse(int argc, char **argv, struct top_args *a)
 {
-	struct parse p = { .cli.prog = PROG, .a = a };
+	struct parse p = { .cli = { .prog = PROG, .out = stdout, .errs = stderr }, .a = a };
 	int ret;
 
 	a->interval_s = DEFAULT_INTERVAL_S;
 	a->paradigm = TOP_PARADIGM_ALL;
 	a->speed = DEFAULT_SPEED;
-	ret = cli_parse_argv(&argp, argc, argv, &p, &p.cli, stdout);
+	ret = cli_parse_argv(&argp, argc, argv, &p, &p.cli);
 	if (ret > 0)
 		exit(0);	/* --help, --version */
-	if (ret)
-		fprintf(stderr, PROG ": %s\n", p.cli.err);
 	return ret;
 }

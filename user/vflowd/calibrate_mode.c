@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "vflowd/vflowd.h"
 #include "host/calibrate.h"
+#include "host/model_files.h"
 
 /* --calibrate: measure, print, and write a model config if asked. */
 int run_calibrate(const struct args *a)

@@ -156,41 +156,50 @@ struct notif_arg {
 	int sock;	/* the target's end of the socketpair to the supervisor */
 };
 
-static int send_fd(int sock, int fd)
-{
-	char c = 'f';
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+/* One byte and room for one fd: what an SCM_RIGHTS message carries. */
+struct fd_msg {
+	char c;
+	struct iovec iov;
+	struct msghdr mh;
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
-	} u = {};
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	} u;	/* last: clang sizes CMSG_SPACE at run time */
+};
 
+static void fd_msg_init(struct fd_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->c = 'f';
+	m->iov = (struct iovec){ .iov_base = &m->c, .iov_len = 1 };
+	m->mh = (struct msghdr){ .msg_iov = &m->iov, .msg_iovlen = 1, .msg_control = m->u.buf,
+				 .msg_controllen = sizeof(m->u.buf) };
+}
+
+static int send_fd(int sock, int fd)
+{
+	struct fd_msg m;
+	struct cmsghdr *cm;
+
+	fd_msg_init(&m);
+	cm = CMSG_FIRSTHDR(&m.mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+	return sendmsg(sock, &m.mh, MSG_NOSIGNAL) == 1 ? 0 : -errno;
 }
 
 static int recv_fd(int sock)
 {
-	char c;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u = {};
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf) };
+	struct fd_msg m;
 	struct cmsghdr *cm;
 	int fd;
 
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1)
+	fd_msg_init(&m);
+	if (recvmsg(sock, &m.mh, MSG_CMSG_CLOEXEC) != 1)
 		return -1;
-	cm = CMSG_FIRSTHDR(&mh);
+	cm = CMSG_FIRSTHDR(&m.mh);
 	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 		return -1;
 	memcpy(&fd, CMSG_DATA(cm), sizeof(int));

@@ -57,39 +57,50 @@ void model_config__defaults(struct model_config *c)
 	model_config__init(c, tsc_rate_host());
 }
 
-int model_config__load(struct model_config *c, const char *path, char *err, size_t err_len)
+/* A parser of a config file's text: model_config__parse, advice_rules__parse. */
+typedef int (*parse_fn)(void *obj, const char *text, size_t len, const char *name, char *err,
+			size_t err_len);
+
+static int parse_model(void *c, const char *text, size_t len, const char *name, char *err,
+		       size_t err_len)
+{
+	return model_config__parse(c, text, len, name, err, err_len);
+}
+
+static int parse_advice(void *rs, const char *text, size_t len, const char *name, char *err,
+			size_t err_len)
+{
+	return advice_rules__parse(rs, text, len, name, err, err_len);
+}
+
+/* Read @path and parse it into @obj; a file that cannot be read: "PATH: cannot open: why: @hint". */
+static int load_file(const char *path, parse_fn parse, void *obj, const char *hint, char *err,
+		     size_t err_len)
 {
 	const char *step;
-	size_t len;
-	char *text;
+	size_t len = 0;
+	char *text = NULL;
 	int ret;
 
 	ret = read_file(path, &text, &len, &step);
 	if (ret) {
-		snprintf(err, err_len, "%s: cannot %s: %s: check the path (or leave it out to use "
-			 "the built-in constants)", path, step, strerror(-ret));
+		snprintf(err, err_len, "%s: cannot %s: %s: %s", path, step, strerror(-ret), hint);
 		return ret;
 	}
-	ret = model_config__parse(c, text, len, path, err, err_len);
+	ret = parse(obj, text, len, path, err, err_len);
 	free(text);
 	return ret;
 }
 
+int model_config__load(struct model_config *c, const char *path, char *err, size_t err_len)
+{
+	return load_file(path, parse_model, c, "check the path (or leave it out to use the built-in "
+			 "constants)", err, err_len);
+}
+
 int advice_rules__load(struct advice_rules *rs, const char *path, char *err, size_t err_len)
 {
-	const char *step;
-	size_t len;
-	char *text;
-	int ret;
-
-	ret = read_file(path, &text, &len, &step);
-	if (ret) {
-		snprintf(err, err_len, "%s: cannot %s: %s: check the path", path, step, strerror(-ret));
-		return ret;
-	}
-	ret = advice_rules__parse(rs, text, len, path, err, err_len);
-	free(text);
-	return ret;
+	return load_file(path, parse_advice, rs, "check the path", err, err_len);
 }
 
 /* Where the shipped config lives: $VFLOW_CONFIG_DIR, ../config beside the binary, /etc/vflow. */

@@ -15,6 +15,7 @@ pkgs=(
 	libmicrohttpd-dev libyaml-dev libcrypt-dev	# exporter: HTTP, web config, bcrypt
 	prometheus curl openssl apache2-utils python3-yaml	# exporter tests
 	clang-tidy cppcheck valgrind		# lint and memory checks
+	help2man				# man pages from --help (checked by the tests)
 	libclang-rt-dev				# libFuzzer for the fuzz targets (only recommended by clang)
 )
 

@@ -94,7 +94,7 @@ static const struct argp_option options[] = {
 	{ "web.listen-address", OPT_LISTEN, "ADDR", 0, "serve Prometheus metrics on ADDR (host:port, "
 	  "[v6]:port; the default port is 9477: 127.0.0.1:9477)", GRP_SERVE },
 	{ "web.telemetry-path", OPT_TPATH, "PATH", 0, "metrics path (default /metrics)", GRP_SERVE },
-	{ "web.config.file", OPT_WEBCONF, "FILE", 0, "TLS and basic auth (exporter-toolkit format)",
+	{ "web.config.file", OPT_WEBCONF, "YAML_FILE", 0, "TLS and basic auth (exporter-toolkit format)",
 	  GRP_SERVE },
 	{ "web.max-connections", OPT_MAXCONN, "N", 0, "concurrent HTTP connections (default %d)",
 	  GRP_SERVE },

@@ -55,7 +55,7 @@ int cli_parse_number(const char *opt, const char *s, double lo, double hi, doubl
 int cli_parse_whole(const char *opt, const char *s, double lo, double hi, long *out,
 		    char *err, size_t len)
 {
-	double v;
+	double v = 0;
 
 	if (cli_parse_number(opt, s, lo, hi, &v, NULL, 0) || v != floor(v))
 		return cli_fail(err, len, "invalid value '%s' for %s: give a whole number from "

@@ -269,7 +269,7 @@ static int setup_notif(void *arg, char *msg, size_t len)
 int cal_bench_filter(struct calibration *cal, int cpu, char *err, size_t err_len)
 {
 	struct cal_worker plain, filtered;
-	double vp[CALIBRATE_REPS], vd[CALIBRATE_REPS], ns, nsf;
+	double vp[CALIBRATE_REPS], vd[CALIBRATE_REPS], ns = 0, nsf = 0;
 	long n = 0;
 	int ret;
 

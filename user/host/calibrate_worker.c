@@ -193,7 +193,7 @@ int cal_worker_start(struct cal_worker *w, const char *name, int cpu, cal_worker
 		     cal_worker_loop_fn loop, void *arg, char *err, size_t err_len)
 {
 	pid_t parent = getpid();
-	struct wmsg m;
+	struct wmsg m = {};
 	int sv[2], ret;
 
 	w->name = name;
@@ -232,7 +232,7 @@ int cal_worker_start(struct cal_worker *w, const char *name, int cpu, cal_worker
 
 int cal_worker_run(struct cal_worker *w, long n, double *ns, char *err, size_t err_len)
 {
-	struct wmsg m;
+	struct wmsg m = {};
 	int ret;
 
 	if (send(w->fd, &n, sizeof(n), MSG_NOSIGNAL) != sizeof(n)) {

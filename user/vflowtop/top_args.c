@@ -151,19 +151,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 /* The defaults --help shows, from the constants the code uses. */
 static char *help_filter(int key, const char *text, void *input)
 {
-	double value;
+	static const struct {
+		int key;
+		double value;
+	} defaults[] = { { 'd', DEFAULT_INTERVAL_S }, { OPT_SPEED, DEFAULT_SPEED } };
 	char *out;
 
 	(void)input;
-	if (key == 'd')
-		value = DEFAULT_INTERVAL_S;
-	else if (key == OPT_SPEED)
-		value = DEFAULT_SPEED;
-	else
-		return (char *)text;
-	if (asprintf(&out, text, value) < 0)
-		return (char *)text;
-	return out;	/* argp frees it */
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (defaults[i].key == key && asprintf(&out, text, defaults[i].value) >= 0)
+			return out;	/* argp frees it */
+	return (char *)text;
 }
 
 static const struct argp argp = {

@@ -20,6 +20,10 @@
 #include "serve/metrics.h"
 
 #define PROG "vflowd"
+#define DEFAULT_INTERVAL_S 1.0
+#define DEFAULT_TOP 20
+#define DEFAULT_MAX_CONNECTIONS 64
+#define DEFAULT_DUMP_COOLDOWN_S 60
 #define MAX_INTERVAL_S 86400
 #define MIN_INTERVAL_S 0.01
 #define MAX_DURATION_S 1e9

@@ -27,10 +27,6 @@
 #include "serve/metrics.h"
 #include "serve/webconfig.h"
 
-#define DEFAULT_INTERVAL_S 1.0
-#define DEFAULT_TOP 20
-#define DEFAULT_MAX_CONNECTIONS 64
-#define DEFAULT_DUMP_COOLDOWN_S 60
 #define NS_PER_SEC 1000000000ULL
 #define NS_PER_MS 1000000ULL
 #define RULE_TRIGGER_LEN 256

@@ -17,6 +17,7 @@ pkgs=(
 	docker.io containerd podman runc busybox-static	# real runtimes for the container name tests
 	prometheus curl openssl apache2-utils python3-yaml	# exporter tests
 	clang-tidy cppcheck valgrind		# lint and memory checks
+	help2man				# man pages from --help (checked by the tests)
 	libclang-rt-dev				# libFuzzer for the fuzz targets (only recommended by clang)
 )
 

@@ -33,13 +33,5 @@ void recorder__add(struct recorder *r, const struct vflow_event *ev);
  */
 long recorder__copy(const struct recorder *r, struct vflow_event **out);
 
-/* "10ms", "250us", "1.5s", "800ns", "0": 0 and the value in ns, or -EINVAL. */
-int parse_duration_ns(const char *s, __u64 *out);
-/*
- * A per-class setting: "N" for every class, or "class=N[,class=N...]" to
- * change some (@out keeps the others). With @durations, N is a duration
- * (parse_duration_ns), else a count. 0, or -EINVAL with a one-line @err.
- */
-int rec_parse_spec(const char *spec, bool durations, __u64 out[VFLOW_REC_MAX], char *err, size_t len);
 
 #endif

@@ -11,7 +11,8 @@
 #    helpers as "lib/NAME.bpf.h".
 #  - A library's headers only where that library is linked: libbpf in
 #    user/engine, libmicrohttpd, libyaml and libcrypt in user/serve, zlib
-#    in user/record, ncurses in user/vflowtop.
+#    in user/record, libtracecmd and libtraceevent in user/source,
+#    ncurses in user/vflowtop.
 #  - docs/ARCHITECTURE.md describes every folder of user/LAYERS.
 #  - A header NAME_internal.h is private to its folder.
 #  - No include cycle.
@@ -57,6 +58,8 @@ LIBRARY_HEADERS=(
 	"yaml.h serve"
 	"crypt.h serve"
 	"zlib.h record"
+	"trace-cmd.h source"
+	"event-parse.h source"
 	"curses.h vflowtop"
 	"ncurses*.h vflowtop"
 )

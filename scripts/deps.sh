@@ -16,6 +16,8 @@ pkgs=(
 	prometheus curl openssl apache2-utils python3-yaml	# exporter tests
 	clang-tidy cppcheck valgrind		# lint and memory checks
 	libclang-rt-dev				# libFuzzer for the fuzz targets (only recommended by clang)
+	libtracecmd-dev libtraceevent-dev libtracefs-dev	# vflowd --import of trace.dat
+	trace-cmd				# the trace.dat the import tests record
 )
 
 missing=()

@@ -255,13 +255,16 @@ int kvm_exit_reason_code(const char *name, __u32 *kind, __u64 *code)
 	return 0;
 }
 
-/* Today's names first, then those of older kernels and of the kvm plugin. */
+/*
+ * Older kernels' and the kvm plugin's names first: they shadow today's only
+ * where 2.6.3x VMX printed an SVM name too ("cpuid"), which is ambiguous.
+ */
 static int name_or_alias(const char *name, __u32 *kind, __u64 *code)
 {
 	unsigned long long n;
 	int used = 0;
 
-	if (!kvm_exit_reason_code(name, kind, code) || !kvm_exit_reason_alias(name, kind, code))
+	if (!kvm_exit_reason_alias(name, kind, code) || !kvm_exit_reason_code(name, kind, code))
 		return 0;
 	/* the kvm plugin: "UNKNOWN (166)" for a code it has no name for */
 	if (sscanf(name, "UNKNOWN (%llu)%n", &n, &used) == 1 && used && !name[used] &&

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include "host/cgroup.h"
 #include "engine/engine.h"
-#include "source/ftrace_import.h"
+#include "source/capture_import.h"
 #include "serve/http.h"
 #include "serve/metrics.h"
 #include "report/report.h"
@@ -164,8 +164,9 @@ static void usage(FILE *f)
 "      --cgroup PATH        trace only tasks in cgroup PATH of the cgroup2 hierarchy and\n"
 "                           below (/system.slice/foo): filtered in the kernel, the rest of\n"
 "                           the host pays one check per syscall\n"
-"      --import FILE        report on KVM events in an ftrace text capture (trace,\n"
-"                           trace-cmd report, perf script; - for stdin) and exit\n"
+"      --import FILE        report on the KVM events of a capture and exit: ftrace text\n"
+"                           (trace, trace-cmd report, perf script; - for stdin),\n"
+"                           trace-cmd's trace.dat or perf.data\n"
 "  -q, --quiet              print no tables (with --web.listen-address: exporter only)\n"
 "      --web.listen-address ADDR  serve Prometheus metrics on ADDR (host:port, [v6]:port;\n"
 "                           the default port is 9477: 127.0.0.1:9477)\n"
@@ -936,54 +937,65 @@ static int import_dump(const struct args *a, const struct event_vec *v)
 	return 0;
 }
 
+/* An imported VM that has no pid: the name its capture gives it. */
+static const char *import_vm_name(const void *ctx, __u64 owner)
+{
+	return import_stats__owner_name(ctx, owner);
+}
+
 /* --import: one report over the whole capture, from the same code as live. */
 static int run_import(const struct args *a)
 {
-	FILE *f = strcmp(a->import, "-") ? fopen(a->import, "re") : stdin;
 	struct import_stats st = {};
 	struct snapshot *s = NULL;
-	struct report r = { .offline = true, .model = g_model, .advice = g_advice };
+	struct report r = { .offline = true, .model = g_model, .advice = g_advice,
+			    .vm_name = import_vm_name, .vm_name_ctx = &st };
 	struct event_vec v = {};
+	char err[PATH_MAX + 256], *summary = NULL;
+	size_t summary_len = 0;
+	FILE *mf;
 	int ret;
 
-	if (!f) {
-		fprintf(stderr, "vflowd: cannot open '%s': %s: give an ftrace text capture\n",
-			a->import, strerror(errno));
-		return 1;
-	}
-	ret = ftrace_import_events(f, &s, &st, a->dump_dir_set ? collect_event : NULL, &v);
-	if (f != stdin)
-		fclose(f);
+	ret = capture_import(a->import, &s, &st, a->dump_dir_set ? collect_event : NULL, &v, err,
+			     sizeof(err));
 	if (ret) {
-		fprintf(stderr, "vflowd: failed to read '%s': %s\n", a->import, strerror(-ret));
+		fprintf(stderr, "vflowd: %s\n", err);
 		free(v.ev);
+		import_stats__free(&st);
 		return 1;
 	}
 	if (a->dump_dir_set && import_dump(a, &v)) {
 		free(v.ev);
 		snapshot__free(s);
+		import_stats__free(&st);
 		return 1;
 	}
 	free(v.ev);
-	fprintf(stderr, "vflowd: %s: %lu lines, %lu KVM events, %lu lines skipped, "
-		"%lu exits without entry, %lu entries without exit\n", a->import, st.lines,
-		st.events, st.skipped, st.unpaired_exits, st.unpaired_entries);
-	if (report__build(&r, s, s, NULL, st.last_ns - st.first_ns, st.last_ns - st.first_ns)) {
+	import_stats__print_text(&st, a->import, stderr);
+	mf = open_memstream(&summary, &summary_len);
+	if (mf) {
+		import_stats__print_json(&st, mf);
+		fclose(mf);
+	}
+	r.import_json = summary;
+	ret = report__build(&r, s, s, NULL, st.last_ns - st.first_ns, st.last_ns - st.first_ns);
+	if (ret) {
 		fprintf(stderr, "vflowd: out of memory building the report\n");
-		snapshot__free(s);
-		return 1;
-	}
-	r.syscall_via = "import";
-	if (a->json) {
-		report__print_json(&r, stdout);
 	} else {
-		struct report_text_opts o = { .top = a->top, .per_entity_syscalls = a->syscalls };
+		r.syscall_via = "import";
+		if (a->json) {
+			report__print_json(&r, stdout);
+		} else {
+			struct report_text_opts o = { .top = a->top, .per_entity_syscalls = a->syscalls };
 
-		report__print_text(&r, &o, stdout);
+			report__print_text(&r, &o, stdout);
+		}
+		report__free(&r);
 	}
-	report__free(&r);
+	free(summary);
 	snapshot__free(s);
-	return 0;
+	import_stats__free(&st);
+	return ret ? 1 : 0;
 }
 
 int main(int argc, char **argv)

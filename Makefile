@@ -161,6 +161,7 @@ $(OUT)/fuzz/obj/%.o: user/%.c | $(GEN_HDRS)
 $(foreach b,$(OUT) $(OUT)/san,$(b)/obj/source/tracedat_import.o): CFLAGS += $(TRACECMD_CFLAGS)
 $(OUT)/fuzz/obj/source/tracedat_import.o: FUZZ_CFLAGS += $(TRACECMD_CFLAGS)
 $(OUT)/tests/test_tracedat_fields: CFLAGS += $(TRACECMD_CFLAGS)
+$(OUT)/fuzz/fuzz_tracedat: FUZZ_CFLAGS += $(TRACECMD_CFLAGS)
 
 # $(call layer_lib,BUILD,LAYER): the layer's library (rebuilt whole, so
 # that an object whose source moved away leaves it)

@@ -41,27 +41,6 @@ struct line_head {
 	const char *args;
 };
 
-enum event_class { EV_EXIT, EV_ENTRY, EV_USERSPACE_EXIT, EV_ANNOTATE };
-
-struct event_type {
-	const char *name;
-	enum event_class cls;
-	__u32 kind;		/* annotations: the row kind */
-	const char *key;	/* annotations: the field holding the code (hex) */
-};
-
-static const struct event_type event_types[] = {
-	{ "kvm_exit", EV_EXIT, 0, NULL },
-	{ "kvm_entry", EV_ENTRY, 0, NULL },
-	{ "kvm_userspace_exit", EV_USERSPACE_EXIT, VFLOW_TRAP_USERSPACE_EXIT, NULL },
-	{ "kvm_hypercall", EV_ANNOTATE, VFLOW_TRAP_HCALL_KVM, "nr" },
-	{ "kvm_xen_hypercall", EV_ANNOTATE, VFLOW_TRAP_HCALL_XEN, "nr" },
-	{ "kvm_hv_hypercall", EV_ANNOTATE, VFLOW_TRAP_HCALL_HV, "code" },
-	{ "kvm_pio", EV_ANNOTATE, VFLOW_TRAP_PIO, "at" },
-	{ "kvm_mmio", EV_ANNOTATE, VFLOW_TRAP_MMIO, "gpa" },
-	{ "kvm_fast_mmio", EV_ANNOTATE, VFLOW_TRAP_FAST_MMIO, "gpa" },
-};
-
 static char *skip_space(const char *p)
 {
 	while (isspace((unsigned char)*p))
@@ -389,25 +368,25 @@ static int userspace_exit_fields(const struct line_head *h, struct import_record
 }
 
 /* The record of a KVM event line: 0 or -EINVAL. */
-static int record_fill(const struct line_head *h, const struct event_type *ev,
+static int record_fill(const struct line_head *h, const struct import_event_type *ev,
 		       struct import_record *rec)
 {
 	__u64 v = 0;
 
-	switch (ev->cls) {
-	case EV_EXIT:
+	switch (ev->what) {
+	case IMPORT_EXIT:
 		exit_fields(h, rec);
 		return 0;
-	case EV_ENTRY:
+	case IMPORT_ENTRY:
 		/* a kvm_entry cut before its vcpu still ends the exit */
 		rec->what = IMPORT_ENTRY;
 		rec->has_vcpu = field_u64(h->args, "vcpu", 10, &v) && v <= UINT32_MAX;
 		rec->vcpu = (__u32)v;
 		return 0;
-	case EV_USERSPACE_EXIT:
+	case IMPORT_USERSPACE_EXIT:
 		return userspace_exit_fields(h, rec);
 	default:
-		if (!field_u64(h->args, ev->key, 16, &v))
+		if (!field_u64(h->args, ev->text_key, 16, &v))
 			return -EINVAL;
 		rec->what = IMPORT_ANNOTATE;
 		rec->kind = ev->kind;
@@ -448,7 +427,7 @@ static bool line_not_event(struct import_stats *st, const char *line)
 /* 0: taken or skipped (counted in st); -ENOMEM or the event callback's error. */
 static int line_import(struct import_pair *p, struct import_stats *st, char *line)
 {
-	const struct event_type *ev = NULL;
+	const struct import_event_type *ev;
 	struct import_record rec = {};
 	char comm[IMPORT_OWNER_NAME_LEN];
 	struct line_head h;
@@ -462,10 +441,7 @@ static int line_import(struct import_pair *p, struct import_stats *st, char *lin
 		import_stats__skip(st, IMPORT_SKIP_UNPARSED, NULL, 0);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(event_types) / sizeof(event_types[0]) && !ev; i++)
-		if (strlen(event_types[i].name) == h.event_len &&
-		    !strncmp(event_types[i].name, h.event, h.event_len))
-			ev = &event_types[i];
+	ev = import_event_type(h.event, h.event_len);
 	if (!ev) {
 		import_stats__skip(st, IMPORT_SKIP_OTHER_EVENT, h.event, h.event_len);
 		return 0;

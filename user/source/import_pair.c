@@ -58,6 +58,27 @@ struct import_pair {
 	void *ctx;
 };
 
+static const struct import_event_type event_types[] = {
+	{ "kvm_exit", IMPORT_EXIT, 0, NULL, NULL },
+	{ "kvm_entry", IMPORT_ENTRY, 0, NULL, NULL },
+	{ "kvm_userspace_exit", IMPORT_USERSPACE_EXIT, VFLOW_TRAP_USERSPACE_EXIT, NULL, NULL },
+	{ "kvm_hypercall", IMPORT_ANNOTATE, VFLOW_TRAP_HCALL_KVM, "nr", "nr" },
+	{ "kvm_xen_hypercall", IMPORT_ANNOTATE, VFLOW_TRAP_HCALL_XEN, "nr", "nr" },
+	{ "kvm_hv_hypercall", IMPORT_ANNOTATE, VFLOW_TRAP_HCALL_HV, "code", "code" },
+	/* printed "pio_write at 0x3f8", recorded as port */
+	{ "kvm_pio", IMPORT_ANNOTATE, VFLOW_TRAP_PIO, "at", "port" },
+	{ "kvm_mmio", IMPORT_ANNOTATE, VFLOW_TRAP_MMIO, "gpa", "gpa" },
+	{ "kvm_fast_mmio", IMPORT_ANNOTATE, VFLOW_TRAP_FAST_MMIO, "gpa", "gpa" },
+};
+
+const struct import_event_type *import_event_type(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
+		if (strlen(event_types[i].name) == len && !strncmp(event_types[i].name, name, len))
+			return &event_types[i];
+	return NULL;
+}
+
 static bool comm_usable(const char *comm)
 {
 	return comm && *comm && strcmp(comm, COMM_UNKNOWN);

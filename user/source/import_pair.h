@@ -35,6 +35,18 @@ struct import_record {
 	bool unknown_reason;	/* exit: the record names no reason (code KVM_EXIT_REASON_NONE) */
 };
 
+/* The KVM events an import takes: how each pairs, and where an annotation's code is. */
+struct import_event_type {
+	const char *name;	/* kvm:NAME */
+	enum import_what what;
+	__u32 kind;		/* annotations: the row kind */
+	const char *text_key;	/* annotations: the printed field that holds the code (hex) */
+	const char *field;	/* annotations: the record's field that holds it */
+};
+
+/* The type of event @name (@len bytes), NULL when the import does not take it. */
+const struct import_event_type *import_event_type(const char *name, size_t len);
+
 struct import_pair;
 
 /* A pairing into @st (zeroed here); @fn gets each exit as an event, may be NULL. */

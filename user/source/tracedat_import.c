@@ -20,27 +20,6 @@
 /* ftrace's name for a pid it saved no comm for */
 #define COMM_UNKNOWN	"<...>"
 
-enum tracedat_class { TD_EXIT, TD_ENTRY, TD_USERSPACE_EXIT, TD_ANNOTATE };
-
-struct tracedat_type {
-	const char *name;
-	enum tracedat_class cls;
-	__u32 kind;		/* annotations: the row kind */
-	const char *field;	/* annotations: the field holding the code */
-};
-
-static const struct tracedat_type tracedat_types[] = {
-	{ "kvm_exit", TD_EXIT, 0, NULL },
-	{ "kvm_entry", TD_ENTRY, 0, NULL },
-	{ "kvm_userspace_exit", TD_USERSPACE_EXIT, 0, NULL },
-	{ "kvm_hypercall", TD_ANNOTATE, VFLOW_TRAP_HCALL_KVM, "nr" },
-	{ "kvm_xen_hypercall", TD_ANNOTATE, VFLOW_TRAP_HCALL_XEN, "nr" },
-	{ "kvm_hv_hypercall", TD_ANNOTATE, VFLOW_TRAP_HCALL_HV, "code" },
-	{ "kvm_pio", TD_ANNOTATE, VFLOW_TRAP_PIO, "port" },
-	{ "kvm_mmio", TD_ANNOTATE, VFLOW_TRAP_MMIO, "gpa" },
-	{ "kvm_fast_mmio", TD_ANNOTATE, VFLOW_TRAP_FAST_MMIO, "gpa" },
-};
-
 struct tracedat_ctx {
 	struct import_pair *pair;
 	struct import_stats *st;
@@ -101,29 +80,27 @@ static void userspace_exit_record(struct tep_event *event, struct tep_record *re
 int tracedat_record(struct tep_handle *tep, struct tep_event *event, struct tep_record *record,
 		    struct import_record *rec, enum import_skip *why)
 {
-	const struct tracedat_type *t = NULL;
+	const struct import_event_type *t = NULL;
 	unsigned long long v;
 	const char *comm;
 	int pid;
 
 	memset(rec, 0, sizeof(*rec));
 	*why = IMPORT_SKIP_OTHER_EVENT;
-	for (size_t i = 0; event->system && !strcmp(event->system, KVM_SYSTEM) &&
-			   i < sizeof(tracedat_types) / sizeof(tracedat_types[0]) && !t; i++)
-		if (!strcmp(event->name, tracedat_types[i].name))
-			t = &tracedat_types[i];
+	if (event->system && !strcmp(event->system, KVM_SYSTEM) && event->name)
+		t = import_event_type(event->name, strlen(event->name));
 	if (!t)
 		return 0;
-	switch (t->cls) {
-	case TD_EXIT:
+	switch (t->what) {
+	case IMPORT_EXIT:
 		exit_record(event, record, rec);
 		break;
-	case TD_ENTRY:
+	case IMPORT_ENTRY:
 		rec->what = IMPORT_ENTRY;
 		rec->has_vcpu = field(event, record, "vcpu_id", &v) && v <= UINT32_MAX;
 		rec->vcpu = rec->has_vcpu ? (__u32)v : 0;
 		break;
-	case TD_USERSPACE_EXIT:
+	case IMPORT_USERSPACE_EXIT:
 		userspace_exit_record(event, record, rec);
 		break;
 	default:

@@ -34,9 +34,9 @@ FAMILIES=(
 REPORT_CHECKS=("VMs in the report" "per-vCPU and per-reason rows" "histograms and means consistent"
 	       "exits, pairs and mean latency as the reference" "reasons and pairing keys as the reference"
 	       "eta unknown, named by pid or comm")
-# then: every family has its fixture, the dump (2), the malformed capture,
+# then: every family has its fixture, the dumps (3), the malformed capture,
 # the missing one, the text table's eta
-plan $((${#CAPTURES[@]} * ${#REPORT_CHECKS[@]} + 6))
+plan $((${#CAPTURES[@]} * ${#REPORT_CHECKS[@]} + 7))
 
 for f in "${CAPTURES[@]}"; do
 	name=$(basename "$f" .txt)
@@ -119,6 +119,18 @@ else
 	not_ok "import as a dump: one imported event per exit"
 	not_ok "import as a dump: no host clock claimed"
 	diag "$(cat "$TMP/dump.err")"
+fi
+
+# a capture with comms and no pid: its dump names each VM by its comm
+if "$VFLOWD_PLAIN" --import "$FIX/perf_comm_time.txt" --dump-dir "$TMP/commdump" >/dev/null 2>"$TMP/comm.err" &&
+   D=$(sed -n 's/.* exits written to \(.*\)$/\1/p' "$TMP/comm.err") && [ -s "$D" ]; then
+	names=$("$BUILD/san/vflowdump" info "$D" 2>/dev/null | awk '$1 == "process" && $3 == "vm"' |
+		sed 's/^ *process *[0-9]* *vm *//; s/ *$//' | sort | paste -sd ',')
+	check "import as a dump: a VM with no pid named by its comm ($names)" \
+		test "$names" = "CPU 0/KVM,CPU 1/KVM,preempt_test"
+else
+	not_ok "import as a dump: a VM with no pid named by its comm"
+	diag "$(cat "$TMP/comm.err")"
 fi
 
 # the malformed capture: lines skipped and counted by why on stderr, exit 0

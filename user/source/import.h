@@ -48,9 +48,9 @@ struct import_skip_name {
 
 /*
  * A VM a capture names by comm only (or not at all): its rows' owner is a
- * number above any pid (PID_MAX_LIMIT is 2^22), given in order of appearance.
+ * number above any pid, given in order of appearance.
  */
-#define IMPORT_OWNER_SYNTHETIC	0x80000000U
+#define IMPORT_OWNER_SYNTHETIC	VFLOW_OWNER_NO_PID
 #define IMPORT_OWNER_NAME_LEN	64	/* a comm as the capture prints it, with room */
 
 struct import_owner {

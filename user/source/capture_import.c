@@ -28,15 +28,16 @@ static int capture_kind(const char *path, enum capture_kind *kind, char *err, si
 	char magic[MAGIC_MAX] = {};
 	FILE *f = fopen(path, "re");
 	size_t n;
+	int e = errno;
 
+	*kind = CAPTURE_TEXT;
 	if (!f) {
 		snprintf(err, err_len, "cannot open '%s': %s: give a capture (ftrace text, "
-			 "trace.dat, perf.data)", path, strerror(errno));
-		return -errno;
+			 "trace.dat, perf.data)", path, strerror(e));
+		return e ? -e : -EIO;
 	}
 	n = fread(magic, 1, sizeof(magic), f);
 	fclose(f);
-	*kind = CAPTURE_TEXT;
 	if (n == TRACEDAT_MAGIC_LEN && !memcmp(magic, TRACEDAT_MAGIC, TRACEDAT_MAGIC_LEN))
 		*kind = CAPTURE_TRACEDAT;
 	else if (n >= PERFDATA_MAGIC_LEN && !memcmp(magic, PERFDATA_MAGIC, PERFDATA_MAGIC_LEN))
@@ -86,7 +87,7 @@ static int perfdata_import(const char *path, struct snapshot **out, struct impor
 			   import_event_fn fn, void *ctx, char *err, size_t err_len)
 {
 	int fd = -1, status = 0, ret;
-	pid_t pid;
+	pid_t pid = -1;
 	FILE *f;
 
 	ret = perf_script_start(path, &pid, &fd);
@@ -138,8 +139,9 @@ int capture_import(const char *path, struct snapshot **out, struct import_stats 
 		return perfdata_import(path, out, st, fn, ctx, err, err_len);
 	f = fopen(path, "re");
 	if (!f) {
-		snprintf(err, err_len, "cannot open '%s': %s", path, strerror(errno));
-		return -errno;
+		ret = errno ? -errno : -EIO;
+		snprintf(err, err_len, "cannot open '%s': %s", path, strerror(-ret));
+		return ret;
 	}
 	ret = text_import(f, path, out, st, fn, ctx, err, err_len);
 	fclose(f);

@@ -273,7 +273,8 @@ static int prefix_parse(const char *start, const char *end, struct line_head *h)
 	cpu = cpu_find(start, end, h);
 	if (cpu) {
 		/* ftrace's flags come after the CPU: one token at most */
-		const char *after = skip_space(memchr(cpu, ']', end - cpu) + 1);
+		const char *close = memchr(cpu, ']', end - cpu);
+		const char *after = skip_space(close + 1);
 
 		if (after < end && !is_flags(after, end))
 			return -EINVAL;

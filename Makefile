@@ -37,13 +37,16 @@ vflowd_LAYERS    := $(LINK_ORDER)
 # container names from the runtimes (host/runtime_*.c): HTTP over a Unix
 # socket and JSON; only the programs that watch live containers link them
 RUNTIME_LDLIBS   := -lcurl -ljson-c
-vflowd_LDLIBS    := -lbpf -lz -lmicrohttpd -lyaml -lcrypt $(RUNTIME_LDLIBS) -lpthread -lm
+# trace.dat: libtracecmd and libtraceevent, for vflowd --import only
+TRACECMD_CFLAGS  := $(shell pkg-config --cflags libtracecmd libtraceevent 2>/dev/null)
+TRACECMD_LDLIBS  := -ltracecmd -ltraceevent
+vflowd_LDLIBS    := -lbpf -lz -lmicrohttpd -lyaml -lcrypt $(RUNTIME_LDLIBS) $(TRACECMD_LDLIBS) -lpthread -lm
 vflowtop_LAYERS  := serve source record engine report host core
 vflowtop_LDLIBS  := -lbpf -lz $(RUNTIME_LDLIBS) -lpthread -lm -lncursesw
 vflowdump_LAYERS := record report host core
 vflowdump_LDLIBS := -lz -lm
 # tests and fuzz targets link every layer
-ALL_LDLIBS := -lbpf -lz -lmicrohttpd -lyaml -lcrypt $(RUNTIME_LDLIBS) -lpthread -lm
+ALL_LDLIBS := -lbpf -lz -lmicrohttpd -lyaml -lcrypt $(RUNTIME_LDLIBS) $(TRACECMD_LDLIBS) -lpthread -lm
 # $(call layer_libs,BUILD,LAYERS): the libraries of those layers in that build
 layer_libs  = $(foreach l,$(2),$(1)/lib/libvflow_$(l).a)
 # $(call objs_of,BUILD,FOLDER): the objects of user/FOLDER in that build
@@ -157,6 +160,13 @@ $(OUT)/fuzz/obj/%.o: user/%.c | $(GEN_HDRS)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(DEPFLAGS) -c $< -o $@
+
+# libtracecmd's headers include their siblings by their bare names: its
+# reader, and the tests that build records, need its include folders
+$(foreach b,$(OUT) $(OUT)/san,$(b)/obj/source/tracedat_import.o): CFLAGS += $(TRACECMD_CFLAGS)
+$(OUT)/fuzz/obj/source/tracedat_import.o: FUZZ_CFLAGS += $(TRACECMD_CFLAGS)
+$(OUT)/tests/test_tracedat_fields: CFLAGS += $(TRACECMD_CFLAGS)
+$(OUT)/fuzz/fuzz_tracedat: FUZZ_CFLAGS += $(TRACECMD_CFLAGS)
 
 # $(call layer_lib,BUILD,LAYER): the layer's library (rebuilt whole, so
 # that an object whose source moved away leaves it)

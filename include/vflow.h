@@ -62,6 +62,11 @@ enum vflow_trap_kind {
  * them one by one (syscall and scheduling rows; see engine__retire_cgroups).
  */
 #define VFLOW_OWNER_GONE 0xffffffffffffffffULL
+/*
+ * First owner of the VMs an import names by comm (or not at all) because
+ * its capture has no pid: above any pid (PID_MAX_LIMIT is 2^22).
+ */
+#define VFLOW_OWNER_NO_PID 0x80000000U
 
 /*
  * Latency histograms: slot i counts values v (ns) with

@@ -11,8 +11,9 @@
 #    helpers as "lib/NAME.bpf.h".
 #  - A library's headers only where that library is linked: libbpf in
 #    user/engine, libmicrohttpd, libyaml and libcrypt in user/serve, zlib
-#    in user/record, ncurses in user/vflowtop, libcurl and json-c in
-#    user/host (its runtime_*.c files, which only vflowd and vflowtop link).
+#    in user/record, libtracecmd and libtraceevent in user/source,
+#    ncurses in user/vflowtop, libcurl and json-c in user/host (its
+#    runtime_*.c files, which only vflowd and vflowtop link).
 #  - docs/ARCHITECTURE.md describes every folder of user/LAYERS.
 #  - A header NAME_internal.h is private to its folder.
 #  - No include cycle.
@@ -60,6 +61,8 @@ LIBRARY_HEADERS=(
 	"zlib.h record"
 	"curl/* host"
 	"json-c/* host"
+	"trace-cmd.h source"
+	"event-parse.h source"
 	"curses.h vflowtop"
 	"ncurses*.h vflowtop"
 )

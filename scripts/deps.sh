@@ -19,6 +19,8 @@ pkgs=(
 	clang-tidy cppcheck valgrind		# lint and memory checks
 	help2man				# man pages from --help (checked by the tests)
 	libclang-rt-dev				# libFuzzer for the fuzz targets (only recommended by clang)
+	libtracecmd-dev libtraceevent-dev libtracefs-dev	# vflowd --import of trace.dat
+	trace-cmd				# the trace.dat the import tests record
 )
 
 missing=()

@@ -52,6 +52,9 @@ fi
 WORK=$(mktemp -d /tmp/vflow-lint.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 CFLAGS=(-std=gnu11 -Iinclude -Iuser -I"$BUILD" -DVFLOW_VERSION='"x"' -DVFLOW_GIT_REV='"x"')
+# libtracecmd's headers include their siblings by their bare names (user/source/tracedat_import.c)
+read -ra tracecmd_cflags <<<"$(pkg-config --cflags libtracecmd libtraceevent 2>/dev/null)"
+CFLAGS+=("${tracecmd_cflags[@]}")
 
 # Suppressions: "FILE:CHECK" patterns, comments and blank lines ignored
 patterns=()

@@ -314,6 +314,7 @@ const char *provenance_name(enum provenance p)
 		[PROV_MEASURED] = "measured",
 		[PROV_CALIBRATED] = "calibrated",
 		[PROV_MODELLED] = "modelled",
+		[PROV_UNKNOWN] = "unknown",
 	};
 
 	return (unsigned int)p < sizeof(names) / sizeof(names[0]) ? names[p] : "unknown";
@@ -324,7 +325,7 @@ double model_cycles_to_ns(const struct model_config *c, double cycles)
 	return c->tsc_hz > 0 ? cycles / c->tsc_hz * NS_PER_SEC : 0;
 }
 
-/* The weaker of two provenances: modelled < calibrated < measured. */
+/* The weaker of two provenances: unknown < modelled < calibrated < measured. */
 static enum provenance weakest(enum provenance a, enum provenance b)
 {
 	return a > b ? a : b;
@@ -440,7 +441,12 @@ void model_apply(const struct model_config *c, const struct model_inputs *in,
 								     p->isolation_cycles_hi),
 					PROV_MODELLED);
 
-	if (in->oncpu_ns <= 0) {
+	if (in->oncpu_ns < 0) {
+		/* not measured (a capture): the efficiency is unknown, not zero */
+		out->eta = figure(0, PROV_UNKNOWN);
+		return;
+	}
+	if (in->oncpu_ns == 0) {
 		/* nothing ran: no efficiency to judge */
 		out->eta = figure(0, PROV_MEASURED);
 		return;

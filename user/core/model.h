@@ -23,6 +23,7 @@ enum provenance {
 	PROV_MEASURED = 0,
 	PROV_CALIBRATED,
 	PROV_MODELLED,
+	PROV_UNKNOWN,		/* no input to compute it from (a capture has no on-CPU time) */
 };
 
 /* The document's constants for one paradigm (defaults: the table in docs/DESIGN.md). */
@@ -64,7 +65,7 @@ int model_config__save(const struct model_config *c, FILE *f);
 struct model_inputs {
 	enum vflow_paradigm paradigm;
 	double interval_ns;
-	double oncpu_ns;		/* measured on-CPU time of its threads */
+	double oncpu_ns;		/* measured on-CPU time of its threads; < 0: not known */
 	__u64 traps;			/* traps that count as overhead (idle excluded) */
 	double trap_ns;			/* measured time in those traps; < 0: not measured */
 	const __u64 *trap_hist;		/* their log2 histogram, or NULL */
@@ -82,14 +83,15 @@ struct model_result {
 	struct model_figure f_trap;	/* traps per second */
 	struct model_figure l_trap_mean_ns, l_trap_p50_ns, l_trap_p99_ns;
 	struct model_figure c_trap_ns, c_schedule_ns, c_isolation_ns;	/* over the interval */
-	struct model_figure eta;	/* 0..1 */
+	struct model_figure eta;	/* 0..1; PROV_UNKNOWN (value 0) without on-CPU time */
 	double eta_lo, eta_hi;		/* the document's band */
 	bool eta_out_of_band;
 	bool l_trap_out_of_band;	/* measured mean outside [trap_ns_lo, trap_ns_hi] */
 };
 
 void model_apply(const struct model_config *c, const struct model_inputs *in, struct model_result *out);
-const char *provenance_name(enum provenance p);	/* "measured", "calibrated", "modelled" */
+/* "measured", "calibrated", "modelled", "unknown" */
+const char *provenance_name(enum provenance p);
 double model_cycles_to_ns(const struct model_config *c, double cycles);
 
 #endif

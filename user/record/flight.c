@@ -66,7 +66,10 @@ static void name_proc(struct dump_entity *d, __u64 key, const char *comm,
 	d->kind = DUMP_ENT_PROC;
 	d->id = pid;
 	snprintf(d->type, sizeof(d->type), "process");
-	if (comm[0])
+	if (pid >= VFLOW_OWNER_NO_PID)
+		/* an import's VM with no pid: its comm is its name */
+		snprintf(d->name, sizeof(d->name), "%s", comm[0] ? comm : "(unnamed)");
+	else if (comm[0])
 		snprintf(d->name, sizeof(d->name), "%s:%u", comm, pid);
 	else
 		snprintf(d->name, sizeof(d->name), "pid:%u", pid);

@@ -91,9 +91,15 @@ int report__build(struct report *r, const struct snapshot *cum, const struct sna
 	const struct advice_rules *advice = r->advice;
 	struct proc_cache *procs = r->procs;
 	bool offline = r->offline;
+	const char *(*vm_name)(const void *, __u64) = r->vm_name;
+	const void *vm_name_ctx = r->vm_name_ctx;
+	const char *import_json = r->import_json;
 
 	memset(r, 0, sizeof(*r));
 	r->offline = offline;
+	r->vm_name = vm_name;
+	r->vm_name_ctx = vm_name_ctx;
+	r->import_json = import_json;
 	r->procs = procs;
 	r->model = model;
 	r->advice = advice;
@@ -175,7 +181,7 @@ static const struct trap_row *top_row(const struct entity *en)
 /* One line per active paradigm: the model's figures and the document's band. */
 static void print_paradigms_text(const struct report *r, FILE *f)
 {
-	char b1[32], b2[32];
+	char b1[32], b2[32], eta[16];
 	bool header = false;
 
 	for (int p = 0; r->model && p < VFLOW_PARADIGM_MAX; p++) {
@@ -188,12 +194,17 @@ static void print_paradigms_text(const struct report *r, FILE *f)
 				"C_SCHED", "C_ISOL", "ETA", "DOC BAND", "");
 			header = true;
 		}
-		fprintf(f, "%-10s %10.1f %9s %9s %9s %6.1f%% %4.0f-%3.0f%%  %s%s\n",
+		/* an unknown eta is no number: "-", never 0% */
+		if (m->res.eta.prov == PROV_UNKNOWN)
+			snprintf(eta, sizeof(eta), "-");
+		else
+			snprintf(eta, sizeof(eta), "%.1f%%", 100 * m->res.eta.value);
+		fprintf(f, "%-10s %10.1f %9s %9s %9s %7s %4.0f-%3.0f%%  %s%s\n",
 			paradigm_name(p), m->res.f_trap.value,
 			fmt_ns(m->res.c_trap_ns.value, b1, sizeof(b1)),
 			fmt_ns(m->res.c_schedule_ns.value, b2, sizeof(b2)),
 			fmt_ns(m->res.c_isolation_ns.value, b1 + 16, sizeof(b1) - 16),
-			100 * m->res.eta.value, 100 * m->res.eta_lo, 100 * m->res.eta_hi,
+			eta, 100 * m->res.eta_lo, 100 * m->res.eta_hi,
 			m->res.eta_out_of_band ? "outside the band " : "",
 			provenance_name(m->res.eta.prov));
 	}
@@ -361,6 +372,9 @@ void report__print_json(const struct report *r, FILE *f)
 		report_json_model(f, &r->paradigms[p]);
 		fputc('}', f);
 	}
-	fputs("]}\n", f);
+	fputc(']', f);
+	if (r->import_json)
+		fprintf(f, ",\"import\":%s", r->import_json);
+	fputs("}\n", f);
 	fflush(f);
 }

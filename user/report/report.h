@@ -71,6 +71,7 @@ struct vm_vcpu {
 struct vm_entity {
 	__u32 pid;
 	bool gone;			/* the VMM process no longer exists */
+	bool no_pid;			/* an import named it by comm, or not at all: pid is vflow's */
 	struct vmident id;
 	struct trap_row total[VM_BUCKET_MAX];	/* since start */
 	struct trap_row delta[VM_BUCKET_MAX];	/* this interval */
@@ -112,6 +113,14 @@ struct report {
 	size_t nr_probes;
 	const char *syscall_via;
 	bool offline;			/* from a capture: do not look processes up on this host */
+	/*
+	 * An import's name for a VM owner that is no pid (a comm, or "" for
+	 * none), NULL for a pid; may be NULL. The import's summary as a JSON
+	 * object, printed as "import"; may be NULL.
+	 */
+	const char *(*vm_name)(const void *ctx, __u64 owner);
+	const void *vm_name_ctx;
+	const char *import_json;
 	struct proc_cache *procs;	/* identities of exited processes; may be NULL */
 	const struct model_config *model;	/* NULL: no model figures */
 	const struct advice_rules *advice;	/* NULL: no advice */

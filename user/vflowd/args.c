@@ -117,8 +117,9 @@ static const struct argp_option options[] = {
 	  "model.conf)", GRP_MODEL },
 
 	{ NULL, 0, NULL, 0, "Other modes (each does one thing and exits):", GRP_MODES },
-	{ "import", OPT_IMPORT, "FILE", 0, "report on KVM events in an ftrace text capture (trace, "
-	  "trace-cmd report, perf script; - for stdin)", GRP_MODES },
+	{ "import", OPT_IMPORT, "FILE", 0, "report on the KVM events of a capture: ftrace text "
+	  "(trace, trace-cmd report, perf script; - for stdin), trace-cmd's trace.dat or perf.data",
+	  GRP_MODES },
 	{ "calibrate", OPT_CALIBRATE, NULL, 0, "measure this host's trap and switch costs, print "
 	  "them", GRP_MODES },
 	{ "calibrate-out", OPT_CALIBRATE_OUT, "FILE", 0, "with --calibrate: write a model config "

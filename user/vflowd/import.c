@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * vflowd --import: the KVM events of an ftrace text capture, reported by
+ * vflowd --import: the KVM events of a capture (ftrace text, trace.dat,
+ * perf.data), reported by
  * the same code as live tracing, and with --dump-dir written as a dump.
  */
 #include <errno.h>
@@ -8,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vflowd/vflowd.h"
-#include "source/ftrace_import.h"
+#include "source/capture_import.h"
 
 /* The imported exits, for a dump of the capture. */
 struct event_vec {
@@ -48,52 +49,73 @@ static int import_dump(const struct args *a, const struct event_vec *v, const st
 	return 0;
 }
 
-/* --import: one report over the whole capture, from the same code as live. */
-int run_import(const struct args *a, const struct model_in_use *m)
+/* An imported VM that has no pid: the name its capture gives it. */
+static const char *import_vm_name(const void *ctx, __u64 owner)
 {
-	FILE *f = strcmp(a->import, "-") ? fopen(a->import, "re") : stdin;
-	struct import_stats st = {};
-	struct snapshot *s = NULL;
-	struct report r = { .offline = true, .model = &m->mc, .advice = model_in_use__advice(m) };
-	struct event_vec v = {};
+	return import_stats__owner_name(ctx, owner);
+}
+
+/* The report over the whole capture, as text or JSON; 0, or 1 on ENOMEM. */
+static int import_report(const struct args *a, const struct model_in_use *m,
+			 const struct import_stats *st, struct snapshot *s)
+{
+	struct report r = { .offline = true, .model = &m->mc, .advice = model_in_use__advice(m),
+			    .vm_name = import_vm_name, .vm_name_ctx = st };
+	char *summary = NULL;
+	size_t summary_len = 0;
+	FILE *mf;
 	int ret;
 
-	if (!f) {
-		fprintf(stderr, "vflowd: cannot open '%s': %s: give an ftrace text capture\n",
-			a->import, strerror(errno));
-		return 1;
+	mf = open_memstream(&summary, &summary_len);
+	if (mf) {
+		import_stats__print_json(st, mf);
+		fclose(mf);
 	}
-	ret = ftrace_import_events(f, &s, &st, a->dump_dir_set ? collect_event : NULL, &v);
-	if (f != stdin)
-		fclose(f);
+	r.import_json = summary;
+	ret = report__build(&r, s, s, NULL, st->last_ns - st->first_ns, st->last_ns - st->first_ns);
 	if (ret) {
-		fprintf(stderr, "vflowd: failed to read '%s': %s\n", a->import, strerror(-ret));
+		fprintf(stderr, "vflowd: out of memory building the report\n");
+	} else {
+		r.syscall_via = "import";
+		if (a->json) {
+			report__print_json(&r, stdout);
+		} else {
+			struct report_text_opts o = { .top = a->top, .per_entity_syscalls = a->syscalls };
+
+			report__print_text(&r, &o, stdout);
+		}
+		report__free(&r);
+	}
+	free(summary);
+	return ret ? 1 : 0;
+}
+
+int run_import(const struct args *a, const struct model_in_use *m)
+{
+	struct import_stats st = {};
+	struct snapshot *s = NULL;
+	struct event_vec v = {};
+	char err[PATH_MAX + 256];
+	int ret;
+
+	ret = capture_import(a->import, &s, &st, a->dump_dir_set ? collect_event : NULL, &v, err,
+			     sizeof(err));
+	if (ret) {
+		fprintf(stderr, "vflowd: %s\n", err);
 		free(v.ev);
+		import_stats__free(&st);
 		return 1;
 	}
 	if (a->dump_dir_set && import_dump(a, &v, &m->mc)) {
 		free(v.ev);
 		snapshot__free(s);
+		import_stats__free(&st);
 		return 1;
 	}
 	free(v.ev);
-	fprintf(stderr, "vflowd: %s: %lu lines, %lu KVM events, %lu lines skipped, "
-		"%lu exits without entry, %lu entries without exit\n", a->import, st.lines,
-		st.events, st.skipped, st.unpaired_exits, st.unpaired_entries);
-	if (report__build(&r, s, s, NULL, st.last_ns - st.first_ns, st.last_ns - st.first_ns)) {
-		fprintf(stderr, "vflowd: out of memory building the report\n");
-		snapshot__free(s);
-		return 1;
-	}
-	r.syscall_via = "import";
-	if (a->json) {
-		report__print_json(&r, stdout);
-	} else {
-		struct report_text_opts o = { .top = a->top, .per_entity_syscalls = a->syscalls };
-
-		report__print_text(&r, &o, stdout);
-	}
-	report__free(&r);
+	import_stats__print_text(&st, a->import, stderr);
+	ret = import_report(a, m, &st, s);
 	snapshot__free(s);
-	return 0;
+	import_stats__free(&st);
+	return ret;
 }

@@ -34,13 +34,13 @@ reverse     = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(first
 # a layer's code calls only the layers below it: link the highest first
 LINK_ORDER := $(strip $(call reverse,$(LIB_LAYERS)))
 vflowd_LAYERS    := $(LINK_ORDER)
-vflowd_LDLIBS    := -lbpf -lz -lmicrohttpd -lyaml -lcrypt -lpthread -lm
+vflowd_LDLIBS    := -lbpf -lz -lmicrohttpd -lgnutls -lyaml -lcrypt -lpthread -lm
 vflowtop_LAYERS  := serve source record engine report host core
 vflowtop_LDLIBS  := -lbpf -lz -lpthread -lm -lncursesw
 vflowdump_LAYERS := record report host core
 vflowdump_LDLIBS := -lz -lm
 # tests and fuzz targets link every layer
-ALL_LDLIBS := -lbpf -lz -lmicrohttpd -lyaml -lcrypt -lpthread -lm
+ALL_LDLIBS := -lbpf -lz -lmicrohttpd -lgnutls -lyaml -lcrypt -lpthread -lm
 # $(call layer_libs,BUILD,LAYERS): the libraries of those layers in that build
 layer_libs  = $(foreach l,$(2),$(1)/lib/libvflow_$(l).a)
 # $(call objs_of,BUILD,FOLDER): the objects of user/FOLDER in that build
@@ -184,10 +184,11 @@ $(OUT)/tests/test_%: tests/bpf/test_%.c $(SAN_LIBS) | $(OUT)/tests $(OUT)/dep $(
 
 # The exporter's HTTP layer alone, for the HTTP tests: libmicrohttpd and
 # GnuTLS do not link statically.
-HTTP_SERVE_SRCS := tests/helpers/http_serve.c user/serve/http.c user/serve/webconfig.c
+HTTP_SERVE_SRCS := tests/helpers/http_serve.c $(wildcard user/serve/http*.c user/serve/webconfig*.c) \
+		   user/serve/webtls.c user/serve/tls_hello.c
 $(OUT)/tests/http_serve: $(HTTP_SERVE_SRCS) $(wildcard user/serve/*.h) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(HTTP_SERVE_SRCS) -lmicrohttpd -lyaml -lcrypt -o $@
+	$(Q)$(CC) $(CFLAGS) $(HTTP_SERVE_SRCS) -lmicrohttpd -lgnutls -lyaml -lcrypt -lpthread -o $@
 
 # Workload programs the integration tests run: plain builds, no sanitizers,
 # so they make exactly the syscalls their source says.

@@ -6,8 +6,10 @@
  *              [--web.telemetry-path P] [--web.max-connections N]
  *
  * Flags take "--flag value" or "--flag=value", as vflowd's do. Prints
- * "listening" once serving and runs until SIGINT or SIGTERM (exit 0). Needs
- * libmicrohttpd, GnuTLS, libyaml and libcrypt: link it dynamically.
+ * "listening" once serving and runs until SIGINT or SIGTERM (exit 0); then
+ * "bcrypt_runs N", the password hashes it computed (the auth tests count
+ * them). Needs libmicrohttpd, GnuTLS, libyaml and libcrypt: link it
+ * dynamically.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -113,5 +115,6 @@ int main(int argc, char **argv)
 	http_server__stop(srv);
 	if (config)
 		web_config__free(&web);
+	printf("bcrypt_runs %lu\n", web_config__bcrypt_runs());
 	return 0;
 }

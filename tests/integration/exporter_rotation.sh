@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# Rotation without a signal: vflowd's exporter behind mutual TLS and basic
+# auth, its certificate, key and client CA in a directory laid out as a
+# Kubernetes Secret volume (files behind a "..data" symbolic link that the
+# kubelet swaps in one rename). No signal is sent and vflowd is never
+# restarted:
+#  - a renewed certificate and key serve new connections within 5 s
+#    (RELOAD_BOUND_S; the time taken is reported);
+#  - a broken certificate keeps the old one serving and is reported once;
+#    repaired, it serves;
+#  - a new client CA lets its clients in and the old CA's out;
+#  - a changed password (the config file itself replaced) works, the old
+#    one not; exporter-toolkit's TestConfigReloading: a config that
+#    requires client certificates swapped for one that does not;
+#  - the listening socket never goes away: a client connecting every 2 ms
+#    throughout is never refused.
+. "$(dirname "$0")/../lib.sh"
+. "$ROOT/tests/lib_tls.sh"
+
+NAMES=("rotation: vflowd serves the first certificate"
+       "rotation: a renewed certificate and key serve within 5 s, no signal"
+       "rotation: a broken certificate keeps the old one serving"
+       "rotation: the broken certificate is reported once"
+       "rotation: the repaired certificate serves"
+       "rotation: a new client CA lets its clients in and the old CA's out"
+       "rotation: a changed password works, the old one is refused"
+       "rotation: a config requiring client certificates swapped for one that does not"
+       "rotation: the listening socket was never closed (a client every 2 ms, never refused)"
+       "rotation: the same vflowd throughout, stopped cleanly")
+plan ${#NAMES[@]}
+[ "$(id -u)" -eq 0 ] || skip_all "needs root (vflowd loads BPF programs)" "${NAMES[@]}"
+for tool in curl openssl python3 htpasswd; do
+	command -v "$tool" >/dev/null || skip_all "$tool is not installed (scripts/deps.sh)" "${NAMES[@]}"
+done
+[ -x "$VFLOWD" ] || fail_all "$VFLOWD is not built: run make test-build" "${NAMES[@]}"
+PKI=$TMP/pki SECRET=$TMP/secret
+mkdir -p "$PKI" "$SECRET"
+make_test_certs "$PKI" || fail_all "openssl could not make the test PKI: $(tail -2 "$PKI/openssl.log")" "${NAMES[@]}"
+# the issue's bound: a renewed certificate serves new connections within this
+RELOAD_BOUND_S=5
+# how long a broken file is watched for repeated reports: several poll periods
+BROKEN_WATCH_S=4
+HASH_OLD=$(htpasswd -nbBC 5 prometheus first-password | cut -d: -f2-)
+HASH_NEW=$(htpasswd -nbBC 5 prometheus second-password | cut -d: -f2-)
+
+# publish CRT KEY CA: what the kubelet does to a Secret volume: the files in
+# a new directory, then "..data" swapped to it in one rename
+publish() {
+	local gen
+	gen=..$(date +%s%N)
+	mkdir "$SECRET/$gen"
+	cp "$1" "$SECRET/$gen/tls.crt"
+	cp "$2" "$SECRET/$gen/tls.key"
+	cp "$3" "$SECRET/$gen/ca.crt"
+	ln -sfn "$gen" "$SECRET/..data_tmp"
+	mv -T "$SECRET/..data_tmp" "$SECRET/..data"
+	for f in tls.crt tls.key ca.crt; do
+		[ -L "$SECRET/$f" ] || ln -s "..data/$f" "$SECRET/$f"
+	done
+}
+# config HASH POLICY: the web config, replaced in one rename
+config() {
+	cat >"$TMP/web.yml.tmp" <<YML
+tls_server_config:
+  cert_file: $SECRET/tls.crt
+  key_file: $SECRET/tls.key
+  client_auth_type: $2
+  client_ca_file: $SECRET/ca.crt
+basic_auth_users:
+  prometheus: '$1'
+YML
+	mv "$TMP/web.yml.tmp" "$TMP/web.yml"
+}
+fingerprint() { openssl x509 -noout -fingerprint -sha256 -in "$1" | cut -d= -f2; }
+# served: the fingerprint of the certificate a new connection gets
+served() {
+	openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -cert "$PKI/scraper.crt" \
+		-key "$PKI/scraper.key" </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 2>/dev/null |
+		cut -d= -f2
+}
+as() { # CERT USER:PASSWORD: the status a client with CERT gets
+	code --cacert "$PKI/ca.crt" --cert "$PKI/$1.crt" --key "$PKI/$1.key" -u "$2" "https://127.0.0.1:$PORT/metrics"
+}
+expect() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "want '$2', got '$3'"; fi; }
+
+publish "$PKI/server.crt" "$PKI/server.key" "$PKI/ca.crt"
+config "$HASH_OLD" RequireAndVerifyClientCert
+FIRST=$(fingerprint "$PKI/server.crt") RENEWED=$(fingerprint "$PKI/server2.crt")
+SERVE_CMD="$VFLOWD -q" SERVE_START_S=30
+serve vflowd --web.config.file "$TMP/web.yml" || fail_all "vflowd did not start" "${NAMES[@]}"
+VPID=$PID
+expect "rotation: vflowd serves the first certificate" "$FIRST 200" \
+	"$(served) $(as scraper prometheus:first-password)"
+
+# a client connecting every 2 ms until told to stop: how many were refused
+python3 - "$PORT" "$TMP/knock" <<'PY' &
+import signal, socket, sys, time
+port, out = int(sys.argv[1]), sys.argv[2]
+done, tries, refused = False, 0, 0
+def stop(*_):
+    global done
+    done = True
+signal.signal(signal.SIGTERM, stop)
+while not done:
+    s = socket.socket()
+    try:
+        s.connect(("127.0.0.1", port))
+    except OSError:
+        refused += 1
+    s.close()
+    tries += 1
+    time.sleep(0.002)
+open(out, "w").write("%d %d\n" % (tries, refused))
+PY
+KNOCK_PID=$!
+on_exit "kill $KNOCK_PID"
+
+# --- the certificate and key renewed: served within the bound ---
+start=$(date +%s%N)
+publish "$PKI/server2.crt" "$PKI/server2.key" "$PKI/ca.crt"
+if wait_for $RELOAD_BOUND_S sh -c "[ \"\$(openssl s_client -connect 127.0.0.1:$PORT -cert '$PKI/scraper.crt' -key '$PKI/scraper.key' </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 2>/dev/null | cut -d= -f2)\" = '$RENEWED' ]"; then
+	ms=$((($(date +%s%N) - start) / 1000000))
+	ok "rotation: a renewed certificate and key serve within 5 s, no signal"
+	diag "the renewed certificate served after $ms ms (bound ${RELOAD_BOUND_S} s)"
+else
+	not_ok "rotation: a renewed certificate and key serve within 5 s, no signal"
+	diag "still serving $(served), want $RENEWED; $(tail -2 "$TMP/vflowd.err")"
+fi
+
+# --- a broken certificate: the renewed one keeps serving, one report ---
+echo "this is not a certificate" >"$TMP/broken.crt"
+publish "$TMP/broken.crt" "$PKI/server.key" "$PKI/ca.crt"
+sleep "$BROKEN_WATCH_S"
+expect "rotation: a broken certificate keeps the old one serving" "$RENEWED 200" \
+	"$(served) $(as scraper prometheus:first-password)"
+reports=$(grep -c "reload failed: .*tls.crt.*keeping the previous web configuration" "$TMP/vflowd.err")
+expect "rotation: the broken certificate is reported once" 1 "$reports"
+publish "$PKI/server.crt" "$PKI/server.key" "$PKI/ca.crt"
+if wait_for $RELOAD_BOUND_S sh -c "[ \"\$(openssl s_client -connect 127.0.0.1:$PORT -cert '$PKI/scraper.crt' -key '$PKI/scraper.key' </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 2>/dev/null | cut -d= -f2)\" = '$FIRST' ]"; then
+	ok "rotation: the repaired certificate serves"
+else
+	not_ok "rotation: the repaired certificate serves"
+	diag "serving $(served), want $FIRST"
+fi
+
+# --- a new client CA: the stranger CA's client in, the old CA's out ---
+publish "$PKI/server.crt" "$PKI/server.key" "$PKI/stranger-ca.crt"
+ca_switched() { [ "$(as stranger prometheus:first-password) $(as scraper prometheus:first-password)" = "200 000" ]; }
+if wait_for $RELOAD_BOUND_S ca_switched; then
+	ok "rotation: a new client CA lets its clients in and the old CA's out"
+else
+	not_ok "rotation: a new client CA lets its clients in and the old CA's out"
+	diag "stranger $(as stranger prometheus:first-password), scraper $(as scraper prometheus:first-password)"
+fi
+publish "$PKI/server.crt" "$PKI/server.key" "$PKI/ca.crt"
+
+# --- the password changed in the config file ---
+config "$HASH_NEW" RequireAndVerifyClientCert
+pw_switched() { [ "$(as scraper prometheus:second-password) $(as scraper prometheus:first-password)" = "200 401" ]; }
+if wait_for $RELOAD_BOUND_S pw_switched; then
+	ok "rotation: a changed password works, the old one is refused"
+else
+	not_ok "rotation: a changed password works, the old one is refused"
+	diag "new $(as scraper prometheus:second-password), old $(as scraper prometheus:first-password)"
+fi
+
+# --- exporter-toolkit's TestConfigReloading: a blocking policy relaxed ---
+no_cert() { code --cacert "$PKI/ca.crt" -u prometheus:second-password "https://127.0.0.1:$PORT/metrics"; }
+before=$(no_cert)
+config "$HASH_NEW" VerifyClientCertIfGiven
+if [ "$before" = 000 ] && wait_for $RELOAD_BOUND_S sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert '$PKI/ca.crt' -u prometheus:second-password https://127.0.0.1:$PORT/metrics)\" = 200 ]"; then
+	ok "rotation: a config requiring client certificates swapped for one that does not"
+else
+	not_ok "rotation: a config requiring client certificates swapped for one that does not"
+	diag "without a certificate: before $before, after $(no_cert)"
+fi
+
+kill -TERM "$KNOCK_PID"
+wait "$KNOCK_PID"
+read -r tries refused <"$TMP/knock" 2>/dev/null
+if [ "${tries:-0}" -gt 0 ] && [ "${refused:-x}" = 0 ]; then
+	ok "rotation: the listening socket was never closed (a client every 2 ms, never refused)"
+	diag "$tries connections during the rotations, none refused"
+else
+	not_ok "rotation: the listening socket was never closed (a client every 2 ms, never refused)"
+	diag "$refused of $tries connections refused"
+fi
+PID=$VPID
+if kill -0 "$VPID" 2>/dev/null && unserve; then
+	ok "rotation: the same vflowd throughout, stopped cleanly"
+else
+	not_ok "rotation: the same vflowd throughout, stopped cleanly"
+	diag "$(tail -3 "$TMP/vflowd.err")"
+fi
+diag "vflowd said: $(grep -c 'web configuration reloaded' "$TMP/vflowd.err") reloads, $(grep -c 'reload failed' "$TMP/vflowd.err") failure"

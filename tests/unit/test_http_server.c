@@ -3,7 +3,8 @@
  * The exporter's HTTP server on a loopback port, spoken to with plain
  * HTTP/1.0 over a socket: routes, /healthz without credentials, the
  * configured headers on every response, the rate limit, basic auth with
- * its cache (bcrypt runs counted) and its bounded queue; the listen
+ * its cache (bcrypt runs counted) and its bounded queue, a reload asked
+ * for (http_server__reload); the listen
  * address parser; the ClientHello parser the TLS side reads suites with.
  * TLS itself is tested with real clients: tests/integration/exporter_tls.sh.
  */
@@ -310,6 +311,50 @@ static void test_rate_limit(void **state)
 	free(resp);
 }
 
+/* http_server__reload(): the file read again now, the socket kept; a broken file kept out. */
+static void test_reload(void **state)
+{
+	char addr[32], err[ERR_LEN], hash[CRYPT_OUTPUT_SIZE], *resp = malloc(RESPONSE_MAX);
+	int port = free_port(), calls = 0;
+	struct http_opts o = {};
+	struct http_server *s;
+	struct web_config c;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(resp);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	o.listen_address = addr;
+	/* alice:secret */
+	write_config(&c, "basic_auth_users:\n  alice: %s\n", make_hash("secret", BCRYPT_TEST_COST, hash));
+	o.web = &c;
+	assert_int_equal(http_server__start(&s, &o, render, &calls, err, sizeof(err)), 0);
+	web_config__free(&c);
+	request(port, "GET /metrics HTTP/1.0\r\nAuthorization: Basic YWxpY2U6c2VjcmV0\r\n\r\n", resp);
+	assert_status(resp, "200");
+	/* alice:hunter2 now */
+	write_config(&c, "basic_auth_users:\n  alice: %s\n", make_hash("hunter2", BCRYPT_TEST_COST, hash));
+	web_config__free(&c);
+	assert_int_equal(http_server__reload(s, err, sizeof(err)), 0);
+	request(port, "GET /metrics HTTP/1.0\r\nAuthorization: Basic YWxpY2U6aHVudGVyMg==\r\n\r\n", resp);
+	assert_status(resp, "200");
+	request(port, "GET /metrics HTTP/1.0\r\nAuthorization: Basic YWxpY2U6c2VjcmV0\r\n\r\n", resp);
+	assert_status(resp, "401");
+	/* a broken file: refused with its line, the users in use stay */
+	f = fopen(cfg, "we");
+	assert_non_null(f);
+	fputs("basic_auth_users:\n  alice: [\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(http_server__reload(s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "web.yml:"));
+	request(port, "GET /metrics HTTP/1.0\r\nAuthorization: Basic YWxpY2U6aHVudGVyMg==\r\n\r\n", resp);
+	assert_status(resp, "200");
+	http_server__stop(s);
+	/* nothing to reload without a web config */
+	assert_int_equal(http_server__reload(NULL, err, sizeof(err)), -EINVAL);
+	free(resp);
+}
+
 static void test_parse_listen(void **state)
 {
 	static const char *const bad[] = {
@@ -406,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_auth_queue),
 		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_parse_listen),
 		cmocka_unit_test(test_tls_hello),
 	};

@@ -48,6 +48,15 @@ int http_server__start(struct http_server **out, const struct http_opts *o,
 void http_server__stop(struct http_server *s);	/* NULL-safe */
 
 /*
+ * Read the web config file again now (as on SIGHUP), without closing the
+ * listening socket: the next connections and requests use it. The server
+ * also does this by itself within seconds of a change to the file or the
+ * files it names. 0, or -errno with the one-line reason in @err; the
+ * configuration in use stays.
+ */
+int http_server__reload(struct http_server *s, char *err, size_t err_len);
+
+/*
  * Parse "host:port" / "[v6]:port" / ":port" (all addresses). The host is a
  * numeric address or "localhost" (no DNS: start-up must not hang on a
  * resolver). 0 or -EINVAL. For tests and the flag parser.

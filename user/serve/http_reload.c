@@ -52,6 +52,7 @@ struct stamps {
 
 struct http_reload {
 	pthread_t thread;
+	pthread_mutex_t run;	/* held while one looks or loads: the watcher, or a reload asked for */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool stopping;
@@ -134,7 +135,7 @@ static long ms_since(const struct timespec *t)
 }
 
 /* Keep the configuration in use; say why once (the same reason is not repeated). */
-static void keep_in_use(struct http_reload *r, struct stamps *before, const char *err)
+static void keep_in_use(struct http_reload *r, struct stamps *before, const char *err, bool report)
 {
 	stamps_free(&r->broken);
 	r->broken = *before;
@@ -143,30 +144,39 @@ static void keep_in_use(struct http_reload *r, struct stamps *before, const char
 	if (!strcmp(err, r->broken_err))
 		return;
 	snprintf(r->broken_err, sizeof(r->broken_err), "%s", err);
-	http_log("reload failed: %s; keeping the previous web configuration", err);
+	if (report)
+		http_log("reload failed: %s; keeping the previous web configuration", err);
 }
 
-/* Load the configuration again; in use if it loads. */
-static void reload(struct http_server *s, struct http_reload *r, const char *which)
+/*
+ * Load the configuration again; in use if it loads. @why: what changed,
+ * for the log; NULL when a reload was asked for (http_server__reload()),
+ * which logs nothing and leaves the reason of a failure in @err.
+ */
+static int reload(struct http_server *s, struct http_reload *r, const char *why, char *err,
+		  size_t err_len)
 {
-	char err[ERR_LEN] = "", what[ERR_LEN];
+	char what[ERR_LEN];
 	struct stamps before;
 	struct http_web *w;
 
-	snprintf(what, sizeof(what), "%s", which);
+	snprintf(what, sizeof(what), "%s", why ? why : "");
+	err[0] = '\0';
 	/* stamped before reading: a change while it loads is seen next time */
-	if (stamps_of(&s->web->cfg, &before))
-		return;
-	w = http_web_load(s->web->cfg.path, err, sizeof(err));
+	if (stamps_of(&s->web->cfg, &before)) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	w = http_web_load(s->web->cfg.path, err, err_len);
 	if (w && w->cfg.tls != s->tls) {
-		snprintf(err, sizeof(err), "%s: switching between HTTP and HTTPS needs a restart of "
-			 "vflowd", w->cfg.path);
+		snprintf(err, err_len, "%s: switching between HTTP and HTTPS needs a restart of vflowd",
+			 w->cfg.path);
 		http_web_put(w);
 		w = NULL;
 	}
 	if (!w) {
-		keep_in_use(r, &before, err);
-		return;
+		keep_in_use(r, &before, err, why != NULL);
+		return -EINVAL;
 	}
 	stamps_free(&before);
 	stamps_free(&r->broken);
@@ -176,8 +186,12 @@ static void reload(struct http_server *s, struct http_reload *r, const char *whi
 	if (stamps_of(&w->cfg, &r->in_use))
 		memset(&r->in_use, 0, sizeof(r->in_use));
 	http_web_swap(s, w);
-	http_log("web configuration reloaded (%s changed)%s%s", what,
-		 w->cfg.warnings[0] ? ": " : "", w->cfg.warnings);
+	if (why)
+		http_log("web configuration reloaded (%s changed)%s%s", what,
+			 w->cfg.warnings[0] ? ": " : "", w->cfg.warnings);
+	else if (w->cfg.warnings[0])
+		http_log("%s", w->cfg.warnings);
+	return 0;
 }
 
 /* Is there something new to load? */
@@ -196,6 +210,7 @@ static void *watch(void *arg)
 	struct http_server *s = arg;
 	struct http_reload *r = s->reload;
 	struct timespec until;
+	char err[ERR_LEN];
 	const char *which;
 
 	pthread_mutex_lock(&r->lock);
@@ -211,9 +226,11 @@ static void *watch(void *arg)
 		if (r->stopping)
 			break;
 		pthread_mutex_unlock(&r->lock);
-		/* only this thread swaps s->web: reading it here needs no reference */
+		/* s->web is swapped only under r->run: reading it here needs no reference */
+		pthread_mutex_lock(&r->run);
 		if (due(r, &which))
-			reload(s, r, which);
+			reload(s, r, which, err, sizeof(err));
+		pthread_mutex_unlock(&r->run);
 		pthread_mutex_lock(&r->lock);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -231,6 +248,7 @@ int http_reload__start(struct http_server *s, char *err, size_t err_len)
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
+	pthread_mutex_init(&r->run, NULL);
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -243,6 +261,7 @@ int http_reload__start(struct http_server *s, char *err, size_t err_len)
 		stamps_free(&r->in_use);
 		pthread_cond_destroy(&r->wake);
 		pthread_mutex_destroy(&r->lock);
+		pthread_mutex_destroy(&r->run);
 		free(r);
 		snprintf(err, err_len, "cannot watch the web config: %s", strerror(rc));
 		return -rc;
@@ -265,6 +284,21 @@ void http_reload__stop(struct http_server *s)
 	stamps_free(&r->broken);
 	pthread_cond_destroy(&r->wake);
 	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_destroy(&r->run);
 	free(r);
 	s->reload = NULL;
+}
+
+int http_server__reload(struct http_server *s, char *err, size_t err_len)
+{
+	int rc;
+
+	if (!s || !s->reload) {
+		snprintf(err, err_len, "the exporter has no web config to reload");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&s->reload->run);
+	rc = reload(s, s->reload, NULL, err, err_len);
+	pthread_mutex_unlock(&s->reload->run);
+	return rc;
 }

@@ -27,12 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "serve/http.h"
 #include "serve/webconfig.h"
-#include "fuzz_certs.h"
+#include "fuzz_tls.h"
 
 #define ERR_LEN		512
 #define INPUT_MAX	(64 * 1024)	/* twice the server's per-connection memory */
@@ -50,7 +49,6 @@
 #define START_TRIES	20
 #define IDLE_TIMEOUT_S	2		/* bounds how long a half-sent request holds a socket */
 #define MAX_CONNS	16
-#define PATH_LEN	64
 /* a connection queued behind the servers' limits completes well within this */
 #define CONNECT_MS	(10 * 1000)
 #define NR_SERVERS	3
@@ -105,26 +103,14 @@ static int pick_port(void)
 	return port;
 }
 
-/* @text in a memfd that stays open: its /proc/self/fd path in @path */
-static void memfd_file(const char *name, const char *text, char *path)
-{
-	int fd = memfd_create(name, MFD_CLOEXEC);
-
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
-		perror("fuzz_http: memfd");
-		exit(1);
-	}
-	snprintf(path, PATH_LEN, "/proc/self/fd/%d", fd);
-}
-
 /* A web config file with @text, loaded (the server reads it again itself). */
 static struct web_config *config(const char *name, const char *text)
 {
 	static struct web_config web[NR_SERVERS];
 	static int n;
-	char path[PATH_LEN], err[ERR_LEN];
+	char path[FUZZ_PATH_LEN], err[ERR_LEN];
 
-	memfd_file(name, text, path);
+	fuzz_memfd_file(name, text, path);
 	if (web_config__load(path, &web[n], err, sizeof(err))) {
 		fprintf(stderr, "fuzz_http: %s\n", err);
 		exit(1);
@@ -168,7 +154,7 @@ static int count_fds(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *cert, *key, *text, crt_path[PATH_LEN], key_path[PATH_LEN];
+	char *cert, *key, *text, crt_path[FUZZ_PATH_LEN], key_path[FUZZ_PATH_LEN];
 
 	(void)argc, (void)argv;
 	/* a server that closes first must not kill the client with SIGPIPE */
@@ -182,8 +168,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	ports[1] = start(config("fuzz-auth", text));
 	free(text);
 	fuzz_make_cert(&cert, &key);
-	memfd_file("fuzz-cert", cert, crt_path);
-	memfd_file("fuzz-key", key, key_path);
+	fuzz_memfd_file("fuzz-cert", cert, crt_path);
+	fuzz_memfd_file("fuzz-key", key, key_path);
 	if (asprintf(&text, TLS_CONFIG_FMT, crt_path, key_path, crt_path) < 0)
 		exit(1);
 	ports[2] = start(config("fuzz-tls", text));

@@ -14,15 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include "serve/tls_hello.h"
 #include "serve/webconfig.h"
 #include "serve/webtls.h"
-#include "fuzz_certs.h"
+#include "fuzz_tls.h"
 
 #define ERR_LEN		512
-#define PATH_LEN	64
 #define CONFIG_FMT	"tls_server_config:\n  cert_file: %s\n  key_file: %s\n  min_version: TLS10\n" \
 			"  cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, " \
 			"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, " \
@@ -37,28 +35,17 @@
 
 static struct web_config web;
 
-static void memfd_file(const char *name, const char *text, char *path)
-{
-	int fd = memfd_create(name, MFD_CLOEXEC);
-
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
-		perror("fuzz_tls_hello: memfd");
-		exit(1);
-	}
-	snprintf(path, PATH_LEN, "/proc/self/fd/%d", fd);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *cert, *key, *text, crt[PATH_LEN], keyp[PATH_LEN], cfg[PATH_LEN], err[ERR_LEN];
+	char *cert, *key, *text, crt[FUZZ_PATH_LEN], keyp[FUZZ_PATH_LEN], cfg[FUZZ_PATH_LEN], err[ERR_LEN];
 
 	(void)argc, (void)argv;
 	fuzz_make_cert(&cert, &key);
-	memfd_file("fuzz-cert", cert, crt);
-	memfd_file("fuzz-key", key, keyp);
+	fuzz_memfd_file("fuzz-cert", cert, crt);
+	fuzz_memfd_file("fuzz-key", key, keyp);
 	if (asprintf(&text, CONFIG_FMT, crt, keyp) < 0)
 		exit(1);
-	memfd_file("fuzz-web", text, cfg);
+	fuzz_memfd_file("fuzz-web", text, cfg);
 	if (web_config__load(cfg, &web, err, sizeof(err)))
 		FAIL("%s", err);
 	free(text);

@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include "serve/webconfig.h"
 #include "serve/webtls.h"
-#include "fuzz_certs.h"
+#include "fuzz_tls.h"
 
 #define ERR_LEN		512
 #define PATH_LEN	64

@@ -50,6 +50,15 @@ make_test_certs() {
 	)
 }
 
+# make_pki NAMES...: the test PKI in PKI ($TMP/pki); if openssl fails,
+# every test NAME fails and the script ends
+make_pki() {
+	PKI=$TMP/pki
+	mkdir -p "$PKI"
+	make_test_certs "$PKI" ||
+		fail_all "openssl could not make the test PKI: $(tail -2 "$PKI/openssl.log")" "$@"
+}
+
 # fill_template IN OUT DIR: @SERVER_CRT@ and @SERVER_KEY@ lines of IN become
 # DIR's server.crt and server.key, indented for a YAML block scalar
 fill_template() {

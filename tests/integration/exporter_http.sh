@@ -7,6 +7,7 @@
 # EXPORTER_CMD names, e.g. EXPORTER_CMD="build/vflowd -q": it must take
 # --web.listen-address, --web.config.file and --web.max-connections.
 . "$(dirname "$0")/../lib.sh"
+. "$ROOT/tests/lib_tls.sh"
 
 read -ra CMD <<<"${EXPORTER_CMD:-$BUILD/tests/http_serve}"
 CT_TEXT="text/plain; version=0.0.4; charset=utf-8"
@@ -33,27 +34,8 @@ command -v python3 >/dev/null || skip_all "python3 is not installed (free ports,
 # the build makes http_serve (and vflowd): missing, it is a failure, not a skip
 [ -x "${CMD[0]}" ] || fail_all "${CMD[0]} is not built: run make test-build" "${NAMES[@]}"
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 # start_exporter NAME ARGS...: on a free port (PORT), pid in PID
-start_exporter() {
-	local name=$1 deadline=$((SECONDS + START_S)); shift
-	PORT=$(free_port)
-	"${CMD[@]}" --web.listen-address "127.0.0.1:$PORT" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-	PID=$!
-	on_exit "kill $PID; wait $PID"
-	until port_open "$PORT"; do
-		if ! kill -0 "$PID" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
-			diag "$name: exporter did not listen: $(tail -3 "$TMP/$name.err")"
-			return 1
-		fi
-		sleep 0.05
-	done
-}
+start_exporter() { SERVE_CMD="${CMD[*]}" SERVE_START_S=$START_S serve "$@"; }
 
 # stop_exporter NAME: SIGTERM; one TAP line on its exit status
 stop_exporter() {

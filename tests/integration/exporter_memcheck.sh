@@ -18,9 +18,7 @@ for tool in valgrind curl openssl python3 htpasswd; do
 	command -v "$tool" >/dev/null || skip_all "$tool is not installed (scripts/deps.sh)" "${NAMES[@]}"
 done
 [ -x "$BUILD/tests/http_serve" ] || fail_all "$BUILD/tests/http_serve is not built: run make test-build" "${NAMES[@]}"
-PKI=$TMP/pki
-mkdir -p "$PKI"
-make_test_certs "$PKI" || fail_all "openssl could not make the test PKI: $(tail -2 "$PKI/openssl.log")" "${NAMES[@]}"
+make_pki "${NAMES[@]}"
 cat >"$PKI/web.yml" <<YML
 tls_server_config:
   cert_file: server.crt

@@ -33,9 +33,9 @@ for tool in curl openssl python3 htpasswd; do
 	command -v "$tool" >/dev/null || skip_all "$tool is not installed (scripts/deps.sh)" "${NAMES[@]}"
 done
 [ -x "$VFLOWD" ] || fail_all "$VFLOWD is not built: run make test-build" "${NAMES[@]}"
-PKI=$TMP/pki SECRET=$TMP/secret
-mkdir -p "$PKI" "$SECRET"
-make_test_certs "$PKI" || fail_all "openssl could not make the test PKI: $(tail -2 "$PKI/openssl.log")" "${NAMES[@]}"
+make_pki "${NAMES[@]}"
+SECRET=$TMP/secret
+mkdir -p "$SECRET"
 # the issue's bound: a renewed certificate serves new connections within this
 RELOAD_BOUND_S=5
 # how long a broken file is watched for repeated reports: several poll periods
@@ -82,6 +82,12 @@ as() { # CERT USER:PASSWORD: the status a client with CERT gets
 	code --cacert "$PKI/ca.crt" --cert "$PKI/$1.crt" --key "$PKI/$1.key" -u "$2" "https://127.0.0.1:$PORT/metrics"
 }
 expect() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "want '$2', got '$3'"; fi; }
+# within WHAT CHECK...: ok when CHECK holds within RELOAD_BOUND_S, else not ok (status 1)
+within() {
+	local what=$1; shift
+	if wait_for $RELOAD_BOUND_S "$@"; then ok "$what"; else not_ok "$what"; return 1; fi
+}
+serves() { [ "$(served)" = "$1" ]; }
 
 publish "$PKI/server.crt" "$PKI/server.key" "$PKI/ca.crt"
 config "$HASH_OLD" RequireAndVerifyClientCert
@@ -118,12 +124,9 @@ on_exit "kill $KNOCK_PID"
 # --- the certificate and key renewed: served within the bound ---
 start=$(date +%s%N)
 publish "$PKI/server2.crt" "$PKI/server2.key" "$PKI/ca.crt"
-if wait_for $RELOAD_BOUND_S sh -c "[ \"\$(openssl s_client -connect 127.0.0.1:$PORT -cert '$PKI/scraper.crt' -key '$PKI/scraper.key' </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 2>/dev/null | cut -d= -f2)\" = '$RENEWED' ]"; then
-	ms=$((($(date +%s%N) - start) / 1000000))
-	ok "rotation: a renewed certificate and key serve within 5 s, no signal"
-	diag "the renewed certificate served after $ms ms (bound ${RELOAD_BOUND_S} s)"
+if within "rotation: a renewed certificate and key serve within 5 s, no signal" serves "$RENEWED"; then
+	diag "the renewed certificate served after $((($(date +%s%N) - start) / 1000000)) ms (bound ${RELOAD_BOUND_S} s)"
 else
-	not_ok "rotation: a renewed certificate and key serve within 5 s, no signal"
 	diag "still serving $(served), want $RENEWED; $(tail -2 "$TMP/vflowd.err")"
 fi
 
@@ -136,44 +139,28 @@ expect "rotation: a broken certificate keeps the old one serving" "$RENEWED 200"
 reports=$(grep -c "reload failed: .*tls.crt.*keeping the previous web configuration" "$TMP/vflowd.err")
 expect "rotation: the broken certificate is reported once" 1 "$reports"
 publish "$PKI/server.crt" "$PKI/server.key" "$PKI/ca.crt"
-if wait_for $RELOAD_BOUND_S sh -c "[ \"\$(openssl s_client -connect 127.0.0.1:$PORT -cert '$PKI/scraper.crt' -key '$PKI/scraper.key' </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 2>/dev/null | cut -d= -f2)\" = '$FIRST' ]"; then
-	ok "rotation: the repaired certificate serves"
-else
-	not_ok "rotation: the repaired certificate serves"
-	diag "serving $(served), want $FIRST"
-fi
+within "rotation: the repaired certificate serves" serves "$FIRST" || diag "serving $(served), want $FIRST"
 
 # --- a new client CA: the stranger CA's client in, the old CA's out ---
 publish "$PKI/server.crt" "$PKI/server.key" "$PKI/stranger-ca.crt"
 ca_switched() { [ "$(as stranger prometheus:first-password) $(as scraper prometheus:first-password)" = "200 000" ]; }
-if wait_for $RELOAD_BOUND_S ca_switched; then
-	ok "rotation: a new client CA lets its clients in and the old CA's out"
-else
-	not_ok "rotation: a new client CA lets its clients in and the old CA's out"
+within "rotation: a new client CA lets its clients in and the old CA's out" ca_switched ||
 	diag "stranger $(as stranger prometheus:first-password), scraper $(as scraper prometheus:first-password)"
-fi
 publish "$PKI/server.crt" "$PKI/server.key" "$PKI/ca.crt"
 
 # --- the password changed in the config file ---
 config "$HASH_NEW" RequireAndVerifyClientCert
 pw_switched() { [ "$(as scraper prometheus:second-password) $(as scraper prometheus:first-password)" = "200 401" ]; }
-if wait_for $RELOAD_BOUND_S pw_switched; then
-	ok "rotation: a changed password works, the old one is refused"
-else
-	not_ok "rotation: a changed password works, the old one is refused"
+within "rotation: a changed password works, the old one is refused" pw_switched ||
 	diag "new $(as scraper prometheus:second-password), old $(as scraper prometheus:first-password)"
-fi
 
 # --- exporter-toolkit's TestConfigReloading: a blocking policy relaxed ---
 no_cert() { code --cacert "$PKI/ca.crt" -u prometheus:second-password "https://127.0.0.1:$PORT/metrics"; }
+relaxed() { [ "$before" = 000 ] && [ "$(no_cert)" = 200 ]; }
 before=$(no_cert)
 config "$HASH_NEW" VerifyClientCertIfGiven
-if [ "$before" = 000 ] && wait_for $RELOAD_BOUND_S sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert '$PKI/ca.crt' -u prometheus:second-password https://127.0.0.1:$PORT/metrics)\" = 200 ]"; then
-	ok "rotation: a config requiring client certificates swapped for one that does not"
-else
-	not_ok "rotation: a config requiring client certificates swapped for one that does not"
+within "rotation: a config requiring client certificates swapped for one that does not" relaxed ||
 	diag "without a certificate: before $before, after $(no_cert)"
-fi
 
 kill -TERM "$KNOCK_PID"
 wait "$KNOCK_PID"

@@ -33,9 +33,7 @@ for tool in prometheus curl openssl python3 htpasswd; do
 done
 python3 -c 'import yaml' 2>/dev/null || skip_all "python3-yaml is not installed (scripts/deps.sh)" "${NAMES[@]}"
 [ -x "$VFLOWD" ] || fail_all "$VFLOWD is not built: run make test-build" "${NAMES[@]}"
-PKI=$TMP/pki
-mkdir -p "$PKI"
-make_test_certs "$PKI" || fail_all "openssl could not make the test PKI: $(tail -2 "$PKI/openssl.log")" "${NAMES[@]}"
+make_pki "${NAMES[@]}"
 SCRAPE_WAIT_S=60	# Prometheus starts, then scrapes every second
 PASSWORD=metrics-please
 HASH=$(htpasswd -nbBC 5 prometheus "$PASSWORD" | cut -d: -f2-)

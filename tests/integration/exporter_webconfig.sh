@@ -12,7 +12,6 @@
 . "$ROOT/tests/lib_tls.sh"
 
 FIX=$ROOT/tests/fixtures/webconfig
-PKI=$TMP/pki
 read -ra SERVE_ARGV <<<"${SERVE_CMD:-$BUILD/tests/http_serve}"
 # openssl 3 will not offer TLS 1.1 at its default security level: lowered,
 # so that a refusal is the server's doing
@@ -72,13 +71,17 @@ all_names() {
 		for ((i = 1; i <= NR_CHECKS[$f]; i++)); do echo "$f.yml: client $i"; done
 	done
 }
-need_all() { mapfile -t names < <(all_names); "$1" "$2" "${names[@]}"; }
+# need_all FUNC [WHY]: FUNC (skip_all, fail_all, make_pki) given every test's name
+need_all() {
+	local names
+	mapfile -t names < <(all_names)
+	if [ $# -gt 1 ]; then "$1" "$2" "${names[@]}"; else "$1" "${names[@]}"; fi
+}
 for tool in curl openssl python3; do
 	command -v "$tool" >/dev/null || need_all skip_all "$tool is not installed (scripts/deps.sh)"
 done
 [ -x "${SERVE_ARGV[0]}" ] || need_all fail_all "${SERVE_ARGV[0]} is not built: run make test-build"
-mkdir -p "$PKI"
-make_test_certs "$PKI" || need_all fail_all "openssl could not make the test PKI: $(tail -2 "$PKI/openssl.log")"
+need_all make_pki
 for f in "$FIX"/*.yml; do cp "$f" "$PKI/"; done
 for f in "$FIX"/*.yml.in; do
 	b=$(basename "$f" .in)

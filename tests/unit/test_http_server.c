@@ -29,6 +29,7 @@
 #include "serve/http_auth.h"
 #include "serve/tls_hello.h"
 #include "serve/webconfig.h"
+#include "test_bcrypt.h"
 
 #define ERR_LEN			512
 #define RESPONSE_MAX		8192
@@ -78,19 +79,6 @@ static void write_config(struct web_config *c, const char *fmt, ...)
 		fail_msg("%s", err);
 }
 
-static char *make_hash(const char *password, int cost, char *out)
-{
-	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-	struct crypt_data *cd = calloc(1, sizeof(*cd));
-
-	assert_non_null(cd);
-	assert_non_null(crypt_gensalt_rn("$2b$", (unsigned long)cost, NULL, 0, salt, sizeof(salt)));
-	assert_non_null(crypt_r(password, salt, cd));
-	snprintf(out, CRYPT_OUTPUT_SIZE, "%s", cd->output);
-	free(cd);
-	return out;
-}
-
 static char *render(void *ctx, bool openmetrics, size_t *len)
 {
 	char *body = strdup(openmetrics ? "# TYPE x counter\nx_total 1\n# EOF\n"
@@ -115,6 +103,32 @@ static int free_port(void)
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 	close(fd);
 	return ntohs(sin.sin_port);
+}
+
+/*
+ * A server on a free loopback port (its number in *@port) with the web
+ * config @config (NULL: none), which it reads itself: the caller's copy is
+ * freed at once.
+ */
+static struct http_server *start_with(struct http_opts *o, int *calls, int *port, const char *config)
+{
+	char addr[32], err[ERR_LEN];
+	struct http_server *s;
+	struct web_config c;
+
+	*port = free_port();
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", *port);
+	o->listen_address = addr;
+	if (config)
+		write_config(&c, "%s", config);
+	o->web = config ? &c : NULL;
+	if (http_server__start(&s, o, render, calls, err, sizeof(err)))
+		fail_msg("%s", err);
+	if (config)
+		web_config__free(&c);
+	o->web = NULL;
+	o->listen_address = NULL;
+	return s;
 }
 
 static int send_request(int port, const char *req)
@@ -197,22 +211,18 @@ static void test_routes(void **state)
 
 static void test_auth(void **state)
 {
-	char addr[32], err[ERR_LEN], hash[CRYPT_OUTPUT_SIZE], *resp = malloc(RESPONSE_MAX);
-	int port = free_port(), calls = 0, i;
+	char config[ERR_LEN], hash[CRYPT_OUTPUT_SIZE], *resp = malloc(RESPONSE_MAX);
 	struct http_opts o = {};
 	struct http_server *s;
-	struct web_config c;
+	int port, calls = 0, i;
 	unsigned long runs;
 
 	(void)state;
 	assert_non_null(resp);
-	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-	o.listen_address = addr;
-	write_config(&c, "basic_auth_users:\n  alice: %s\nhttp_server_config:\n  headers:\n"
-		     "    X-Content-Type-Options: nosniff\n", make_hash("secret", BCRYPT_TEST_COST, hash));
-	o.web = &c;
-	assert_int_equal(http_server__start(&s, &o, render, &calls, err, sizeof(err)), 0);
-	web_config__free(&c);	/* the server read the file itself */
+	snprintf(config, sizeof(config), "basic_auth_users:\n  alice: %s\nhttp_server_config:\n"
+		 "  headers:\n    X-Content-Type-Options: nosniff\n",
+		 make_hash("secret", BCRYPT_TEST_COST, hash));
+	s = start_with(&o, &calls, &port, config);
 
 	runs = web_config__bcrypt_runs();
 	request(port, "GET /metrics HTTP/1.0\r\n\r\n", resp);
@@ -248,20 +258,16 @@ static void test_auth(void **state)
 /* More checks than the queue holds: the rest are 429 at once, none get in. */
 static void test_auth_queue(void **state)
 {
-	char addr[32], err[ERR_LEN], hash[CRYPT_OUTPUT_SIZE], *resp = malloc(RESPONSE_MAX);
-	int port = free_port(), calls = 0, fd[FLOOD], i, busy = 0, denied = 0;
+	char config[ERR_LEN], hash[CRYPT_OUTPUT_SIZE], *resp = malloc(RESPONSE_MAX);
+	int port, calls = 0, fd[FLOOD], i, busy = 0, denied = 0;
 	struct http_opts o = { .max_connections = FLOOD + 4 };
 	struct http_server *s;
-	struct web_config c;
 
 	(void)state;
 	assert_non_null(resp);
-	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-	o.listen_address = addr;
-	write_config(&c, "basic_auth_users:\n  alice: %s\n", make_hash("secret", BCRYPT_SLOW_COST, hash));
-	o.web = &c;
-	assert_int_equal(http_server__start(&s, &o, render, &calls, err, sizeof(err)), 0);
-	web_config__free(&c);
+	snprintf(config, sizeof(config), "basic_auth_users:\n  alice: %s\n",
+		 make_hash("secret", BCRYPT_SLOW_COST, hash));
+	s = start_with(&o, &calls, &port, config);
 	for (i = 0; i < FLOOD; i++)
 		fd[i] = send_request(port, "GET /metrics HTTP/1.0\r\n"
 				     "Authorization: Basic YWxpY2U6d3Jvbmc=\r\n\r\n");
@@ -281,21 +287,15 @@ static void test_auth_queue(void **state)
 
 static void test_rate_limit(void **state)
 {
-	char addr[32], err[ERR_LEN], *resp = malloc(RESPONSE_MAX);
-	int port = free_port(), calls = 0;
+	char *resp = malloc(RESPONSE_MAX);
 	struct http_opts o = {};
 	struct http_server *s;
-	struct web_config c;
+	int port, calls = 0;
 
 	(void)state;
 	assert_non_null(resp);
-	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-	o.listen_address = addr;
 	/* two requests, then one an hour */
-	write_config(&c, "rate_limit:\n  interval: 1h\n  burst: 2\n");
-	o.web = &c;
-	assert_int_equal(http_server__start(&s, &o, render, &calls, err, sizeof(err)), 0);
-	web_config__free(&c);
+	s = start_with(&o, &calls, &port, "rate_limit:\n  interval: 1h\n  burst: 2\n");
 	request(port, "GET /metrics HTTP/1.0\r\n\r\n", resp);
 	assert_status(resp, "200");
 	request(port, "GET /nope HTTP/1.0\r\n\r\n", resp);
@@ -314,22 +314,19 @@ static void test_rate_limit(void **state)
 /* http_server__reload(): the file read again now, the socket kept; a broken file kept out. */
 static void test_reload(void **state)
 {
-	char addr[32], err[ERR_LEN], hash[CRYPT_OUTPUT_SIZE], *resp = malloc(RESPONSE_MAX);
-	int port = free_port(), calls = 0;
+	char config[ERR_LEN], err[ERR_LEN], hash[CRYPT_OUTPUT_SIZE], *resp = malloc(RESPONSE_MAX);
 	struct http_opts o = {};
 	struct http_server *s;
 	struct web_config c;
+	int port, calls = 0;
 	FILE *f;
 
 	(void)state;
 	assert_non_null(resp);
-	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-	o.listen_address = addr;
 	/* alice:secret */
-	write_config(&c, "basic_auth_users:\n  alice: %s\n", make_hash("secret", BCRYPT_TEST_COST, hash));
-	o.web = &c;
-	assert_int_equal(http_server__start(&s, &o, render, &calls, err, sizeof(err)), 0);
-	web_config__free(&c);
+	snprintf(config, sizeof(config), "basic_auth_users:\n  alice: %s\n",
+		 make_hash("secret", BCRYPT_TEST_COST, hash));
+	s = start_with(&o, &calls, &port, config);
 	request(port, "GET /metrics HTTP/1.0\r\nAuthorization: Basic YWxpY2U6c2VjcmV0\r\n\r\n", resp);
 	assert_status(resp, "200");
 	/* alice:hunter2 now */

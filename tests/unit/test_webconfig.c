@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "serve/webconfig.h"
+#include "test_bcrypt.h"
 #include "serve/webtls.h"
 
 /* the lowest bcrypt cost: these tests check logic, not strength */
@@ -102,19 +103,6 @@ static void assert_refused(int rc, const char *err, int line, const char *word)
 	assert_at_line(err, line);
 	if (!strstr(err, word))
 		fail_msg("\"%s\" does not name \"%s\"", err, word);
-}
-
-static char *make_hash(const char *password, int cost, char *out)
-{
-	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-	struct crypt_data *cd = calloc(1, sizeof(*cd));
-
-	assert_non_null(cd);
-	assert_non_null(crypt_gensalt_rn("$2b$", (unsigned long)cost, NULL, 0, salt, sizeof(salt)));
-	assert_non_null(crypt_r(password, salt, cd));
-	snprintf(out, CRYPT_OUTPUT_SIZE, "%s", cd->output);
-	free(cd);
-	return out;
 }
 
 /*

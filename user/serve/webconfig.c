@@ -118,12 +118,36 @@ int loader_bool(struct loader *l, yaml_node_t *n, const char *what, bool *out)
 	return loader_fail(l, n, -EINVAL, "%s is \"%s\": use true or false", what, v);
 }
 
-int loader_take(struct loader *l, yaml_node_t *k, yaml_node_t *v, yaml_node_t **slot)
+int loader_collect(struct loader *l, yaml_node_t *map, const char *section,
+		   const char *const *names, size_t nr, yaml_node_t **keys, yaml_node_t **values)
 {
-	if (*slot)
-		return loader_fail(l, k, -EINVAL, "duplicate key \"%s\": keep one",
-				   (const char *)k->data.scalar.value);
-	*slot = v;
+	char valid[ERR_MSG_MAX / 2] = "";
+	yaml_node_pair_t *pair;
+	yaml_node_t *k, *v;
+	const char *name;
+	size_t i;
+	int rc = 0;
+
+	memset(keys, 0, nr * sizeof(*keys));
+	memset(values, 0, nr * sizeof(*values));
+	for_each_pair(l, map, pair, k, v) {
+		if (!(name = loader_scalar(l, k, "a key", &rc)))
+			return rc;
+		for (i = 0; i < nr && strcmp(names[i], name); i++)
+			;
+		if (i < nr && keys[i])
+			return loader_fail(l, k, -EINVAL, "duplicate key \"%s\": keep one", name);
+		if (i < nr) {
+			keys[i] = k;
+			values[i] = loader_is_null(v) ? NULL : v;
+			continue;
+		}
+		for (i = 0; i < nr; i++)
+			snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid), "%s%s",
+				 i ? ", " : "", names[i]);
+		return loader_fail(l, k, -EINVAL, "unknown key \"%s\"%s%s: valid keys are %s", name,
+				   section ? " in " : "", section ? section : "", valid);
+	}
 	return 0;
 }
 
@@ -206,12 +230,16 @@ int loader_read_pem(struct loader *l, yaml_node_t *n, const char *key, const cha
 	return 0;
 }
 
+enum root_key { R_TLS, R_HTTP, R_USERS, R_RATE, NR_ROOT_KEYS };
+
+static const char *const root_keys[NR_ROOT_KEYS] = {
+	"tls_server_config", "http_server_config", "basic_auth_users", "rate_limit",
+};
+
 static int load_root(struct loader *l, yaml_node_t *root)
 {
-	yaml_node_t *k, *v, *tls = NULL, *tls_key = NULL, *users = NULL, *http = NULL, *rate = NULL;
-	yaml_node_pair_t *pair;
-	const char *name;
-	int rc = 0;
+	yaml_node_t *k[NR_ROOT_KEYS], *v[NR_ROOT_KEYS];
+	int rc;
 
 	if (loader_is_null(root))
 		return 0;
@@ -219,33 +247,16 @@ static int load_root(struct loader *l, yaml_node_t *root)
 		return loader_fail(l, root, -EINVAL, "expected a mapping with tls_server_config, "
 				   "http_server_config, basic_auth_users or rate_limit: see "
 				   "exporter-toolkit's web configuration");
-	for_each_pair(l, root, pair, k, v) {
-		if (!(name = loader_scalar(l, k, "a key", &rc)))
-			return rc;
-		if (!strcmp(name, "tls_server_config")) {
-			rc = loader_take(l, k, v, &tls);
-			tls_key = k;
-		}
-		else if (!strcmp(name, "basic_auth_users"))
-			rc = loader_take(l, k, v, &users);
-		else if (!strcmp(name, "http_server_config"))
-			rc = loader_take(l, k, v, &http);
-		else if (!strcmp(name, "rate_limit"))
-			rc = loader_take(l, k, v, &rate);
-		else
-			return loader_fail(l, k, -EINVAL, "unknown key \"%s\": valid keys are "
-					   "tls_server_config, http_server_config, basic_auth_users, "
-					   "rate_limit", name);
-		if (rc)
-			return rc;
-	}
-	if (http && (rc = load_http(l, http)))
+	if ((rc = loader_collect(l, root, NULL, root_keys, NR_ROOT_KEYS, k, v)))
 		return rc;
-	if (tls && (rc = load_tls(l, tls_key, tls)))
+	/* http2 constrains cipher_suites: http_server_config first */
+	if (v[R_HTTP] && (rc = load_http(l, v[R_HTTP])))
 		return rc;
-	if (users && (rc = load_users(l, users)))
+	if (v[R_TLS] && (rc = load_tls(l, k[R_TLS], v[R_TLS])))
 		return rc;
-	if (rate && (rc = load_rate_limit(l, rate)))
+	if (v[R_USERS] && (rc = load_users(l, v[R_USERS])))
+		return rc;
+	if (v[R_RATE] && (rc = load_rate_limit(l, v[R_RATE])))
 		return rc;
 	return 0;
 }

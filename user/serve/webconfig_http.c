@@ -76,32 +76,22 @@ static int load_header(struct loader *l, yaml_node_t *k, yaml_node_t *v, struct 
 
 int load_http(struct loader *l, yaml_node_t *http)
 {
+	static const char *const names[] = { "http2", "headers" };
+	yaml_node_t *keys[2], *values[2], *http2, *headers, *k, *v;
 	struct web_config *out = l->out;
-	yaml_node_t *k, *v, *http2 = NULL, *headers = NULL;
 	yaml_node_pair_t *pair;
-	const char *name;
-	int rc = 0;
+	int rc;
 
 	if (loader_is_null(http))
 		return 0;
-	if ((rc = loader_expect_mapping(l, http, "http_server_config")))
+	if ((rc = loader_expect_mapping(l, http, "http_server_config")) ||
+	    (rc = loader_collect(l, http, "http_server_config", names, 2, keys, values)))
 		return rc;
-	for_each_pair(l, http, pair, k, v) {
-		if (!(name = loader_scalar(l, k, "a key", &rc)))
-			return rc;
-		if (!strcmp(name, "http2"))
-			rc = loader_take(l, k, v, &http2);
-		else if (!strcmp(name, "headers"))
-			rc = loader_take(l, k, v, &headers);
-		else
-			return loader_fail(l, k, -EINVAL, "unknown key \"%s\" in http_server_config: "
-					   "valid keys are http2, headers", name);
-		if (rc)
-			return rc;
-	}
-	if (http2 && !loader_is_null(http2) && (rc = loader_bool(l, http2, "http2", &out->http2)))
+	http2 = values[0];
+	headers = values[1];
+	if (http2 && (rc = loader_bool(l, http2, "http2", &out->http2)))
 		return rc;
-	if (!headers || loader_is_null(headers))
+	if (!headers)
 		return 0;
 	if ((rc = loader_expect_mapping(l, headers, "headers")))
 		return rc;
@@ -175,31 +165,21 @@ static bool plain_integer(const yaml_node_t *n, uint64_t *out)
 
 int load_rate_limit(struct loader *l, yaml_node_t *rate)
 {
+	static const char *const names[] = { "interval", "burst" };
+	yaml_node_t *keys[2], *values[2], *interval, *burst;
 	struct web_config *out = l->out;
-	yaml_node_t *k, *v, *interval = NULL, *burst = NULL;
-	yaml_node_pair_t *pair;
-	const char *name, *s;
+	const char *s;
 	char *end;
-	int rc = 0;
+	int rc;
 
 	if (loader_is_null(rate))
 		return 0;
-	if ((rc = loader_expect_mapping(l, rate, "rate_limit")))
+	if ((rc = loader_expect_mapping(l, rate, "rate_limit")) ||
+	    (rc = loader_collect(l, rate, "rate_limit", names, 2, keys, values)))
 		return rc;
-	for_each_pair(l, rate, pair, k, v) {
-		if (!(name = loader_scalar(l, k, "a key", &rc)))
-			return rc;
-		if (!strcmp(name, "interval"))
-			rc = loader_take(l, k, v, &interval);
-		else if (!strcmp(name, "burst"))
-			rc = loader_take(l, k, v, &burst);
-		else
-			return loader_fail(l, k, -EINVAL, "unknown key \"%s\" in rate_limit: valid keys "
-					   "are interval, burst", name);
-		if (rc)
-			return rc;
-	}
-	if (interval && !loader_is_null(interval)) {
+	interval = values[0];
+	burst = values[1];
+	if (interval) {
 		if (!(s = loader_scalar(l, interval, "interval", &rc)))
 			return rc;
 		if (!plain_integer(interval, &out->rate_interval_ns) &&
@@ -207,7 +187,7 @@ int load_rate_limit(struct loader *l, yaml_node_t *rate)
 			return loader_fail(l, interval, -EINVAL, "interval \"%s\" is not a duration: "
 					   "use e.g. 1s, 500ms or 0 (no limit)", s);
 	}
-	if (burst && !loader_is_null(burst)) {
+	if (burst) {
 		if (!(s = loader_scalar(l, burst, "burst", &rc)))
 			return rc;
 		errno = 0;

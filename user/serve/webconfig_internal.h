@@ -46,8 +46,15 @@ int loader_expect_mapping(struct loader *l, yaml_node_t *n, const char *what);
 int loader_expect_list(struct loader *l, yaml_node_t *n, const char *what);
 /* YAML 1.1 booleans, as Go's yaml.v2 reads them: true/false, yes/no, on/off */
 int loader_bool(struct loader *l, yaml_node_t *n, const char *what, bool *out);
-/* A duplicate key is an error, as in Go's yaml.UnmarshalStrict. */
-int loader_take(struct loader *l, yaml_node_t *k, yaml_node_t *v, yaml_node_t **slot);
+/*
+ * The keys of mapping @map (section @section, NULL for the root): each
+ * one of @names (@nr of them) into keys[i] and values[i] (zeroed first);
+ * an unknown or repeated key is refused, as Go's yaml.UnmarshalStrict does,
+ * the message listing the valid ones. A value "key:" alone, "~" or "null"
+ * is left as the key unset (values[i] NULL, keys[i] set).
+ */
+int loader_collect(struct loader *l, yaml_node_t *map, const char *section,
+		   const char *const *names, size_t nr, yaml_node_t **keys, yaml_node_t **values);
 /* @file relative to the config file's directory, as exporter-toolkit resolves it */
 char *loader_resolve(const char *config, const char *file);
 /* The PEM text of @file for @key (line of @n in messages); regular files only. */

@@ -56,34 +56,17 @@ static bool is_string_key(enum tls_key k)
 
 static int collect(struct loader *l, yaml_node_t *tls, struct tls_nodes *t)
 {
-	yaml_node_pair_t *pair;
-	yaml_node_t *k, *v;
-	const char *name;
-	int rc = 0, i;
+	int rc;
 
-	for_each_pair(l, tls, pair, k, v) {
-		if (!(name = loader_scalar(l, k, "a key", &rc)))
-			return rc;
-		for (i = 0; i < NR_TLS_KEYS && strcmp(tls_keys[i], name); i++)
-			;
-		if (i == NR_TLS_KEYS)
-			return loader_fail(l, k, -EINVAL, "unknown key \"%s\" in tls_server_config: valid "
-					   "keys are cert(_file), key(_file), client_ca(_file), "
-					   "client_auth_type, client_allowed_sans, min_version, max_version, "
-					   "cipher_suites, prefer_server_cipher_suites, curve_preferences", name);
-		if ((rc = loader_take(l, k, v, &t->n[i])))
-			return rc;
-		t->k[i] = k;
-		if (loader_is_null(v)) {
-			t->n[i] = NULL;		/* "key:" alone is the key unset */
+	if ((rc = loader_collect(l, tls, "tls_server_config", tls_keys, NR_TLS_KEYS, t->k, t->n)))
+		return rc;
+	for (int i = 0; i < NR_TLS_KEYS; i++) {
+		if (!t->n[i] || !is_string_key((enum tls_key)i))
 			continue;
-		}
-		if (is_string_key((enum tls_key)i)) {
-			if (!(t->s[i] = loader_scalar(l, v, name, &rc)))
-				return rc;
-			if (!t->s[i][0])
-				t->s[i] = NULL;	/* Go: "" is unset */
-		}
+		if (!(t->s[i] = loader_scalar(l, t->n[i], tls_keys[i], &rc)))
+			return rc;
+		if (!t->s[i][0])
+			t->s[i] = NULL;	/* Go: "" is unset */
 	}
 	return 0;
 }

@@ -1,25 +1,29 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * A self-signed certificate and its key for the fuzz targets that reach
- * the TLS side of the web config, made with GnuTLS in memory when the
- * target starts (nothing on disk, nothing downloaded). An EC P-256 key:
- * quick to make, and the ECDHE-ECDSA suites apply.
+ * What the fuzz targets that reach the TLS side of the web config share: a
+ * self-signed certificate and its key, made with GnuTLS in memory when the
+ * target starts (nothing on disk, nothing downloaded; an EC P-256 key,
+ * quick to make, for which the ECDHE-ECDSA suites apply), and files in
+ * memfds for the web config to name.
  */
-#ifndef VFLOW_FUZZ_CERTS_H
-#define VFLOW_FUZZ_CERTS_H
+#ifndef VFLOW_FUZZ_TLS_H
+#define VFLOW_FUZZ_TLS_H
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
 #define FUZZ_CERT_DAYS	2
 #define FUZZ_SERIAL	"\x01"
+#define FUZZ_PATH_LEN	64
 
 /* PEM text of a certificate for localhost and its key, NUL-terminated; exits on failure. */
-static void fuzz_make_cert(char **cert_pem, char **key_pem)
+static inline void fuzz_make_cert(char **cert_pem, char **key_pem)
 {
 	gnutls_x509_privkey_t key;
 	gnutls_x509_crt_t crt;
@@ -52,6 +56,18 @@ static void fuzz_make_cert(char **cert_pem, char **key_pem)
 	gnutls_free(k.data);
 	gnutls_x509_crt_deinit(crt);
 	gnutls_x509_privkey_deinit(key);
+}
+
+/* @text in a memfd left open: its /proc/self/fd path in @path (FUZZ_PATH_LEN) */
+static inline void fuzz_memfd_file(const char *name, const char *text, char *path)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		perror("fuzz: memfd");
+		exit(1);
+	}
+	snprintf(path, FUZZ_PATH_LEN, "/proc/self/fd/%d", fd);
 }
 
 #endif

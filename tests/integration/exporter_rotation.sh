@@ -5,7 +5,7 @@
 # kubelet swaps in one rename). No signal is sent and vflowd is never
 # restarted:
 #  - a renewed certificate and key serve new connections within 5 s
-#    (RELOAD_BOUND_S; the time taken is reported);
+#    (RELOAD_BOUND_MS; each change's time taken is reported);
 #  - a broken certificate keeps the old one serving and is reported once;
 #    repaired, it serves;
 #  - a new client CA lets its clients in and the old CA's out;
@@ -36,8 +36,13 @@ done
 make_pki "${NAMES[@]}"
 SECRET=$TMP/secret
 mkdir -p "$SECRET"
-# the issue's bound: a renewed certificate serves new connections within this
-RELOAD_BOUND_S=5
+# The bound a change must take effect within: the issue's acceptance bound.
+# The design gives much less: user/serve/http_reload.c looks at the files
+# every second (RELOAD_POLL_MS) and a load takes milliseconds, so a change
+# serves within about 1 s; the rest leaves room for openssl and curl on 2
+# busy cores, and the time taken is reported. Timed from the moment the
+# change is on disk to the first client that sees it, to the millisecond.
+RELOAD_BOUND_MS=5000
 # how long a broken file is watched for repeated reports: several poll periods
 BROKEN_WATCH_S=4
 HASH_OLD=$(htpasswd -nbBC 5 prometheus first-password | cut -d: -f2-)
@@ -82,10 +87,24 @@ as() { # CERT USER:PASSWORD: the status a client with CERT gets
 	code --cacert "$PKI/ca.crt" --cert "$PKI/$1.crt" --key "$PKI/$1.key" -u "$2" "https://127.0.0.1:$PORT/metrics"
 }
 expect() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "want '$2', got '$3'"; fi; }
-# within WHAT CHECK...: ok when CHECK holds within RELOAD_BOUND_S, else not ok (status 1)
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# within WHAT CHECK...: call it right after the change: ok when CHECK holds
+# within RELOAD_BOUND_MS, else not ok (status 1); the time taken in TOOK_MS
 within() {
-	local what=$1; shift
-	if wait_for $RELOAD_BOUND_S "$@"; then ok "$what"; else not_ok "$what"; return 1; fi
+	local what=$1 start deadline; shift
+	start=$(now_ms)
+	deadline=$((start + RELOAD_BOUND_MS))
+	until "$@"; do
+		if [ "$(now_ms)" -ge $deadline ]; then
+			TOOK_MS=$(($(now_ms) - start))
+			not_ok "$what"
+			return 1
+		fi
+		sleep 0.05
+	done
+	TOOK_MS=$(($(now_ms) - start))
+	ok "$what"
+	diag "$what: after $TOOK_MS ms (bound $RELOAD_BOUND_MS ms)"
 }
 serves() { [ "$(served)" = "$1" ]; }
 
@@ -122,13 +141,9 @@ KNOCK_PID=$!
 on_exit "kill $KNOCK_PID"
 
 # --- the certificate and key renewed: served within the bound ---
-start=$(date +%s%N)
 publish "$PKI/server2.crt" "$PKI/server2.key" "$PKI/ca.crt"
-if within "rotation: a renewed certificate and key serve within 5 s, no signal" serves "$RENEWED"; then
-	diag "the renewed certificate served after $((($(date +%s%N) - start) / 1000000)) ms (bound ${RELOAD_BOUND_S} s)"
-else
+within "rotation: a renewed certificate and key serve within 5 s, no signal" serves "$RENEWED" ||
 	diag "still serving $(served), want $RENEWED; $(tail -2 "$TMP/vflowd.err")"
-fi
 
 # --- a broken certificate: the renewed one keeps serving, one report ---
 echo "this is not a certificate" >"$TMP/broken.crt"

@@ -105,6 +105,25 @@ unserve() {
 	wait "$PID"
 }
 
+# stopped_cleanly WHAT [ERR_FILE]: unserve; one TAP line on its exit status,
+# with the end of ERR_FILE when it failed
+stopped_cleanly() {
+	local rc
+	unserve
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diag "status $rc${2:+: $(tail -3 "$2" 2>/dev/null)}"
+	fi
+}
+
+# expect WHAT WANT GOT: ok when equal, else not ok with the difference
+expect() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "want '$2', got '$3'"; fi
+}
+
 # code ARGS...: curl's HTTP status (000: no response, e.g. a refused handshake)
 code() { curl -s --max-time "${CURL_S:-5}" -o /dev/null -w '%{http_code}' "$@"; }
 

@@ -35,7 +35,6 @@ PASSWORD=right-password
 HASH=$(htpasswd -nbBC $BCRYPT_COST prometheus "$PASSWORD" | cut -d: -f2-)
 printf "basic_auth_users:\n  prometheus: '%s'\n" "$HASH" >"$TMP/web.yml"
 URL() { echo "http://127.0.0.1:$PORT/metrics"; }
-expect() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "want '$2', got '$3'"; fi; }
 
 # --- bcrypt runs, counted by the HTTP layer ---
 # count_bcrypts USER:PASSWORD...: one request each to a new http_serve:
@@ -167,7 +166,7 @@ PY
 		not_ok "auth load: every wrong password is refused (401, or 429 when checks queue up)"
 	fi
 	PID=$VPID
-	if unserve; then ok "auth load: vflowd stopped cleanly"; else not_ok "auth load: vflowd stopped cleanly"; fi
+	stopped_cleanly "auth load: vflowd stopped cleanly" "$TMP/vflowd.err"
 else
 	for t in "${NAMES[@]:3}"; do not_ok "$t"; done
 fi

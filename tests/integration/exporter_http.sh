@@ -38,29 +38,13 @@ command -v python3 >/dev/null || skip_all "python3 is not installed (free ports,
 start_exporter() { SERVE_CMD="${CMD[*]}" SERVE_START_S=$START_S serve "$@"; }
 
 # stop_exporter NAME: SIGTERM; one TAP line on its exit status
-stop_exporter() {
-	local rc
-	kill -TERM "$PID"
-	wait "$PID"
-	rc=$?
-	if [ "$rc" -eq 0 ]; then
-		ok "$1: stopped cleanly"
-	else
-		not_ok "$1: stopped cleanly"
-		diag "status $rc: $(tail -5 "$TMP/$1.err")"
-	fi
-}
+stop_exporter() { stopped_cleanly "$1: stopped cleanly" "$TMP/$1.err"; }
 
 # fetch NAME URL CURL-ARGS...: prints "CODE CONTENT-TYPE"; body and headers in $TMP/NAME.{body,hdr}
 fetch() {
 	local name=$1; shift
 	curl -s --max-time "$CURL_S" -o "$TMP/$name.body" -D "$TMP/$name.hdr" \
 		-w '%{http_code} %{content_type}' "$@"
-}
-
-# expect "what" WANT GOT: ok when equal, else the difference as a diag
-expect() {
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "want '$2', got '$3'"; fi
 }
 
 has_type() { grep -q '^# TYPE ' "$TMP/$1.body"; }

@@ -58,9 +58,7 @@ else
 	not_ok "memcheck: a changed certificate reloaded under valgrind"
 	diag "$(tail -2 "$TMP/vg.err")"
 fi
-unserve
-rc=$?
-if [ "$rc" -eq 0 ]; then ok "memcheck: stopped cleanly"; else not_ok "memcheck: stopped cleanly"; diag "status $rc"; fi
+stopped_cleanly "memcheck: stopped cleanly" "$TMP/vg.err"
 if grep -q "ERROR SUMMARY: 0 errors" "$TMP/vg.log"; then
 	ok "memcheck: no memory errors"
 else

@@ -110,7 +110,6 @@ for e in "${REFUSED[@]}"; do
 done
 
 # expect WHAT WANT GOT
-expect() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "want '$2', got '$3'"; fi; }
 
 URL() { echo "https://127.0.0.1:$PORT/metrics"; }
 tls() { code --cacert "$PKI/ca.crt" "$@" "$(URL)"; }

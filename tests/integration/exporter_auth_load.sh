@@ -41,7 +41,7 @@ URL() { echo "http://127.0.0.1:$PORT/metrics"; }
 # their statuses in STATUSES, the bcrypts it ran in RUNS (empty when it did
 # not start or did not stop cleanly)
 count_bcrypts() {
-	STATUSES= RUNS=
+	STATUSES='' RUNS=''
 	serve count --web.config.file "$TMP/web.yml" || return
 	for cred in "$@"; do STATUSES+="$(code -u "$cred" "$(URL)") "; done
 	unserve && RUNS=$(sed -n 's/^bcrypt_runs //p' "$TMP/count.out")

@@ -128,8 +128,8 @@ int loader_collect(struct loader *l, yaml_node_t *map, const char *section,
 	size_t i;
 	int rc = 0;
 
-	memset(keys, 0, nr * sizeof(*keys));
-	memset(values, 0, nr * sizeof(*values));
+	for (i = 0; i < nr; i++)
+		keys[i] = values[i] = NULL;
 	for_each_pair(l, map, pair, k, v) {
 		if (!(name = loader_scalar(l, k, "a key", &rc)))
 			return rc;

@@ -40,13 +40,13 @@ RUNTIME_LDLIBS   := -lcurl -ljson-c
 # trace.dat: libtracecmd and libtraceevent, for vflowd --import only
 TRACECMD_CFLAGS  := $(shell pkg-config --cflags libtracecmd libtraceevent 2>/dev/null)
 TRACECMD_LDLIBS  := -ltracecmd -ltraceevent
-vflowd_LDLIBS    := -lbpf -lz -lmicrohttpd -lyaml -lcrypt $(RUNTIME_LDLIBS) $(TRACECMD_LDLIBS) -lpthread -lm
+vflowd_LDLIBS    := -lbpf -lz -lmicrohttpd -lgnutls -lyaml -lcrypt $(RUNTIME_LDLIBS) $(TRACECMD_LDLIBS) -lpthread -lm
 vflowtop_LAYERS  := serve source record engine report host core
 vflowtop_LDLIBS  := -lbpf -lz $(RUNTIME_LDLIBS) -lpthread -lm -lncursesw
 vflowdump_LAYERS := record report host core
 vflowdump_LDLIBS := -lz -lm
 # tests and fuzz targets link every layer
-ALL_LDLIBS := -lbpf -lz -lmicrohttpd -lyaml -lcrypt $(RUNTIME_LDLIBS) $(TRACECMD_LDLIBS) -lpthread -lm
+ALL_LDLIBS := -lbpf -lz -lmicrohttpd -lgnutls -lyaml -lcrypt $(RUNTIME_LDLIBS) $(TRACECMD_LDLIBS) -lpthread -lm
 # $(call layer_libs,BUILD,LAYERS): the libraries of those layers in that build
 layer_libs  = $(foreach l,$(2),$(1)/lib/libvflow_$(l).a)
 # $(call objs_of,BUILD,FOLDER): the objects of user/FOLDER in that build
@@ -204,10 +204,11 @@ $(OUT)/tests/%: tests/drivers/%.c $(SAN_LIBS) | $(OUT)/tests $(OUT)/dep $(GEN_HD
 
 # The exporter's HTTP layer alone, for the HTTP tests: libmicrohttpd and
 # GnuTLS do not link statically.
-HTTP_SERVE_SRCS := tests/helpers/http_serve.c user/serve/http.c user/serve/webconfig.c
+HTTP_SERVE_SRCS := tests/helpers/http_serve.c $(wildcard user/serve/http*.c user/serve/webconfig*.c) \
+		   user/serve/webtls.c user/serve/tls_hello.c
 $(OUT)/tests/http_serve: $(HTTP_SERVE_SRCS) $(wildcard user/serve/*.h) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(HTTP_SERVE_SRCS) -lmicrohttpd -lyaml -lcrypt -o $@
+	$(Q)$(CC) $(CFLAGS) $(HTTP_SERVE_SRCS) -lmicrohttpd -lgnutls -lyaml -lcrypt -lpthread -o $@
 
 # Workload programs the integration tests run: plain builds, no sanitizers,
 # so they make exactly the syscalls their source says.

@@ -10,7 +10,7 @@
 #    only; the syscall table: user/core only). BPF objects include their
 #    helpers as "lib/NAME.bpf.h".
 #  - A library's headers only where that library is linked: libbpf in
-#    user/engine, libmicrohttpd, libyaml and libcrypt in user/serve, zlib
+#    user/engine, libmicrohttpd, GnuTLS, libyaml and libcrypt in user/serve, zlib
 #    in user/record, libtracecmd and libtraceevent in user/source,
 #    ncurses in user/vflowtop, libcurl and json-c in user/host (its
 #    runtime_*.c files, which only vflowd and vflowtop link).
@@ -56,6 +56,7 @@ ARCH_DOC=docs/ARCHITECTURE.md
 LIBRARY_HEADERS=(
 	"bpf/* engine"
 	"microhttpd.h serve"
+	"gnutls/* serve"
 	"yaml.h serve"
 	"crypt.h serve"
 	"zlib.h record"

@@ -12,7 +12,7 @@ pkgs=(
 	util-linux procps iproute2 python3 tmux	# integration tests (unshare, ps)
 	libbpf-tools bpftrace strace linux-perf	# benchmark peers
 	runsc					# gVisor, for the sandbox tests
-	libmicrohttpd-dev libyaml-dev libcrypt-dev	# exporter: HTTP, web config, bcrypt
+	libmicrohttpd-dev libgnutls28-dev libyaml-dev libcrypt-dev	# exporter: HTTP, TLS, web config, bcrypt
 	libcurl4-openssl-dev libjson-c-dev	# container names from the runtimes' APIs and state
 	docker.io containerd podman runc busybox-static	# real runtimes for the container name tests
 	prometheus curl openssl apache2-utils python3-yaml	# exporter tests

@@ -74,6 +74,12 @@ FUZZ_BINS := $(patsubst fuzz/%.c,$(OUT)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_TIME ?= 600
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
 BENCH_BPF  := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(wildcard bench/*.bpf.c))
+# man pages (help2man, below): vflowd and vflowtop are administrators'
+# tools (section 8), vflowdump reads dump files anywhere (section 1)
+MAN_SECTION_vflowd    := 8
+MAN_SECTION_vflowtop  := 8
+MAN_SECTION_vflowdump := 1
+MAN_PAGES := $(foreach p,$(PROGRAMS),$(OUT)/man/$(p).$(MAN_SECTION_$(p)))
 
 ifeq ($(V),1)
 Q =
@@ -86,7 +92,7 @@ endif
 .DELETE_ON_ERROR:
 # keep the generated objects and skeletons between builds
 .SECONDARY:
-.PHONY: all deps run daemon test test-build bench clean vmlinux fuzz
+.PHONY: all deps run daemon test test-build bench clean vmlinux fuzz man
 
 all: $(APPS)
 
@@ -108,7 +114,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory WERROR=1 test-build
 	$(Q)tests/run.sh
 
-test-build: $(APPS) $(SAN_APPS) $(UNIT_BINS) $(TEST_HELPERS) $(TEST_DRIVERS) $(FUZZ_BINS)
+test-build: $(APPS) $(SAN_APPS) $(UNIT_BINS) $(TEST_HELPERS) $(TEST_DRIVERS) $(FUZZ_BINS) $(MAN_PAGES)
 
 # Every fuzz target for FUZZ_TIME seconds each (the suite runs them briefly).
 fuzz: deps
@@ -232,6 +238,18 @@ $(OUT)/bench/%.skel.h: $(OUT)/bench/%.tmp.bpf.o
 $(OUT)/bench/%: bench/%.c $(BENCH_BPF) | $(OUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUT)/bench $< -lbpf -lpthread -lm -o $@
+
+# --- Man pages ---------------------------------------------------------------
+# help2man over each program's --help and --version, with the
+# sections --help has no room for in man/PROGRAM.h2m.
+man: $(MAN_PAGES)
+
+define man_page
+$(OUT)/man/$(1).$(MAN_SECTION_$(1)): $(OUT)/$(1) man/$(1).h2m scripts/gen-man.sh
+	$$(call msg,MAN,$$@)
+	$$(Q)scripts/gen-man.sh $(OUT)/$(1) $(MAN_SECTION_$(1)) man/$(1).h2m $$@
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call man_page,$(p))))
 
 clean:
 	$(call msg,CLEAN,$(OUT))

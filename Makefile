@@ -92,7 +92,8 @@ endif
 .DELETE_ON_ERROR:
 # keep the generated objects and skeletons between builds
 .SECONDARY:
-.PHONY: all deps run daemon test test-build bench clean vmlinux fuzz man
+.PHONY: all deps run daemon test test-build bench clean vmlinux fuzz \
+	man install uninstall
 
 all: $(APPS)
 
@@ -250,6 +251,42 @@ $(OUT)/man/$(1).$(MAN_SECTION_$(1)): $(OUT)/$(1) man/$(1).h2m scripts/gen-man.sh
 	$$(Q)scripts/gen-man.sh $(OUT)/$(1) $(MAN_SECTION_$(1)) man/$(1).h2m $$@
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call man_page,$(p))))
+
+# --- Installing --------------------------------------------------------------
+# make install [DESTDIR=STAGING] [PREFIX=/usr/local]; make uninstall with the
+# same variables removes what it put there. GNU directory variables, each
+# overridable. vflowd and vflowtop are administrators' tools (they load BPF
+# programs: section 8, sbin); vflowdump reads dump files anywhere (section 1,
+# bin). Configuration goes to /etc whatever the prefix: vflowd reads its
+# model and advice files from /etc/vflow (or $VFLOW_CONFIG_DIR), and the
+# unit its options from /etc/default/vflowd.
+PREFIX      ?= /usr/local
+EXEC_PREFIX ?= $(PREFIX)
+BINDIR      ?= $(EXEC_PREFIX)/bin
+SBINDIR     ?= $(EXEC_PREFIX)/sbin
+DATAROOTDIR ?= $(PREFIX)/share
+DATADIR     ?= $(DATAROOTDIR)
+MANDIR      ?= $(DATAROOTDIR)/man
+DOCDIR      ?= $(DATAROOTDIR)/doc/vflow
+SYSCONFDIR  ?= /etc
+# A system package (PREFIX=/usr) uses the directories systemd and
+# bash-completion name in their pkg-config files; any other prefix keeps
+# to itself (/usr/local/lib/systemd/system is on systemd's unit path, and
+# bash-completion looks under every $XDG_DATA_DIRS).
+pkg_var = $(shell pkg-config --variable=$(1) $(2) 2>/dev/null)
+SYSTEMD_UNITDIR ?= $(if $(filter /usr,$(PREFIX)),$(or $(call pkg_var,systemdsystemunitdir,systemd),/lib/systemd/system),$(PREFIX)/lib/systemd/system)
+BASH_COMPLETIONS_DIR ?= $(if $(filter /usr,$(PREFIX)),$(or $(call pkg_var,completionsdir,bash-completion),/usr/share/bash-completion/completions),$(DATAROOTDIR)/bash-completion/completions)
+
+# scripts/install.sh holds the one list of what goes where, for both
+INSTALL_DIRS = DESTDIR='$(DESTDIR)' OUT='$(OUT)' BINDIR='$(BINDIR)' SBINDIR='$(SBINDIR)' \
+	       DATADIR='$(DATADIR)' MANDIR='$(MANDIR)' DOCDIR='$(DOCDIR)' SYSCONFDIR='$(SYSCONFDIR)' \
+	       SYSTEMD_UNITDIR='$(SYSTEMD_UNITDIR)' BASH_COMPLETIONS_DIR='$(BASH_COMPLETIONS_DIR)'
+
+install: $(APPS) $(MAN_PAGES)
+	$(Q)$(INSTALL_DIRS) scripts/install.sh install
+
+uninstall:
+	$(Q)$(INSTALL_DIRS) scripts/install.sh uninstall
 
 clean:
 	$(call msg,CLEAN,$(OUT))

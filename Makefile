@@ -154,7 +154,7 @@ $(OUT)/syscall_names.h: scripts/gen-syscall-names.sh | $(OUT)
 $(OUT)/obj/%.o: user/%.c | $(GEN_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 # Sanitizer build for the tests
 $(OUT)/san/obj/%.o: user/%.c | $(GEN_HDRS)
@@ -189,7 +189,7 @@ $(foreach b,$(BUILDS),$(foreach l,$(LIB_LAYERS),$(eval $(call layer_lib,$(b),$(l
 define program
 $(1)/$(2): $$(call objs_of,$(1),$(2)) $$(call layer_libs,$(1),$$($(2)_LAYERS))
 	$$(call msg,LINK,$$@)
-	$$(Q)$$(CC) $$(CFLAGS) $(3) $$^ $$($(2)_LDLIBS) -o $$@
+	$$(Q)$$(CC) $$(CFLAGS) $(3) $$(LDFLAGS) $$^ $$($(2)_LDLIBS) -o $$@
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program,$(OUT),$(p),)))
 $(foreach p,$(PROGRAMS),$(eval $(call program,$(OUT)/san,$(p),$$(SAN_FLAGS))))
@@ -287,6 +287,11 @@ install: $(APPS) $(MAN_PAGES)
 
 uninstall:
 	$(Q)$(INSTALL_DIRS) scripts/install.sh uninstall
+
+# The Debian package (debian/), built from a copy of the tracked files in
+# $(OUT)/deb, where the .deb lands; lintian checks it.
+deb:
+	$(Q)scripts/build-deb.sh $(OUT)/deb
 
 clean:
 	$(call msg,CLEAN,$(OUT))

@@ -161,8 +161,9 @@ fi
 # systemd-analyze verify rejects a unit whose ExecStart binary does not
 # exist, and /usr/local/sbin/vflowd is only there once installed: verify a
 # copy whose ExecStart points at the vflowd built in this tree instead (the
-# rest of the unit is byte for byte the same). It only warns about unknown
-# or misspelt settings, so any output at all is a failure.
+# rest of the unit is byte for byte the same). Likewise its Documentation=
+# man page: man finds the one built here. It only warns about unknown or
+# misspelt settings, so any output at all is a failure.
 if ! command -v systemd-analyze >/dev/null; then
 	skip "systemd-analyze verify deploy/vflowd.service" "systemd-analyze not installed"
 	skip "vflowd.service exposure (systemd-analyze security)" "systemd-analyze not installed"
@@ -171,11 +172,13 @@ else
 	[ -x "$BIN" ] || BIN=$BUILD/san/vflowd
 	mkdir -p "$TMP/unit"
 	sed "s|^ExecStart=/usr/local/sbin/vflowd |ExecStart=$BIN |" "$UNIT" >"$TMP/unit/vflowd.service"
+	mkdir -p "$TMP/man/man8"
+	ln -s "$BUILD/man/vflowd.8" "$TMP/man/man8/vflowd.8"
 	if [ ! -x "$BIN" ]; then
 		not_ok "systemd-analyze verify deploy/vflowd.service"
 		diag "no built vflowd in $BUILD to stand in for /usr/local/sbin/vflowd: make WERROR=1 test-build"
-	elif SYSTEMD_LOG_COLOR=0 systemd-analyze verify "$TMP/unit/vflowd.service" >"$TMP/verify.out" 2>&1 &&
-	     [ ! -s "$TMP/verify.out" ]; then
+	elif SYSTEMD_LOG_COLOR=0 MANPATH=$TMP/man systemd-analyze verify "$TMP/unit/vflowd.service" \
+		>"$TMP/verify.out" 2>&1 && [ ! -s "$TMP/verify.out" ]; then
 		ok "systemd-analyze verify deploy/vflowd.service"
 	else
 		not_ok "systemd-analyze verify deploy/vflowd.service"; diag_head 5 "$TMP/verify.out"

@@ -70,12 +70,14 @@ else
 fi
 
 # verify wants ExecStart's binary to exist (its --root wants a whole
-# system): the installed unit with ExecStart at the staged binary
+# system): the installed unit with ExecStart at the staged binary, and man
+# looking for its Documentation= page among the staged ones
 mkdir -p "$TMP/unit"
 sed "s|^ExecStart=$exec_bin |ExecStart=$A$exec_bin |" "$UNIT" >"$TMP/unit/vflowd.service"
 if ! command -v systemd-analyze >/dev/null; then
 	skip "systemd-analyze verify the installed unit" "systemd-analyze not installed"
-elif SYSTEMD_LOG_COLOR=0 systemd-analyze verify "$TMP/unit/vflowd.service" >"$TMP/verify.out" 2>&1 &&
+elif SYSTEMD_LOG_COLOR=0 MANPATH=$A/usr/local/share/man \
+	systemd-analyze verify "$TMP/unit/vflowd.service" >"$TMP/verify.out" 2>&1 &&
      [ ! -s "$TMP/verify.out" ]; then
 	ok "systemd-analyze verify the installed unit"
 else

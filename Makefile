@@ -93,7 +93,7 @@ endif
 # keep the generated objects and skeletons between builds
 .SECONDARY:
 .PHONY: all deps run daemon test test-build bench clean vmlinux fuzz \
-	man install uninstall
+	man install uninstall deb test-package
 
 all: $(APPS)
 
@@ -292,6 +292,15 @@ uninstall:
 # $(OUT)/deb, where the .deb lands; lintian checks it.
 deb:
 	$(Q)scripts/build-deb.sh $(OUT)/deb
+
+# The package and the image, tested for real (tests/package/, slower than
+# make test: .ci/run runs both): the .deb installed with apt into a
+# throwaway Debian root and purged, the image built FROM a debootstrapped
+# base and run. docs/PACKAGING.md.
+test-package:
+	$(Q)scripts/deps.sh package
+	$(Q)$(MAKE) --no-print-directory deb $(OUT)/tests/sysloop
+	$(Q)tests/run.sh $(sort $(wildcard tests/package/*.sh))
 
 clean:
 	$(call msg,CLEAN,$(OUT))

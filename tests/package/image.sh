@@ -35,6 +35,7 @@ SUITE=$(cut -d' ' -f1 "$ROOTFS/../stamp")
 STAMP=$(sha256sum <"$ROOTFS/../stamp" | cut -c1-16)
 BASE_IMAGE=localhost/vflow-base:$SUITE
 IMAGE=localhost/vflowd:test
+BUILD_IMAGE=localhost/vflowd-build:test
 
 # podman with a store of its own beside the base root (kept, so the images
 # and the build's layers are too), leaving the machine's store alone
@@ -62,11 +63,18 @@ else
 fi
 
 # apt inside the build fetches from the mirror through this host's network
+build() {
+	podman build "${LIMITS[@]}" --network host --build-arg BASE="$BASE_IMAGE" -f "$ROOT/deploy/Dockerfile" \
+		--ignorefile "$ROOT/deploy/Dockerfile.dockerignore" "$@" "$ROOT"
+}
 start=$SECONDS
-if podman build "${LIMITS[@]}" --network host --build-arg BASE="$BASE_IMAGE" -f "$ROOT/deploy/Dockerfile" \
-	--ignorefile "$ROOT/deploy/Dockerfile.dockerignore" -t "$IMAGE" "$ROOT" >"$TMP/build.out" 2>&1; then
+# the build stage tagged too: its apt layer (the compilers) then has a
+# named descendant, and pruning what older runs left keeps it
+if build --target build -t "$BUILD_IMAGE" >"$TMP/build.out" 2>&1 &&
+   build -t "$IMAGE" >>"$TMP/build.out" 2>&1; then
 	ok "${NAMES[1]}"
 	diag "podman build: $((SECONDS - start)) s"
+	podman image prune -f >/dev/null 2>&1
 else
 	fail_all "podman build failed: $(tail -5 "$TMP/build.out")" "${NAMES[@]:1}"
 fi

@@ -44,7 +44,7 @@ else
 	not_ok "${NAMES[0]}"
 	diag "lintian status $lintian_rc"
 	[ -z "$bad" ] || diag "$bad"
-	[ -z "$unexplained" ] || diag "not in docs/PACKAGING.md: $(echo $unexplained)"
+	[ -z "$unexplained" ] || diag "not in docs/PACKAGING.md: ${unexplained//$'\n'/ }"
 fi
 
 # Build-Depends: scripts/deps.sh's build packages, less those
@@ -173,7 +173,7 @@ if in_root apt-get purge -y vflow >"$TMP/purge.out" 2>&1; then
 		ok "${NAMES[7]}"
 	else
 		not_ok "${NAMES[7]}"
-		diag "left: $(echo $left); status: $status; $(wc -l <"$TMP/files") files listed"
+		diag "left: ${left//$'\n'/ }; status: $status; $(wc -l <"$TMP/files") files listed"
 	fi
 else
 	not_ok "${NAMES[7]}"

@@ -44,6 +44,10 @@ PODMAN_BIN=$(type -P podman)
 PODMAN_OPTS=(--root "$CACHE/podman/storage" --runroot "/run/vflow-test-podman" --storage-driver overlay
 	     --cgroup-manager cgroupfs --events-backend file)
 podman() { "$PODMAN_BIN" "${PODMAN_OPTS[@]}" "$@"; }
+# one run at a time on that store: the tags are shared, and the prune
+# below would take another build's layers
+exec 8>"$CACHE/image.lock"
+flock 8
 # podman's default nofile and nproc limits are above what this process
 # may raise them to (runc: "error setting rlimits"): limits it may set
 LIMITS=(--ulimit nofile=4096:4096 --ulimit nproc=4096:4096)

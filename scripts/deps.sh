@@ -37,6 +37,7 @@ pkgs=(
 # it is installed in and the image's base (debootstrap; podman is above)
 package=(
 	debhelper dpkg-dev fakeroot lintian	# dpkg-buildpackage, lintian
+	build-essential				# dpkg-checkbuilddeps asks for it besides Build-Depends
 	debootstrap				# the base root, from the Debian mirror
 )
 

@@ -39,6 +39,7 @@ package=(
 	debhelper dpkg-dev fakeroot lintian	# dpkg-buildpackage, lintian
 	build-essential				# dpkg-checkbuilddeps asks for it besides Build-Depends
 	debootstrap				# the base root, from the Debian mirror
+	nodejs					# the Kubernetes schema check (npm's validators)
 )
 
 case ${1:-} in
@@ -47,6 +48,11 @@ package) pkgs+=("${package[@]}") ;;
 --build) printf '%s\n' "${build[@]}"; exit 0 ;;
 *) echo "usage: scripts/deps.sh [package | --build]" >&2; exit 2 ;;
 esac
+# npm comes with nodejs where that is not Debian's (and then conflicts
+# with Debian's npm)
+if [ "${1:-}" = package ] && ! command -v npm >/dev/null; then
+	pkgs+=(npm)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

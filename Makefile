@@ -74,6 +74,12 @@ FUZZ_BINS := $(patsubst fuzz/%.c,$(OUT)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_TIME ?= 600
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
 BENCH_BPF  := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(wildcard bench/*.bpf.c))
+# man pages (help2man, below): vflowd and vflowtop are administrators'
+# tools (section 8), vflowdump reads dump files anywhere (section 1)
+MAN_SECTION_vflowd    := 8
+MAN_SECTION_vflowtop  := 8
+MAN_SECTION_vflowdump := 1
+MAN_PAGES := $(foreach p,$(PROGRAMS),$(OUT)/man/$(p).$(MAN_SECTION_$(p)))
 
 ifeq ($(V),1)
 Q =
@@ -86,7 +92,8 @@ endif
 .DELETE_ON_ERROR:
 # keep the generated objects and skeletons between builds
 .SECONDARY:
-.PHONY: all deps run daemon test test-build bench clean vmlinux fuzz
+.PHONY: all deps run daemon test test-build bench clean vmlinux fuzz \
+	man install uninstall deb test-package
 
 all: $(APPS)
 
@@ -108,7 +115,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory WERROR=1 test-build
 	$(Q)tests/run.sh
 
-test-build: $(APPS) $(SAN_APPS) $(UNIT_BINS) $(TEST_HELPERS) $(TEST_DRIVERS) $(FUZZ_BINS)
+test-build: $(APPS) $(SAN_APPS) $(UNIT_BINS) $(TEST_HELPERS) $(TEST_DRIVERS) $(FUZZ_BINS) $(MAN_PAGES)
 
 # Every fuzz target for FUZZ_TIME seconds each (the suite runs them briefly).
 fuzz: deps
@@ -147,7 +154,7 @@ $(OUT)/syscall_names.h: scripts/gen-syscall-names.sh | $(OUT)
 $(OUT)/obj/%.o: user/%.c | $(GEN_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 # Sanitizer build for the tests
 $(OUT)/san/obj/%.o: user/%.c | $(GEN_HDRS)
@@ -182,7 +189,7 @@ $(foreach b,$(BUILDS),$(foreach l,$(LIB_LAYERS),$(eval $(call layer_lib,$(b),$(l
 define program
 $(1)/$(2): $$(call objs_of,$(1),$(2)) $$(call layer_libs,$(1),$$($(2)_LAYERS))
 	$$(call msg,LINK,$$@)
-	$$(Q)$$(CC) $$(CFLAGS) $(3) $$^ $$($(2)_LDLIBS) -o $$@
+	$$(Q)$$(CC) $$(CFLAGS) $(3) $$(LDFLAGS) $$^ $$($(2)_LDLIBS) -o $$@
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program,$(OUT),$(p),)))
 $(foreach p,$(PROGRAMS),$(eval $(call program,$(OUT)/san,$(p),$$(SAN_FLAGS))))
@@ -233,6 +240,68 @@ $(OUT)/bench/%.skel.h: $(OUT)/bench/%.tmp.bpf.o
 $(OUT)/bench/%: bench/%.c $(BENCH_BPF) | $(OUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUT)/bench $< -lbpf -lpthread -lm -o $@
+
+# --- Man pages ---------------------------------------------------------------
+# help2man over each program's --help and --version, with the
+# sections --help has no room for in man/PROGRAM.h2m.
+man: $(MAN_PAGES)
+
+define man_page
+$(OUT)/man/$(1).$(MAN_SECTION_$(1)): $(OUT)/$(1) man/$(1).h2m scripts/gen-man.sh
+	$$(call msg,MAN,$$@)
+	$$(Q)scripts/gen-man.sh $(OUT)/$(1) $(MAN_SECTION_$(1)) man/$(1).h2m $$@
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call man_page,$(p))))
+
+# --- Installing --------------------------------------------------------------
+# make install [DESTDIR=STAGING] [PREFIX=/usr/local]; make uninstall with the
+# same variables removes what it put there. GNU directory variables, each
+# overridable. vflowd and vflowtop are administrators' tools (they load BPF
+# programs: section 8, sbin); vflowdump reads dump files anywhere (section 1,
+# bin). Configuration goes to /etc whatever the prefix: vflowd reads its
+# model and advice files from /etc/vflow (or $VFLOW_CONFIG_DIR), and the
+# unit its options from /etc/default/vflowd.
+PREFIX      ?= /usr/local
+EXEC_PREFIX ?= $(PREFIX)
+BINDIR      ?= $(EXEC_PREFIX)/bin
+SBINDIR     ?= $(EXEC_PREFIX)/sbin
+DATAROOTDIR ?= $(PREFIX)/share
+DATADIR     ?= $(DATAROOTDIR)
+MANDIR      ?= $(DATAROOTDIR)/man
+DOCDIR      ?= $(DATAROOTDIR)/doc/vflow
+SYSCONFDIR  ?= /etc
+# A system package (PREFIX=/usr) uses the directories systemd and
+# bash-completion name in their pkg-config files; any other prefix keeps
+# to itself (/usr/local/lib/systemd/system is on systemd's unit path, and
+# bash-completion looks under every $XDG_DATA_DIRS).
+pkg_var = $(shell pkg-config --variable=$(1) $(2) 2>/dev/null)
+SYSTEMD_UNITDIR ?= $(if $(filter /usr,$(PREFIX)),$(or $(call pkg_var,systemdsystemunitdir,systemd),/lib/systemd/system),$(PREFIX)/lib/systemd/system)
+BASH_COMPLETIONS_DIR ?= $(if $(filter /usr,$(PREFIX)),$(or $(call pkg_var,completionsdir,bash-completion),/usr/share/bash-completion/completions),$(DATAROOTDIR)/bash-completion/completions)
+
+# scripts/install.sh holds the one list of what goes where, for both
+INSTALL_DIRS = DESTDIR='$(DESTDIR)' OUT='$(OUT)' BINDIR='$(BINDIR)' SBINDIR='$(SBINDIR)' \
+	       DATADIR='$(DATADIR)' MANDIR='$(MANDIR)' DOCDIR='$(DOCDIR)' SYSCONFDIR='$(SYSCONFDIR)' \
+	       SYSTEMD_UNITDIR='$(SYSTEMD_UNITDIR)' BASH_COMPLETIONS_DIR='$(BASH_COMPLETIONS_DIR)'
+
+install: $(APPS) $(MAN_PAGES)
+	$(Q)$(INSTALL_DIRS) scripts/install.sh install
+
+uninstall:
+	$(Q)$(INSTALL_DIRS) scripts/install.sh uninstall
+
+# The Debian package (debian/), built from a copy of the tracked files in
+# $(OUT)/deb, where the .deb lands; lintian checks it.
+deb:
+	$(Q)scripts/build-deb.sh $(OUT)/deb
+
+# The package and the image, tested for real (tests/package/, slower than
+# make test: .ci/run runs both): the .deb installed with apt into a
+# throwaway Debian root and purged, the image built FROM a debootstrapped
+# base and run. docs/PACKAGING.md.
+test-package:
+	$(Q)scripts/deps.sh package
+	$(Q)$(MAKE) --no-print-directory deb $(OUT)/tests/sysloop
+	$(Q)tests/run.sh $(sort $(wildcard tests/package/*.sh))
 
 clean:
 	$(call msg,CLEAN,$(OUT))

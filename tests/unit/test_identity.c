@@ -123,15 +123,20 @@ static void test_names_kept(void **state)
 	(void)state;
 	identity_table__init(&t);
 	snprintf(n.name, sizeof(n.name), "web-1");
-	identity__set_names(&t, 42, &n);	/* unknown: nothing happens */
+	assert_int_equal(identity__set_names(&t, 42, &n), -ENOENT);	/* unknown: nothing happens */
 	assert_null(identity__find(&t, IDENTITY_CGROUP, 42));
 	assert_int_equal(identity__cgroup_seen(&t, 42, PODMAN_PATH, IDENTITY_FROM_MKDIR, 1), 0);
-	identity__set_names(&t, 42, &n);
-	identity__set_names(&t, 42, &none);	/* the runtime forgot it: the name stays */
+	assert_null(identity__find(&t, IDENTITY_CGROUP, 42)->names);
+	assert_int_equal(identity__set_names(&t, 42, &none), 0);	/* nothing said: nothing kept */
+	assert_null(identity__find(&t, IDENTITY_CGROUP, 42)->names);
+	assert_int_equal(identity__set_names(&t, 42, &n), 0);
+	/* the runtime forgot it: the name stays */
+	assert_int_equal(identity__set_names(&t, 42, &none), 0);
 	assert_int_equal(identity__cgroup_removed(&t, 42, 2), 0);
 	e = identity__find(&t, IDENTITY_CGROUP, 42);
-	assert_string_equal(e->names.name, "web-1");
-	assert_int_equal(e->names.source, RUNTIME_SRC_PODMAN_API);
+	assert_non_null(e->names);
+	assert_string_equal(e->names->name, "web-1");
+	assert_int_equal(e->names->source, RUNTIME_SRC_PODMAN_API);
 	identity_table__free(&t);
 }
 
@@ -163,6 +168,51 @@ static void test_churn(void **state)
 		assert_non_null(e);
 		assert_string_equal(e->path, path);
 	}
+	identity_table__free(&t);
+}
+
+/* keep the odd ids */
+static bool keep_odd(void *ctx, const struct identity *e)
+{
+	(void)ctx;
+	return e->id & 1;
+}
+
+/* removed cgroups no output names are swept; live ones, recent ones and kept ones stay */
+static void test_sweep_gone(void **state)
+{
+	struct identity_table t;
+	char path[32];
+	size_t gone = 0;
+
+	(void)state;
+	identity_table__init(&t);
+	for (__u64 id = 1; id <= CHURN; id++) {
+		snprintf(path, sizeof(path), "/c%llu", (unsigned long long)id);
+		assert_int_equal(identity__cgroup_seen(&t, id, path, IDENTITY_FROM_MKDIR, 1), 0);
+		/* every third removed at 10, every fifth at 100 (too recent) */
+		if (id % 3 == 0)
+			assert_int_equal(identity__cgroup_removed(&t, id, 10), 0);
+		else if (id % 5 == 0)
+			assert_int_equal(identity__cgroup_removed(&t, id, 100), 0);
+	}
+	for (__u64 id = 1; id <= CHURN; id++)
+		gone += id % 3 == 0 && !(id & 1);
+	assert_int_equal(identity__sweep_gone(&t, 50, keep_odd, NULL), gone);
+	for (__u64 id = 1; id <= CHURN; id++) {
+		const struct identity *e = identity__find(&t, IDENTITY_CGROUP, id);
+
+		if (id % 3 == 0 && !(id & 1))
+			assert_null(e);
+		else
+			assert_non_null(e);
+	}
+	assert_int_equal(t.nr, CHURN - gone);
+	/* without a keeper: every odd one removed at 10 goes too */
+	gone = 0;
+	for (__u64 id = 1; id <= CHURN; id++)
+		gone += id % 3 == 0 && (id & 1);
+	assert_int_equal(identity__sweep_gone(&t, 50, NULL, NULL), gone);
 	identity_table__free(&t);
 }
 
@@ -203,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_names_kept),
 		cmocka_unit_test(test_churn),
+		cmocka_unit_test(test_sweep_gone),
 		cmocka_unit_test(test_walk),
 	};
 

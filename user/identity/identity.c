@@ -28,8 +28,10 @@ void identity_table__init(struct identity_table *t)
 
 void identity_table__free(struct identity_table *t)
 {
-	for (size_t i = 0; i < t->cap; i++)
+	for (size_t i = 0; i < t->cap; i++) {
 		free(t->slots[i].path);
+		free(t->slots[i].names);
+	}
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
 }
@@ -167,12 +169,20 @@ int identity__cgroup_removed(struct identity_table *t, __u64 id, __u64 now_ns)
 	return 0;
 }
 
-void identity__set_names(struct identity_table *t, __u64 id, const struct runtime_names *n)
+int identity__set_names(struct identity_table *t, __u64 id, const struct runtime_names *n)
 {
 	struct identity *e = slot_find(t, IDENTITY_CGROUP, id);
 
-	if (e && n->source != RUNTIME_SRC_NONE)
-		e->names = *n;
+	if (!e)
+		return -ENOENT;
+	if (n->source == RUNTIME_SRC_NONE)
+		return 0;
+	if (!e->names)
+		e->names = malloc(sizeof(*e->names));
+	if (!e->names)
+		return -ENOMEM;
+	*e->names = *n;
+	return 0;
 }
 
 void identity__forget(struct identity_table *t, enum identity_kind kind, __u64 id)
@@ -183,6 +193,7 @@ void identity__forget(struct identity_table *t, enum identity_kind kind, __u64 i
 	if (!e)
 		return;
 	free(e->path);
+	free(e->names);
 	hole = (size_t)(e - t->slots);
 	t->slots[hole] = (struct identity){ 0 };
 	t->nr--;
@@ -197,6 +208,29 @@ void identity__forget(struct identity_table *t, enum identity_kind kind, __u64 i
 		t->slots[i] = (struct identity){ 0 };
 		hole = i;
 	}
+}
+
+size_t identity__sweep_gone(struct identity_table *t, __u64 before_ns,
+			    bool (*keep)(void *ctx, const struct identity *e), void *ctx)
+{
+	size_t n = 0;
+
+	/*
+	 * Backward-shift deletion moves a later entry into the hole: look at
+	 * slot i again after a deletion. An entry wrapped round to an earlier
+	 * slot is left for the next sweep.
+	 */
+	for (size_t i = 0; i < t->cap;) {
+		const struct identity *e = &t->slots[i];
+
+		if (e->id && e->gone && e->gone_since_ns < before_ns && !(keep && keep(ctx, e))) {
+			identity__forget(t, e->kind, e->id);
+			n++;
+			continue;
+		}
+		i++;
+	}
+	return n;
 }
 
 const char *identity_origin_name(enum identity_origin o)

@@ -41,7 +41,7 @@ struct identity {
 	enum identity_origin origin;
 	char *path;			/* cgroup path below the cgroup2 root; NULL: never known */
 	struct workload wl;		/* runtime, paradigm, container id and name, from the path */
-	struct runtime_names names;	/* what the runtime said; names.source NONE: nothing */
+	struct runtime_names *names;	/* what the runtime said; NULL: nothing (most cgroups) */
 	__u64 first_seen_ns;		/* CLOCK_MONOTONIC */
 	__u64 last_seen_ns;		/* last time it was seen existing */
 	__u64 gone_since_ns;		/* removed at; 0: exists (as far as known) */
@@ -77,10 +77,21 @@ int identity__cgroup_renamed(struct identity_table *t, __u64 id, const char *pat
  * seen is recorded as gone with no path (origin NOTHING). 0 or -ENOMEM.
  */
 int identity__cgroup_removed(struct identity_table *t, __u64 id, __u64 now_ns);
-/* The runtime's names for a container cgroup: kept once given, a later empty answer changes nothing. */
-void identity__set_names(struct identity_table *t, __u64 id, const struct runtime_names *n);
+/*
+ * The runtime's names for a container cgroup: kept once given, a later
+ * empty answer changes nothing. 0, -ENOENT (no such identity) or -ENOMEM.
+ */
+int identity__set_names(struct identity_table *t, __u64 id, const struct runtime_names *n);
 /* Drop (@kind, @id): the entity left every output (its rows were folded away). */
 void identity__forget(struct identity_table *t, enum identity_kind kind, __u64 id);
+
+/*
+ * Forget every identity gone before @before_ns that @keep (may be NULL)
+ * does not want kept: cgroups made and removed without a trap counted
+ * (a systemd unit's, say), which no output names. How many were forgotten.
+ */
+size_t identity__sweep_gone(struct identity_table *t, __u64 before_ns,
+			    bool (*keep)(void *ctx, const struct identity *e), void *ctx);
 
 /* "mkdir", "walk", "lookup", "dump", "nothing" */
 const char *identity_origin_name(enum identity_origin o);

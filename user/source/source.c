@@ -9,8 +9,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "source/source.h"
+
+#define NS_PER_SEC 1000000000ULL
+
+__u64 source__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * NS_PER_SEC + (__u64)ts.tv_nsec;
+}
+
+/* A cgroup made, removed or renamed: learnt when it happens, not at report time. */
+static void live_cgroup(void *ctx, const struct vflow_cgroup_event *ev)
+{
+	struct source *s = ctx;
+
+	switch (ev->op) {
+	case VFLOW_CGROUP_MKDIR:
+		identity__cgroup_seen(&s->ident, ev->id, ev->path, IDENTITY_FROM_MKDIR, ev->ts_ns);
+		break;
+	case VFLOW_CGROUP_RMDIR:
+		/* its path too: one made before the walk and removed before a trap */
+		identity__cgroup_seen(&s->ident, ev->id, ev->path, IDENTITY_FROM_MKDIR, ev->ts_ns);
+		identity__cgroup_removed(&s->ident, ev->id, ev->ts_ns);
+		break;
+	case VFLOW_CGROUP_RENAME:
+		identity__cgroup_renamed(&s->ident, ev->id, ev->path, ev->ts_ns);
+		break;
+	}
+}
 
 /* Ring-buffer events of a live engine: sandbox processes named while they live, traps passed on. */
 static void live_event(void *ctx, const struct vflow_event *ev)
@@ -41,6 +72,7 @@ void source_init(struct source *s, enum source_kind kind)
 	s->kind = kind;
 	s->offline = kind == SOURCE_REPLAY || kind == SOURCE_IMPORT;
 	s->cg.root_fd = -1;
+	identity_table__init(&s->ident);
 	pthread_mutex_init(&s->lock, NULL);
 }
 
@@ -71,9 +103,19 @@ int source__open_live(struct source *s, const struct engine_opts *o, char *err, 
 		return ret;
 	s->on_trap = o->on_event;
 	s->trap_ctx = o->ctx;
+	s->retire_ttl_ns = o->retire_ttl_ns ? o->retire_ttl_ns : ENGINE_DEFAULT_RETIRE_TTL_NS;
 	eo.on_event = live_event;
+	eo.on_cgroup = live_cgroup;
 	eo.ctx = s;
-	return engine__open(&s->e, &eo, err, err_len);
+	ret = engine__open(&s->e, &eo, err, err_len);
+	if (ret)
+		return ret;
+	/* after the engine: a cgroup made meanwhile is in the walk or in an event */
+	if (identity__walk_cgroups(&s->ident, s->cg.root, source__now_ns()) == -ENOMEM) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int source__open_attach(struct source *s, const char *path, char *err, size_t err_len)
@@ -118,6 +160,7 @@ void source__close(struct source *s)
 	free(s->import_json);
 	proc_cache__free(&s->pc);
 	cgroup_resolver__free(&s->cg);
+	identity_table__free(&s->ident);
 	pthread_mutex_destroy(&s->lock);
 	s->dump = NULL;
 	s->capture = NULL;

@@ -18,6 +18,7 @@
 #include "core/engine_status.h"
 #include "host/cgroup.h"
 #include "host/proc_cache.h"
+#include "identity/identity.h"
 #include "engine/engine.h"
 #include "record/dump.h"
 #include "source/attach.h"
@@ -38,12 +39,18 @@ struct source {
 	bool opened;			/* an open call ran: source__close() has something to free */
 	bool offline;			/* a dump or a capture: no process of it is on this host */
 	__u64 origin_ns;		/* where its data starts: when tracing started, the first event */
-	/* the names of what it counts: cgroup paths and processes */
+	/*
+	 * Who the entities are (identity/identity.h), learnt at first sight
+	 * and kept after they go; the cgroup paths and processes they are
+	 * learnt from
+	 */
+	struct identity_table ident;
 	struct cgroup_resolver cg;
 	struct proc_cache pc;
 	char msg[SOURCE_MSG_LEN];	/* why the last snapshot failed, or a note ("end of the dump") */
 	/* live */
 	struct engine *e;
+	__u64 retire_ttl_ns;		/* removed cgroups shown this long (engine_opts.retire_ttl_ns) */
 	pthread_mutex_t lock;		/* the main loop and a control socket's thread both take snapshots */
 	engine_event_fn on_trap;	/* the program's: each trap the ring buffer streams */
 	void *trap_ctx;
@@ -95,6 +102,9 @@ int source__poll(struct source *s, int ms);
 bool source__done(const struct source *s);
 /* The engine, where the source has one (live); NULL otherwise. */
 struct engine *source__engine(const struct source *s);
+
+/* CLOCK_MONOTONIC in ns: the BPF programs' clock, the identities' times. */
+__u64 source__now_ns(void);
 
 /* Zero @s and set it up as @kind, keeping s->prog (each open call starts with it). */
 void source_init(struct source *s, enum source_kind kind);

@@ -67,9 +67,19 @@ int source_replay__open(struct source *s, const char *path, char *err, size_t er
 		fprintf(stderr, "%s: %s: %s\n", s->prog, path, d->damage.problems[i]);
 	s->dump = d;
 	ret = cgroup_resolver__init_offline(&s->cg);
-	for (size_t i = 0; !ret && i < d->nr_ents; i++)
-		if (d->ents[i].kind == DUMP_ENT_CGROUP && d->ents[i].path[0])
-			ret = cgroup_resolver__set(&s->cg, d->ents[i].id, d->ents[i].path);
+	for (size_t i = 0; !ret && i < d->nr_ents; i++) {
+		const struct dump_entity *en = &d->ents[i];
+
+		if (en->kind != DUMP_ENT_CGROUP || !en->id)
+			continue;
+		/* named in the dump: as it was when written; unnamed: it was gone by then */
+		if (en->path[0])
+			ret = cgroup_resolver__set(&s->cg, en->id, en->path) ?:
+			      identity__cgroup_seen(&s->ident, en->id, en->path, IDENTITY_FROM_DUMP,
+						    d->info.first_ns);
+		else
+			ret = identity__cgroup_removed(&s->ident, en->id, d->info.first_ns);
+	}
 	if (ret) {
 		snprintf(err, err_len, "out of memory");
 		return ret;

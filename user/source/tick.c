@@ -20,6 +20,40 @@ static const char *import_vm_name(const void *ctx, __u64 owner)
 	return import_stats__owner_name(ctx, owner);
 }
 
+/*
+ * Every cgroup that trapped, known before the report is built (which
+ * then reads nothing): one the identity layer has not learnt (made
+ * before the walk's reach, or no cgroup events here) is looked up now,
+ * at its first trap, and one that is gone is flagged, keeping its name.
+ * Only a source on this host looks anything up.
+ */
+static void learn(struct tick *t, const struct snapshot *cur)
+{
+	struct source *s = t->src;
+	__u64 now = source__now_ns();
+	/* every removal is an event: a cgroup learnt stays right without a look */
+	bool events = engine__streams_cgroups(s->e) && !engine__cgroup_events_lost(s->e);
+
+	if (s->offline)
+		return;
+	for (size_t i = 0; i < cur->nr_rows && cur->rows[i].kind == VFLOW_TRAP_SYSCALL; i++) {
+		__u64 id = cur->rows[i].owner;
+		const struct identity *known;
+		const char *path;
+
+		if (id == VFLOW_OWNER_GONE || (i && id == cur->rows[i - 1].owner))
+			continue;
+		known = identity__find(&s->ident, IDENTITY_CGROUP, id);
+		if (known && (known->gone || (events && known->path)))
+			continue;
+		path = cgroup_resolver__path(&s->cg, id);
+		if (path)
+			identity__cgroup_seen(&s->ident, id, path, IDENTITY_FROM_LOOKUP, now);
+		else if (cgroup_resolver__gone(&s->cg, id))
+			identity__cgroup_removed(&s->ident, id, now);
+	}
+}
+
 /* A report of @cum and @delta, set up as the source needs; 0 or -ENOMEM. */
 static int build(struct tick *t, struct report *r, const struct snapshot *cum,
 		 const struct snapshot *delta, __u64 dt_ns, __u64 elapsed_ns)
@@ -27,8 +61,8 @@ static int build(struct tick *t, struct report *r, const struct snapshot *cum,
 	struct source *s = t->src;
 	int ret;
 
-	*r = (struct report){ .procs = &s->pc, .model = t->model, .advice = t->advice,
-			      .offline = s->offline };
+	*r = (struct report){ .procs = &s->pc, .ident = &s->ident, .model = t->model,
+			      .advice = t->advice, .offline = s->offline };
 	if (s->kind == SOURCE_IMPORT) {
 		r->vm_name = import_vm_name;
 		r->vm_name_ctx = &s->st;
@@ -66,8 +100,9 @@ static void set_rate_ref(struct tick *t, struct snapshot *s)
 static void retire(struct tick *t, const struct report *r)
 {
 	struct engine *e = source__engine(t->src);
+	__u64 now = source__now_ns(), ttl = t->src->retire_ttl_ns;
 
-	if (e && retire_gone_cgroups(e, r, &t->src->cg))
+	if (e && retire_gone_cgroups(e, r, &t->src->ident, &t->src->cg, now > ttl ? now - ttl : 0))
 		snprintf(t->warning, sizeof(t->warning),
 			 "out of memory retiring removed cgroups: they stay in the maps");
 	/* cgroups come and go: resolve afresh next time */
@@ -76,16 +111,21 @@ static void retire(struct tick *t, const struct report *r)
 
 int tick__next(struct tick *t, __u64 advance_ns, char *err, size_t err_len)
 {
-	struct snapshot *cur = source__snapshot(t->src, advance_ns), *delta, *cum = NULL;
+	struct snapshot *cur, *delta, *cum = NULL;
 	__u64 from, since;
 	struct report r;
 	bool trim;
 
 	t->warning[0] = '\0';
+	/* the cgroup events so far first: what is removed before the snapshot is gone in it */
+	if (t->src->e && source__poll(t->src, 0) < 0)
+		snprintf(t->warning, sizeof(t->warning), "ring buffer poll failed before the report");
+	cur = source__snapshot(t->src, advance_ns);
 	if (!cur) {
 		snprintf(err, err_len, "%s", t->src->msg[0] ? t->src->msg : strerror(errno));
 		return -EIO;
 	}
+	learn(t, cur);
 	delta = snapshot__delta(t->rate_ref, cur);
 	if (t->base)
 		cum = snapshot__delta(t->base, cur);

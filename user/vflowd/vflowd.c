@@ -75,7 +75,7 @@ static int open_engine(struct daemon *d, struct args *a, char *err, size_t err_l
 	ret = source__open_live(&d->src, &a->eopts, err, err_len);
 	d->fl = (struct flight){
 		.dir = a->dump_dir, .rec = &d->rec, .e = d->src.e, .cg = &d->src.cg,
-		.procs = &d->src.pc, .model = &d->model.mc, .rec_cfg = a->eopts.rec,
+		.ident = &d->src.ident, .procs = &d->src.pc, .model = &d->model.mc, .rec_cfg = a->eopts.rec,
 	};
 	return ret;
 }

@@ -20,7 +20,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinc
 # Sanitizer build used by the tests (ASan + UBSan, abort on the first report).
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-BPF_PROGS := syscall kvm seccomp_cost
+BPF_PROGS := syscall kvm seccomp_cost identity
 SKELS     := $(patsubst %,$(OUT)/%.skel.h,$(BPF_PROGS))
 GEN_HDRS  := $(SKELS) $(OUT)/syscall_names.h
 # -MMD -MP: each object's headers, found by the compiler, in a .d beside it
@@ -41,9 +41,9 @@ RUNTIME_LDLIBS   := -lcurl -ljson-c
 TRACECMD_CFLAGS  := $(shell pkg-config --cflags libtracecmd libtraceevent 2>/dev/null)
 TRACECMD_LDLIBS  := -ltracecmd -ltraceevent
 vflowd_LDLIBS    := -lbpf -lz -lmicrohttpd -lgnutls -lyaml -lcrypt $(RUNTIME_LDLIBS) $(TRACECMD_LDLIBS) -lpthread -lm
-vflowtop_LAYERS  := serve source record engine report host core
+vflowtop_LAYERS  := serve source record engine report identity host core
 vflowtop_LDLIBS  := -lbpf -lz $(RUNTIME_LDLIBS) -lpthread -lm -lncursesw
-vflowdump_LAYERS := record report host core
+vflowdump_LAYERS := record report identity host core
 vflowdump_LDLIBS := -lz -lm
 # tests and fuzz targets link every layer
 ALL_LDLIBS := -lbpf -lz -lmicrohttpd -lgnutls -lyaml -lcrypt $(RUNTIME_LDLIBS) $(TRACECMD_LDLIBS) -lpthread -lm

@@ -276,6 +276,29 @@ struct vflow_event {
 };
 
 /*
+ * The identity object's records (bpf/identity.bpf.c): a cgroup of the
+ * cgroup v2 hierarchy made, removed or renamed, as the kernel's cgroup
+ * tracepoints give it. The path is relative to the cgroup2 root, cut at
+ * VFLOW_CGROUP_PATH_LEN - 1 bytes.
+ */
+#define VFLOW_CGROUP_RINGBUF_BYTES (256U << 10)	/* about 450 records */
+#define VFLOW_CGROUP_PATH_LEN 512
+
+enum vflow_cgroup_op {
+	VFLOW_CGROUP_MKDIR = 1,
+	VFLOW_CGROUP_RMDIR,
+	VFLOW_CGROUP_RENAME,
+};
+
+struct vflow_cgroup_event {
+	__u32 op;		/* enum vflow_cgroup_op */
+	__s32 level;		/* depth below the root (the root is 0) */
+	__u64 id;		/* cgroup v2 id: its directory's inode */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC */
+	char path[VFLOW_CGROUP_PATH_LEN];
+};
+
+/*
  * log2 slot of a value in ns, clamped to the last slot. Branch-light so it
  * costs the same on both sides; the BPF side must see it inlined.
  */

@@ -35,10 +35,14 @@ static size_t distinct(__u64 *vals, size_t n)
 	return k;
 }
 
-static void name_cgroup(struct dump_entity *d, __u64 id, struct cgroup_resolver *cg)
+static void name_cgroup(struct dump_entity *d, __u64 id, const struct flight *f)
 {
-	const char *path = cg ? cgroup_resolver__path(cg, id) : NULL;
+	const struct identity *known = f->ident ? identity__find(f->ident, IDENTITY_CGROUP, id) : NULL;
+	const char *path = known ? known->path : NULL;
 	struct workload w;
+
+	if (!path && f->cg)
+		path = cgroup_resolver__path(f->cg, id);
 
 	d->kind = DUMP_ENT_CGROUP;
 	d->id = id;
@@ -97,9 +101,8 @@ static int cmp_proc(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-int flight_entities(const struct vflow_event *ev, size_t n, const struct snapshot *rows,
-		    struct cgroup_resolver *cg, struct proc_cache *procs, struct dump_entity **out,
-		    size_t *nr_out)
+int flight_entities(const struct flight *f, const struct vflow_event *ev, size_t n,
+		    const struct snapshot *rows, struct dump_entity **out, size_t *nr_out)
 {
 	size_t nr = rows ? rows->nr_rows : 0, total = n + nr;
 	__u64 *cgs = malloc((total ? total : 1) * sizeof(*cgs));
@@ -152,12 +155,12 @@ int flight_entities(const struct vflow_event *ev, size_t n, const struct snapsho
 		goto oom;
 	for (size_t i = 0; i < nc; i++)
 		if (cgs[i])
-			name_cgroup(&ents[k++], cgs[i], cg);
+			name_cgroup(&ents[k++], cgs[i], f);
 	for (size_t i = 0; i < np; i++) {
 		comm[0] = '\0';
 		if (pk[i].idx != UINT32_MAX)
 			snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(ev->comm), ev[pk[i].idx].comm);
-		name_proc(&ents[k++], pk[i].pid | pk[i].marks, comm, procs);
+		name_proc(&ents[k++], pk[i].pid | pk[i].marks, comm, f->procs);
 	}
 	free(cgs);
 	free(pk);
@@ -263,7 +266,7 @@ int flight_dump_events(const struct flight *f, const struct vflow_event *ev, siz
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
-	ret = flight_entities(ev, n, f->rows, f->cg, f->procs, &ents, &nr_ents);
+	ret = flight_entities(f, ev, n, f->rows, &ents, &nr_ents);
 	if (ret) {
 		snprintf(err, err_len, "out of memory");
 		goto out;

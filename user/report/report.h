@@ -16,6 +16,7 @@
 #include "host/vmident.h"
 #include "host/sandbox.h"
 #include "host/proc_cache.h"
+#include "identity/identity.h"
 #include "core/model.h"
 #include "core/advice.h"
 
@@ -39,6 +40,9 @@ struct entity_model {
 struct entity {
 	__u64 cgroup_id;
 	bool gone;			/* the cgroup no longer exists */
+	/* how its identity was learnt, when (CLOCK_MONOTONIC); IDENTITY_ORIGIN_MAX: not known */
+	enum identity_origin origin;
+	__u64 first_seen_ns, gone_since_ns;
 	char *path;			/* owned by the report */
 	struct workload wl;
 	struct trap_row total;		/* since start, all syscalls */
@@ -122,6 +126,12 @@ struct report {
 	const void *vm_name_ctx;
 	const char *import_json;
 	struct proc_cache *procs;	/* identities of exited processes; may be NULL */
+	/*
+	 * Who each cgroup is, learnt before the report (identity/identity.h):
+	 * when set, entities are named from it alone, and a cgroup it does
+	 * not know is "cgroup:<id>"; NULL: from the resolver given to build
+	 */
+	const struct identity_table *ident;
 	const struct model_config *model;	/* NULL: no model figures */
 	const struct advice_rules *advice;	/* NULL: no advice */
 	struct entity_model paradigms[VFLOW_PARADIGM_MAX];	/* each paradigm as a whole */
@@ -129,8 +139,8 @@ struct report {
 
 /*
  * Build the entity view of @cum and @delta (both outlive the report; @cg
- * may be NULL). Set r->offline (a capture from elsewhere) and r->procs
- * before.
+ * may be NULL). Set r->offline (a capture from elsewhere), r->procs and
+ * r->ident before.
  * 0 or -ENOMEM.
  */
 int report__build(struct report *r, const struct snapshot *cum, const struct snapshot *delta,

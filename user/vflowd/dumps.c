@@ -81,26 +81,13 @@ static void rule_check(struct daemon *d, const struct vflow_event *ev)
 		 fmt_ns(thr, limit, sizeof(limit)), ev->pid, ev->comm);
 }
 
-/*
- * Ring-buffer events: traps go to the flight recorder; new sandbox
- * processes are named while they are alive.
- */
+/* The ring buffer's traps (the source names the processes): to the flight recorder, and the rule. */
 void on_event(void *ctx, const struct vflow_event *ev)
 {
 	struct daemon *d = ctx;
-	struct sandbox_info info;
-	struct proc_sched unused;
 
-	if (ev->kind == VFLOW_EV_TRAP) {
-		recorder__add(&d->rec, ev);
-		rule_check(d, ev);
-		return;
-	}
-	if (ev->kind != VFLOW_EV_SANDBOX_PROC)
-		return;
-	proc_cache__sandbox(&d->pc, ev->pid, &info);
-	/* its scheduling baseline too: the model's first interval starts here */
-	proc_cache__sched_delta(&d->pc, ev->pid, &unused);
+	recorder__add(&d->rec, ev);
+	rule_check(d, ev);
 }
 
 /* Write one dump; a failure is reported and changes nothing else. */

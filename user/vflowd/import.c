@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vflowd/vflowd.h"
-#include "source/capture_import.h"
 
 /* The imported exits, for a dump of the capture. */
 struct event_vec {
@@ -49,73 +48,46 @@ static int import_dump(const struct args *a, const struct event_vec *v, const st
 	return 0;
 }
 
-/* An imported VM that has no pid: the name its capture gives it. */
-static const char *import_vm_name(const void *ctx, __u64 owner)
+/* The report over the whole capture, as text or JSON; 0, or 1 after a line on stderr. */
+static int import_report(const struct args *a, const struct model_in_use *m, struct source *src)
 {
-	return import_stats__owner_name(ctx, owner);
-}
-
-/* The report over the whole capture, as text or JSON; 0, or 1 on ENOMEM. */
-static int import_report(const struct args *a, const struct model_in_use *m,
-			 const struct import_stats *st, struct snapshot *s)
-{
-	struct report r = { .offline = true, .model = &m->mc, .advice = model_in_use__advice(m),
-			    .vm_name = import_vm_name, .vm_name_ctx = st };
-	char *summary = NULL;
-	size_t summary_len = 0;
-	FILE *mf;
+	struct report_text_opts o = { .top = a->top, .per_entity_syscalls = a->syscalls };
+	char err[TICK_MSG_LEN];
+	struct tick t;
 	int ret;
 
-	mf = open_memstream(&summary, &summary_len);
-	if (mf) {
-		import_stats__print_json(st, mf);
-		fclose(mf);
-	}
-	r.import_json = summary;
-	ret = report__build(&r, s, s, NULL, st->last_ns - st->first_ns, st->last_ns - st->first_ns);
-	if (ret) {
-		fprintf(stderr, "vflowd: out of memory building the report\n");
-	} else {
-		r.syscall_via = "import";
-		if (a->json) {
-			report__print_json(&r, stdout);
-		} else {
-			struct report_text_opts o = { .top = a->top, .per_entity_syscalls = a->syscalls };
-
-			report__print_text(&r, &o, stdout);
-		}
-		report__free(&r);
-	}
-	free(summary);
+	tick__init(&t, src);
+	t.model = &m->mc;
+	t.advice = model_in_use__advice(m);
+	ret = tick__next(&t, 0, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "vflowd: %s\n", err);
+	else if (a->json)
+		report__print_json(&t.r, stdout);
+	else
+		report__print_text(&t.r, &o, stdout);
+	tick__free(&t);
 	return ret ? 1 : 0;
 }
 
 int run_import(const struct args *a, const struct model_in_use *m)
 {
-	struct import_stats st = {};
-	struct snapshot *s = NULL;
+	struct source src = { .prog = "vflowd" };
 	struct event_vec v = {};
 	char err[PATH_MAX + 256];
 	int ret;
 
-	ret = capture_import(a->import, &s, &st, a->dump_dir_set ? collect_event : NULL, &v, err,
-			     sizeof(err));
-	if (ret) {
+	ret = source__open_import(&src, a->import, a->dump_dir_set ? collect_event : NULL, &v, err,
+				  sizeof(err));
+	if (ret)
 		fprintf(stderr, "vflowd: %s\n", err);
-		free(v.ev);
-		import_stats__free(&st);
-		return 1;
-	}
-	if (a->dump_dir_set && import_dump(a, &v, &m->mc)) {
-		free(v.ev);
-		snapshot__free(s);
-		import_stats__free(&st);
-		return 1;
-	}
+	else if (a->dump_dir_set)
+		ret = import_dump(a, &v, &m->mc);
 	free(v.ev);
-	import_stats__print_text(&st, a->import, stderr);
-	ret = import_report(a, m, &st, s);
-	snapshot__free(s);
-	import_stats__free(&st);
-	return ret;
+	if (!ret) {
+		import_stats__print_text(&src.st, a->import, stderr);
+		ret = import_report(a, m, &src);
+	}
+	source__close(&src);
+	return ret ? 1 : 0;
 }

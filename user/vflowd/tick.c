@@ -1,23 +1,18 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * One interval of vflowd: snapshot, delta, the report, the eta rule,
- * removed cgroups retired, the metrics rendered, the report printed.
+ * One interval of vflowd: the tick (source/tick.h: snapshot, delta, the
+ * report, removed cgroups retired), then the eta rule, the metrics
+ * rendered, the report printed.
  */
 #include <errno.h>
-#include <malloc.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "vflowd/vflowd.h"
-#include "source/retire.h"
 
 #define MAX_PROG_STATS 64
-#define TRIM_ROWS 4096		/* rows that, halved, are worth a malloc_trim */
-
-static pthread_mutex_t snapshot_lock = PTHREAD_MUTEX_INITIALIZER;
 
 __u64 mono_ns(void)
 {
@@ -25,16 +20,6 @@ __u64 mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
-}
-
-struct snapshot *locked_snapshot(void *engine)
-{
-	struct snapshot *s;
-
-	pthread_mutex_lock(&snapshot_lock);
-	s = engine__snapshot(engine);
-	pthread_mutex_unlock(&snapshot_lock);
-	return s;
 }
 
 /*
@@ -75,56 +60,29 @@ static void print_report(const struct report *r, const struct args *a)
 	free(buf);
 }
 
-/* Print the interval since @prev; returns the new cumulative snapshot. */
-static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struct daemon *d,
-			     struct metrics *m, const struct args *a, struct snapshot *prev,
-			     __u64 start_ns, bool print)
+void daemon_tick(struct daemon *d, bool print)
 {
-	struct snapshot *cur = locked_snapshot(e), *delta;
-	struct report r = { .procs = &d->pc, .model = &d->model.mc,
-			    .advice = model_in_use__advice(&d->model) };
+	const struct args *a = d->a;
+	char err[TICK_MSG_LEN];
 
-	if (!cur) {
-		fprintf(stderr, "vflowd: failed to read the BPF maps: %s\n", strerror(errno));
-		return prev;
+	d->t.model = &d->model.mc;
+	d->t.advice = model_in_use__advice(&d->model);
+	if (tick__next(&d->t, 0, err, sizeof(err))) {
+		fprintf(stderr, "vflowd: %s\n", err);
+		return;
 	}
-	delta = snapshot__delta(prev, cur);
-	if (!delta || report__build(&r, cur, delta, cg, cur->ts_ns - (prev ? prev->ts_ns : start_ns),
-				    cur->ts_ns - start_ns)) {
-		fprintf(stderr, "vflowd: out of memory building the report\n");
-		snapshot__free(delta);
-		snapshot__free(cur);
-		return prev;
-	}
-	r.nr_probes = engine__probes(e, &r.probes);
-	r.syscall_via = engine__syscall_via(e);
-	rule_eta(d, &r, cur->ts_ns);
-	if (retire_gone_cgroups(e, &r, cg))
-		fprintf(stderr, "vflowd: out of memory retiring removed cgroups: they stay in the maps\n");
-	if (m) {
+	if (d->t.warning[0])
+		fprintf(stderr, "vflowd: %s\n", d->t.warning);
+	rule_eta(d, &d->t.r, d->t.snap->ts_ns);
+	if (a->listen) {
 		struct prog_stat progs[MAX_PROG_STATS];
-		size_t n = engine__prog_stats(e, progs, MAX_PROG_STATS);
+		size_t n = engine__prog_stats(d->src.e, progs, MAX_PROG_STATS);
 
-		if (metrics__render(m, &r, progs, n, cur->ts_ns))
+		if (metrics__render(&d->mt, &d->t.r, progs, n, d->t.snap->ts_ns))
 			fprintf(stderr, "vflowd: out of memory rendering metrics: serving the last ones\n");
 	}
 	if (!a->quiet && print)
-		print_report(&r, a);
-	report__free(&r);
-	snapshot__free(delta);
-	/* after a storm of short-lived cgroups, give the memory back */
-	if (prev && cur->nr_rows < prev->nr_rows / 2 && prev->nr_rows > TRIM_ROWS)
-		malloc_trim(0);
-	snapshot__free(prev);
-	/* cgroups come and go: resolve afresh next time */
-	cgroup_resolver__invalidate(cg);
-	return cur;
-}
-
-void tick__emit(struct daemon *d, bool print)
-{
-	d->prev = emit(d->e, &d->cg, d, d->a->listen ? &d->mt : NULL, d->a, d->prev, d->start_ns,
-		       print);
+		print_report(&d->t.r, a);
 }
 
 void print_absent_probes(const struct engine *e)

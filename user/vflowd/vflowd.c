@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "vflowd/vflowd.h"
+#include "host/cgroup.h"
 #include "host/privdrop.h"
 
 #define POLL_SLICE_MS 100
@@ -40,33 +41,41 @@ static bool take(volatile sig_atomic_t *flag)
 
 static bool maps_readable(void *ctx)
 {
-	struct snapshot *s = engine__snapshot(ctx);
+	struct snapshot *s = source__live_snapshot(ctx);
 
 	snapshot__free(s);
 	return s != NULL;
 }
 
-/* The flight recorder and the engine that feeds it. */
+/* The flight recorder and the engine that feeds it (with this host's names). */
 static int open_engine(struct daemon *d, struct args *a, char *err, size_t err_len)
 {
+	char root[PATH_MAX];
 	int ret;
 
-	ret = proc_cache__init(&d->pc);
-	if (!ret)
-		ret = recorder__init(&d->rec, (size_t)a->record_events,
-				     (__u64)(a->record_seconds * NS_PER_SEC));
+	ret = cgroup2_mount(root, sizeof(root));
+	if (ret) {
+		snprintf(err, err_len, "no cgroup v2 hierarchy found (%s): mount one with "
+			 "'mount -t cgroup2 none /sys/fs/cgroup/unified'", strerror(-ret));
+		return ret;
+	}
+	ret = recorder__init(&d->rec, (size_t)a->record_events, (__u64)(a->record_seconds * NS_PER_SEC));
+	if (ret) {
+		snprintf(err, err_len, "out of memory");
+		return ret;
+	}
 	a->eopts.on_event = on_event;
 	a->eopts.ctx = d;
 	a->eopts.retire_ttl_ns = (__u64)(a->series_ttl_s * NS_PER_SEC);
 	if (a->cgroup) {
-		snprintf(d->cgroup_filter, sizeof(d->cgroup_filter), "%s%s", d->cg.root, a->cgroup);
+		snprintf(d->cgroup_filter, sizeof(d->cgroup_filter), "%s%s", root, a->cgroup);
 		a->eopts.cgroup_filter = d->cgroup_filter;
 	}
-	if (!ret)
-		ret = engine__open(&d->e, &a->eopts, err, err_len);
+	d->src.prog = "vflowd";
+	ret = source__open_live(&d->src, &a->eopts, err, err_len);
 	d->fl = (struct flight){
-		.dir = a->dump_dir, .rec = &d->rec, .e = d->e, .cg = &d->cg, .procs = &d->pc,
-		.model = &d->model.mc, .rec_cfg = a->eopts.rec,
+		.dir = a->dump_dir, .rec = &d->rec, .e = d->src.e, .cg = &d->src.cg,
+		.ident = &d->src.ident, .procs = &d->src.pc, .model = &d->model.mc, .rec_cfg = a->eopts.rec,
 	};
 	return ret;
 }
@@ -78,13 +87,13 @@ static int start_serving(struct daemon *d, char *err, size_t err_len)
 	int ret = 0;
 
 	if (a->listen) {
-		d->start_ns = mono_ns();
-		tick__emit(d, false);
+		d->start_ns = d->src.origin_ns = mono_ns();
+		daemon_tick(d, false);
 		ret = exporter_start(a, d->web, &d->mt, &d->http, err, err_len);
 	}
 	if (!ret && a->control) {
-		ret = control_server__start(&d->ctl, a->control, d->e, locked_snapshot, d->e, err,
-					    err_len);
+		ret = control_server__start(&d->ctl, a->control, d->src.e, source__live_snapshot,
+					    &d->src, err, err_len);
 		if (!ret)
 			control_server__set_dump(d->ctl, control_dump, NULL);
 	}
@@ -96,14 +105,9 @@ static int daemon_start(struct daemon *d, struct args *a)
 {
 	char err[ENGINE_ERR_LEN] = "out of memory";
 	__u64 kept;
-	int ret;
+	int ret = 0;
 
-	ret = cgroup_resolver__init(&d->cg);
-	if (ret) {
-		fprintf(stderr, "vflowd: no cgroup v2 hierarchy found (%s): mount one with "
-			"'mount -t cgroup2 none /sys/fs/cgroup/unified'\n", strerror(-ret));
-		return ret;
-	}
+	tick__init(&d->t, &d->src);
 	if (a->listen) {
 		ret = exporter_prepare(a, d->web, &d->mt, err, sizeof(err));
 		d->have_metrics = !ret;
@@ -116,7 +120,7 @@ static int daemon_start(struct daemon *d, struct args *a)
 		fprintf(stderr, "vflowd: %s\n", err);
 		return ret;
 	}
-	if (!a->keep_caps && privdrop(maps_readable, d->e, &kept, err, sizeof(err))) {
+	if (!a->keep_caps && privdrop(maps_readable, &d->src, &kept, err, sizeof(err))) {
 		fprintf(stderr, "vflowd: %s: run with --keep-caps to keep them\n", err);
 		return -EPERM;
 	}
@@ -128,10 +132,10 @@ static int daemon_start(struct daemon *d, struct args *a)
 		fprintf(stderr, "vflowd: removed temporary files of an interrupted dump in %s\n",
 			a->dump_dir);
 	fprintf(stderr, "vflowd: tracing syscalls via %s; cgroup2 at %s\n",
-		engine__syscall_via(d->e), d->cg.root);
-	print_absent_probes(d->e);
+		engine__syscall_via(d->src.e), d->src.cg.root);
+	print_absent_probes(d->src.e);
 	if (!a->listen)
-		d->start_ns = mono_ns();
+		d->start_ns = d->src.origin_ns = mono_ns();
 	return 0;
 }
 
@@ -140,13 +144,13 @@ static int wait_until(struct daemon *d, __u64 now, __u64 next)
 {
 	int ret;
 
-	ret = engine__poll(d->e, (int)((next - now) / NS_PER_MS) + 1 < POLL_SLICE_MS ?
+	ret = source__poll(&d->src, (int)((next - now) / NS_PER_MS) + 1 < POLL_SLICE_MS ?
 				 (int)((next - now) / NS_PER_MS) + 1 : POLL_SLICE_MS);
 	if (ret < 0 && ret != -EINTR) {
 		fprintf(stderr, "vflowd: ring buffer poll failed: %s\n", strerror(-ret));
 		return ret;
 	}
-	dumps_service(d, d->prev, mono_ns(), take(&dump_signalled));
+	dumps_service(d, d->t.snap, mono_ns(), take(&dump_signalled));
 	if (take(&reload_signalled)) {
 		model_in_use__reload(&d->model, d->a);
 		if (d->a->listen && d->a->web_config)
@@ -174,18 +178,18 @@ static int daemon_run(struct daemon *d)
 			}
 			continue;
 		}
-		tick__emit(d, true);
+		daemon_tick(d, true);
 		next += interval_ns;
 		if (next <= now)	/* fell behind: skip, do not burst */
 			next = now + interval_ns;
 	}
 	/* the last partial interval */
-	tick__emit(d, true);
+	daemon_tick(d, true);
 	if (d->a->dump_on_exit) {
 		char path[PATH_MAX], err[ENGINE_ERR_LEN];
 
-		engine__poll(d->e, 0);	/* what is still in the ring buffer */
-		write_dump(d, d->prev, "shutdown", path, sizeof(path), err, sizeof(err));
+		source__poll(&d->src, 0);	/* what is still in the ring buffer */
+		write_dump(d, d->t.snap, "shutdown", path, sizeof(path), err, sizeof(err));
 	}
 	dumps_close();
 	return status;
@@ -193,23 +197,21 @@ static int daemon_run(struct daemon *d)
 
 static void daemon_stop(struct daemon *d)
 {
-	snapshot__free(d->prev);
 	control_server__stop(d->ctl);
 	http_server__stop(d->http);
 	if (d->have_metrics)
 		metrics__free(&d->mt);
 	web_config__free(&d->webs[0]);
 	web_config__free(&d->webs[1]);
-	engine__destroy(d->e);
+	tick__free(&d->t);
+	source__close(&d->src);
 	recorder__free(&d->rec);
-	proc_cache__free(&d->pc);
-	cgroup_resolver__free(&d->cg);
 	model_in_use__free(&d->model);
 }
 
 int main(int argc, char **argv)
 {
-	struct daemon d = { .cg = { .root_fd = -1 } };
+	struct daemon d = {};
 	struct args a = {};
 	int status = 1;
 

@@ -16,12 +16,13 @@
 #include <stddef.h>
 #include "core/advice.h"
 #include "core/model.h"
-#include "host/cgroup.h"
-#include "host/proc_cache.h"
 #include "engine/engine.h"
 #include "report/report.h"
 #include "record/flight.h"
 #include "record/recorder.h"
+#include "source/attach.h"
+#include "source/source.h"
+#include "source/tick.h"
 #include "serve/control.h"
 #include "serve/http.h"
 #include "serve/metrics.h"
@@ -85,17 +86,15 @@ void model_in_use__free(struct model_in_use *m);
 struct daemon {
 	const struct args *a;
 	struct model_in_use model;
-	struct engine *e;
-	struct cgroup_resolver cg;
+	struct source src;		/* the engine, and the names of what it counts */
+	struct tick t;			/* the last report and its cumulative snapshot (t.snap) */
 	char cgroup_filter[PATH_MAX + 64];	/* --cgroup below the cgroup2 mount */
-	struct proc_cache pc;
 	struct recorder rec;
 	struct flight fl;
 	__u64 rule_due_ns;		/* a rule fired: dump at this time; 0: none */
 	__u64 rule_last_ns;
 	char rule_trigger[RULE_TRIGGER_LEN];
 	__u64 start_ns;			/* tracing started: what the aggregates cover */
-	struct snapshot *prev;		/* the last report's cumulative snapshot */
 	/* the exporter; two web config slots: a reloaded one starts a server before the old one is freed */
 	struct web_config webs[2], *web;
 	struct metrics mt;
@@ -106,10 +105,8 @@ struct daemon {
 
 /* tick.c: one interval, and what every part needs */
 __u64 mono_ns(void);
-/* the main loop and the control socket's thread both take snapshots */
-struct snapshot *locked_snapshot(void *engine);
-/* Report the interval since d->prev (print it unless quiet; render the metrics when serving). */
-void tick__emit(struct daemon *d, bool print);
+/* Report the interval since the last (print it unless quiet; render the metrics when serving). */
+void daemon_tick(struct daemon *d, bool print);
 /* One line per probe that is not live, so nothing is missing silently. */
 void print_absent_probes(const struct engine *e);
 

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include "host/cgroup_cpu.h"
 #include "host/proc_sched.h"
+#include "host/procfs.h"
 
 #define US 1000ULL	/* ns per us */
 #define IDS 3000
@@ -245,12 +246,14 @@ static void test_proc_sched(void **state)
 	/* a thread that exited between the listing and the reads counts nothing */
 	put("proc/4242/task/4260/other", "");
 	snprintf(root + strlen(root), sizeof(root) - strlen(root), "/proc");
-	assert_int_equal(proc_sched_read_at(root, 4242, &s), 0);
+	procfs_set_root(root);
+	assert_int_equal(proc_sched_read(4242, &s), 0);
 	assert_int_equal(s.oncpu_ns, 1500);
 	assert_int_equal(s.runq_ns, 250);
 	assert_int_equal(s.switches_vol, 8);
 	assert_int_equal(s.switches_invol, 4);
-	assert_int_equal(proc_sched_read_at(root, 4243, &s), -ENOENT);
+	assert_int_equal(proc_sched_read(4243, &s), -ENOENT);
+	procfs_set_root(NULL);
 	root[strlen(root) - strlen("/proc")] = '\0';
 }
 

@@ -23,6 +23,7 @@ enum provenance {
 	PROV_MEASURED = 0,
 	PROV_CALIBRATED,
 	PROV_MODELLED,
+	PROV_UNKNOWN,		/* no input to compute it from (a capture has no on-CPU time) */
 };
 
 /* The document's constants for one paradigm (defaults: the table in docs/DESIGN.md). */
@@ -43,14 +44,20 @@ struct model_config {
 	double cal_context_switch_ns, cal_seccomp_filter_ns;
 };
 
-/* The document's defaults; tsc_hz from the host when it can be read. */
-void model_config__defaults(struct model_config *c);
 /*
- * Read a config file (key = value lines, '#' comments; keys as written by
- * model_config__save) over the current values. 0, or -EINVAL / -errno with
- * "FILE:LINE: what is wrong: what to do" in @err. Nothing is changed on error.
+ * The document's constants, with this host's TSC rate @tsc_hz (calibrated;
+ * 0: unknown, a typical rate, modelled). model_config__defaults() in
+ * host/model_files.h reads the rate.
  */
-int model_config__load(struct model_config *c, const char *path, char *err, size_t err_len);
+void model_config__init(struct model_config *c, double tsc_hz);
+/*
+ * A config file's text (key = value lines, '#' comments; keys as written
+ * by model_config__save), @len bytes, over the current values. 0, or
+ * -EINVAL / -ENOMEM with "NAME:LINE: what is wrong: what to do" in @err.
+ * Nothing is changed on error. model_config__load() reads a file.
+ */
+int model_config__parse(struct model_config *c, const char *text, size_t len, const char *name,
+			char *err, size_t err_len);
 /* Write every value so that load(save(c)) == c. 0 or -errno. */
 int model_config__save(const struct model_config *c, FILE *f);
 
@@ -58,7 +65,7 @@ int model_config__save(const struct model_config *c, FILE *f);
 struct model_inputs {
 	enum vflow_paradigm paradigm;
 	double interval_ns;
-	double oncpu_ns;		/* measured on-CPU time of its threads */
+	double oncpu_ns;		/* measured on-CPU time of its threads; < 0: not known */
 	__u64 traps;			/* traps that count as overhead (idle excluded) */
 	double trap_ns;			/* measured time in those traps; < 0: not measured */
 	const __u64 *trap_hist;		/* their log2 histogram, or NULL */
@@ -76,14 +83,15 @@ struct model_result {
 	struct model_figure f_trap;	/* traps per second */
 	struct model_figure l_trap_mean_ns, l_trap_p50_ns, l_trap_p99_ns;
 	struct model_figure c_trap_ns, c_schedule_ns, c_isolation_ns;	/* over the interval */
-	struct model_figure eta;	/* 0..1 */
+	struct model_figure eta;	/* 0..1; PROV_UNKNOWN (value 0) without on-CPU time */
 	double eta_lo, eta_hi;		/* the document's band */
 	bool eta_out_of_band;
 	bool l_trap_out_of_band;	/* measured mean outside [trap_ns_lo, trap_ns_hi] */
 };
 
 void model_apply(const struct model_config *c, const struct model_inputs *in, struct model_result *out);
-const char *provenance_name(enum provenance p);	/* "measured", "calibrated", "modelled" */
+/* "measured", "calibrated", "modelled", "unknown" */
+const char *provenance_name(enum provenance p);
 double model_cycles_to_ns(const struct model_config *c, double cycles);
 
 #endif

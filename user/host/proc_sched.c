@@ -7,17 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include "host/proc_sched.h"
+#include "host/procfs.h"
 
-#define TASK_PATH_LEN (PATH_MAX + 64)
 
-static void add_task(const char *root, pid_t pid, const char *tid, struct proc_sched *out)
+static void add_task(pid_t pid, const char *tid, struct proc_sched *out)
 {
-	char path[TASK_PATH_LEN + 288], line[128];	/* + a d_name (<= 255) */
+	char file[NAME_MAX + sizeof("task//schedstat")], path[PATH_MAX], line[128];
 	unsigned long long run, wait;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%d/task/%s/schedstat", root, (int)pid, tid);
-	f = fopen(path, "re");
+	snprintf(file, sizeof(file), "task/%s/schedstat", tid);
+	f = procfs_path(path, sizeof(path), pid, file) ? NULL : fopen(path, "re");
 	if (f) {
 		if (fscanf(f, "%llu %llu", &run, &wait) == 2) {
 			out->oncpu_ns += run;
@@ -25,8 +25,8 @@ static void add_task(const char *root, pid_t pid, const char *tid, struct proc_s
 		}
 		fclose(f);
 	}
-	snprintf(path, sizeof(path), "%s/%d/task/%s/status", root, (int)pid, tid);
-	f = fopen(path, "re");
+	snprintf(file, sizeof(file), "task/%s/status", tid);
+	f = procfs_path(path, sizeof(path), pid, file) ? NULL : fopen(path, "re");
 	if (!f)
 		return;	/* the thread exited meanwhile */
 	while (fgets(line, sizeof(line), f)) {
@@ -38,25 +38,23 @@ static void add_task(const char *root, pid_t pid, const char *tid, struct proc_s
 	fclose(f);
 }
 
-int proc_sched_read_at(const char *proc_root, pid_t pid, struct proc_sched *out)
+int proc_sched_read(pid_t pid, struct proc_sched *out)
 {
-	char path[TASK_PATH_LEN];
+	char path[PATH_MAX];
 	struct dirent *d;
 	DIR *dir;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(path, sizeof(path), "%s/%d/task", proc_root, (int)pid);
+	ret = procfs_path(path, sizeof(path), pid, "task");
+	if (ret)
+		return ret;
 	dir = opendir(path);
 	if (!dir)
 		return errno == ESRCH ? -ENOENT : -errno;
 	while ((d = readdir(dir)))
 		if (d->d_name[0] != '.')
-			add_task(proc_root, pid, d->d_name, out);
+			add_task(pid, d->d_name, out);
 	closedir(dir);
 	return 0;
-}
-
-int proc_sched_read(pid_t pid, struct proc_sched *out)
-{
-	return proc_sched_read_at(PROC_ROOT, pid, out);
 }

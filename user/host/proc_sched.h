@@ -18,11 +18,7 @@ struct proc_sched {
 	__u64 switches_vol, switches_invol;
 };
 
-#define PROC_ROOT "/proc"
-
-/* 0, or -ENOENT when the process is gone. */
+/* Under procfs_root() (procfs.h). 0, or -ENOENT when the process is gone. */
 int proc_sched_read(pid_t pid, struct proc_sched *out);
-/* The same under @proc_root instead of /proc (a fixture tree in the tests). */
-int proc_sched_read_at(const char *proc_root, pid_t pid, struct proc_sched *out);
 
 #endif

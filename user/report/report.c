@@ -42,13 +42,35 @@ static int entity_id_cmp(const void *a, const void *b)
 	return x->cgroup_id < y->cgroup_id ? -1 : x->cgroup_id > y->cgroup_id;
 }
 
-static void entity_identify(struct entity *en, struct cgroup_resolver *cg)
+/* The identity learnt of the cgroup, or (no table) what the resolver says now. */
+static const char *entity_path(struct entity *en, const struct identity_table *ident,
+			       struct cgroup_resolver *cg)
 {
-	const char *path = cg ? cgroup_resolver__path(cg, en->cgroup_id) : NULL;
+	const struct identity *id;
 
+	en->origin = IDENTITY_ORIGIN_MAX;
+	if (!ident) {
+		const char *path = cg ? cgroup_resolver__path(cg, en->cgroup_id) : NULL;
+
+		en->gone = !path;
+		return path;
+	}
+	id = identity__find(ident, IDENTITY_CGROUP, en->cgroup_id);
+	en->gone = !id || id->gone;
+	if (id) {
+		en->origin = id->origin;
+		en->first_seen_ns = id->first_seen_ns;
+		en->gone_since_ns = id->gone ? id->gone_since_ns : 0;
+	}
+	return id ? id->path : NULL;
+}
+
+static void entity_identify(struct entity *en, const struct identity_table *ident,
+			    struct cgroup_resolver *cg)
+{
+	const char *path = entity_path(en, ident, cg);
 	char id[sizeof("cgroup:18446744073709551615")];
 
-	en->gone = !path;
 	if (en->cgroup_id == VFLOW_OWNER_GONE)
 		snprintf(id, sizeof(id), "(removed cgroups)");
 	else if (!path)
@@ -94,11 +116,19 @@ int report__build(struct report *r, const struct snapshot *cum, const struct sna
 	const struct model_config *model = r->model;
 	const struct advice_rules *advice = r->advice;
 	struct proc_cache *procs = r->procs;
+	const struct identity_table *ident = r->ident;
 	bool offline = r->offline;
+	const char *(*vm_name)(const void *, __u64) = r->vm_name;
+	const void *vm_name_ctx = r->vm_name_ctx;
+	const char *import_json = r->import_json;
 
 	memset(r, 0, sizeof(*r));
 	r->offline = offline;
+	r->vm_name = vm_name;
+	r->vm_name_ctx = vm_name_ctx;
+	r->import_json = import_json;
 	r->procs = procs;
+	r->ident = ident;
 	r->model = model;
 	r->advice = advice;
 	r->cum = cum;
@@ -121,7 +151,7 @@ int report__build(struct report *r, const struct snapshot *cum, const struct sna
 			en = &r->entities[r->nr_entities++];
 			en->cgroup_id = row->owner;
 			en->rows = row;
-			entity_identify(en, cg);
+			entity_identify(en, ident, cg);
 		}
 		en = &r->entities[r->nr_entities - 1];
 		en->nr_rows++;
@@ -179,7 +209,7 @@ static const struct trap_row *top_row(const struct entity *en)
 /* One line per active paradigm: the model's figures and the document's band. */
 static void print_paradigms_text(const struct report *r, FILE *f)
 {
-	char b1[32], b2[32];
+	char b1[32], b2[32], eta[16];
 	bool header = false;
 
 	for (int p = 0; r->model && p < VFLOW_PARADIGM_MAX; p++) {
@@ -192,12 +222,17 @@ static void print_paradigms_text(const struct report *r, FILE *f)
 				"C_SCHED", "C_ISOL", "ETA", "DOC BAND", "");
 			header = true;
 		}
-		fprintf(f, "%-10s %10.1f %9s %9s %9s %6.1f%% %4.0f-%3.0f%%  %s%s\n",
+		/* an unknown eta is no number: "-", never 0% */
+		if (m->res.eta.prov == PROV_UNKNOWN)
+			snprintf(eta, sizeof(eta), "-");
+		else
+			snprintf(eta, sizeof(eta), "%.1f%%", 100 * m->res.eta.value);
+		fprintf(f, "%-10s %10.1f %9s %9s %9s %7s %4.0f-%3.0f%%  %s%s\n",
 			paradigm_name(p), m->res.f_trap.value,
 			fmt_ns(m->res.c_trap_ns.value, b1, sizeof(b1)),
 			fmt_ns(m->res.c_schedule_ns.value, b2, sizeof(b2)),
 			fmt_ns(m->res.c_isolation_ns.value, b1 + 16, sizeof(b1) - 16),
-			100 * m->res.eta.value, 100 * m->res.eta_lo, 100 * m->res.eta_hi,
+			eta, 100 * m->res.eta_lo, 100 * m->res.eta_hi,
 			m->res.eta_out_of_band ? "outside the band " : "",
 			provenance_name(m->res.eta.prov));
 	}
@@ -305,6 +340,40 @@ static void json_row(FILE *f, const struct report *r, const struct trap_row *row
 	fputs("]}", f);
 }
 
+/* How the entity's identity was learnt and when, on the clock of ts_ns; null: not known. */
+static void json_identity(FILE *f, const struct entity *en)
+{
+	if (en->origin == IDENTITY_ORIGIN_MAX) {
+		fputs("\"learnt\":null,\"first_seen_ns\":null,\"gone_since_ns\":null", f);
+		return;
+	}
+	fprintf(f, "\"learnt\":\"%s\",\"first_seen_ns\":%llu,\"gone_since_ns\":",
+		identity_origin_name(en->origin), (unsigned long long)en->first_seen_ns);
+	if (en->gone_since_ns)
+		fprintf(f, "%llu", (unsigned long long)en->gone_since_ns);
+	else
+		fputs("null", f);
+}
+
+/* An entity's "sched" object: on-CPU time, switches, run-queue waits and pressure. */
+static void json_sched(FILE *f, const struct report *r, const struct entity *en)
+{
+	fprintf(f, "\"sched\":{\"oncpu_ns\":%llu,\"switches_vol\":%llu,\"switches_invol\":%llu,"
+		"\"cpu_share\":%.4f,\"runq\":{", (unsigned long long)en->oncpu.total_ns,
+		(unsigned long long)en->oncpu.count, (unsigned long long)en->oncpu.skipped,
+		r->dt_ns ? (double)en->d_oncpu.total_ns / r->dt_ns : 0.0);
+	report_json_latency(f, &en->runq);
+	fputc('}', f);
+	/* PSI "some" of the cgroup (its subtree): time some task waited to run */
+	if (en->has_psi)
+		fprintf(f, ",\"runq_pressure_ns\":%llu,\"runq_pressure_share\":%.4f",
+			(unsigned long long)en->psi.total_ns,
+			r->dt_ns ? (double)en->d_psi.total_ns / r->dt_ns : 0.0);
+	else
+		fputs(",\"runq_pressure_ns\":null,\"runq_pressure_share\":null", f);
+	fputc('}', f);
+}
+
 void report__print_json(const struct report *r, FILE *f)
 {
 	char timing[TRAP_TIMING_NAME_LEN];
@@ -338,9 +407,10 @@ void report__print_json(const struct report *r, FILE *f)
 		report_json_str(f, en->path);
 		fputs(",\"name\":", f);
 		report_json_str(f, en->wl.name);
-		fprintf(f, ",\"gone\":%s,\"paradigm\":\"%s\",\"runtime\":\"%s\",\"id\":",
-			en->gone ? "true" : "false", paradigm_name(en->wl.paradigm),
-			workload_runtime_name(en->wl.runtime));
+		fprintf(f, ",\"gone\":%s,", en->gone ? "true" : "false");
+		json_identity(f, en);
+		fprintf(f, ",\"paradigm\":\"%s\",\"runtime\":\"%s\",\"id\":",
+			paradigm_name(en->wl.paradigm), workload_runtime_name(en->wl.runtime));
 		report_json_str(f, en->wl.id);
 		fputs(",\"pod_uid\":", f);
 		report_json_str(f, en->wl.pod_uid);
@@ -352,20 +422,8 @@ void report__print_json(const struct report *r, FILE *f)
 			r->cum->time_period > 1 ? timing : "measured");
 		fprintf(f, ",\"rate\":%.3f,\"skipped_rate\":%.3f,", rate_per_sec(en->delta.count, r->dt_ns),
 			rate_per_sec(en->delta.skipped, r->dt_ns));
-		fprintf(f, "\"sched\":{\"oncpu_ns\":%llu,\"switches_vol\":%llu,\"switches_invol\":%llu,"
-			"\"cpu_share\":%.4f,\"runq\":{", (unsigned long long)en->oncpu.total_ns,
-			(unsigned long long)en->oncpu.count, (unsigned long long)en->oncpu.skipped,
-			r->dt_ns ? (double)en->d_oncpu.total_ns / r->dt_ns : 0.0);
-		report_json_latency(f, &en->runq);
-		fputc('}', f);
-		/* PSI "some" of the cgroup (its subtree): time some task waited to run */
-		if (en->has_psi)
-			fprintf(f, ",\"runq_pressure_ns\":%llu,\"runq_pressure_share\":%.4f",
-				(unsigned long long)en->psi.total_ns,
-				r->dt_ns ? (double)en->d_psi.total_ns / r->dt_ns : 0.0);
-		else
-			fputs(",\"runq_pressure_ns\":null,\"runq_pressure_share\":null", f);
-		fputs("},\"model\":", f);
+		json_sched(f, r, en);
+		fputs(",\"model\":", f);
 		report_json_model(f, &en->model);
 		fputs(",\"syscalls\":[", f);
 		for (size_t k = 0; k < en->nr_rows; k++) {
@@ -384,6 +442,9 @@ void report__print_json(const struct report *r, FILE *f)
 		report_json_model(f, &r->paradigms[p]);
 		fputc('}', f);
 	}
-	fputs("]}\n", f);
+	fputc(']', f);
+	if (r->import_json)
+		fprintf(f, ",\"import\":%s", r->import_json);
+	fputs("}\n", f);
 	fflush(f);
 }

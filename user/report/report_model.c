@@ -84,7 +84,8 @@ static double syscall_share(const struct entity *en, const struct report *r, con
 static void add_inputs(struct model_inputs *sum, const struct model_inputs *in)
 {
 	sum->interval_ns = in->interval_ns;
-	sum->oncpu_ns += in->oncpu_ns;
+	/* one entity with no on-CPU time known leaves its paradigm's unknown too */
+	sum->oncpu_ns = sum->oncpu_ns < 0 || in->oncpu_ns < 0 ? -1 : sum->oncpu_ns + in->oncpu_ns;
 	sum->traps += in->traps;
 	sum->trap_ns += in->trap_ns > 0 ? in->trap_ns : 0;
 	sum->filtered_syscalls += in->filtered_syscalls;
@@ -123,7 +124,9 @@ static void model_vms(struct report *r, struct model_inputs *per)
 		struct advice_obs obs = { .top_reason = "" };
 		struct model_inputs in = {
 			.paradigm = VFLOW_PARADIGM_FULLVIRT, .interval_ns = r->dt_ns,
-			.oncpu_ns = s.oncpu_ns, .traps = ex->count, .trap_ns = ex->total_ns,
+			/* a capture has exits, not the VMM's on-CPU time */
+			.oncpu_ns = r->offline ? -1.0 : (double)s.oncpu_ns, .traps = ex->count,
+			.trap_ns = ex->total_ns,
 			.trap_hist = ex->hist, .sched_events = s.switches_vol + s.switches_invol,
 			.isolation_events = ex->count,
 		};
@@ -144,7 +147,8 @@ static void model_vms(struct report *r, struct model_inputs *per)
 		in.paradigm = VFLOW_PARADIGM_PARAVIRT;
 		in.traps = vm->delta[VM_HCALL].count + vm->delta[VM_NOTIFY].count;
 		in.trap_ns = vm->delta[VM_HCALL].total_ns + vm->delta[VM_NOTIFY].total_ns;
-		in.oncpu_ns = 0;	/* the same threads: counted once, under fullvirt */
+		/* the same threads: counted once, under fullvirt */
+		in.oncpu_ns = r->offline ? -1 : 0;
 		add_inputs(&per[VFLOW_PARADIGM_PARAVIRT], &in);
 	}
 }
@@ -214,8 +218,13 @@ double report_trap_share(const struct entity_model *m)
 
 static void json_figure(FILE *f, const char *name, const struct model_figure *fig)
 {
-	fprintf(f, "\"%s\":{\"value\":%.6g,\"provenance\":\"%s\"}", name, fig->value,
-		provenance_name(fig->prov));
+	/* unknown is no number: null, never a zero someone would average */
+	if (fig->prov == PROV_UNKNOWN)
+		fprintf(f, "\"%s\":{\"value\":null,\"provenance\":\"%s\"}", name,
+			provenance_name(fig->prov));
+	else
+		fprintf(f, "\"%s\":{\"value\":%.6g,\"provenance\":\"%s\"}", name, fig->value,
+			provenance_name(fig->prov));
 }
 
 void report_json_model(FILE *f, const struct entity_model *m)
@@ -240,10 +249,13 @@ void report_json_model(FILE *f, const struct entity_model *m)
 			fputc(',', f);
 		json_figure(f, figs[i].name, figs[i].fig);
 	}
-	fprintf(f, ",\"oncpu_ns\":%.0f,\"trap_share\":%.6g,\"eta_band\":[%.4g,%.4g],"
-		"\"eta_out_of_band\":%s,\"l_trap_out_of_band\":%s,\"advice\":[",
-		m->in.oncpu_ns, report_trap_share(m),
-		x->eta_lo, x->eta_hi, x->eta_out_of_band ? "true" : "false",
+	if (m->in.oncpu_ns < 0)
+		fputs(",\"oncpu_ns\":null,\"trap_share\":null", f);
+	else
+		fprintf(f, ",\"oncpu_ns\":%.0f,\"trap_share\":%.6g", m->in.oncpu_ns,
+			report_trap_share(m));
+	fprintf(f, ",\"eta_band\":[%.4g,%.4g],\"eta_out_of_band\":%s,\"l_trap_out_of_band\":%s,"
+		"\"advice\":[", x->eta_lo, x->eta_hi, x->eta_out_of_band ? "true" : "false",
 		x->l_trap_out_of_band ? "true" : "false");
 	for (size_t i = 0; i < m->nr_advice; i++) {
 		fprintf(f, "%s{\"id\":", i ? "," : "");

@@ -438,6 +438,9 @@ static char *help_filter(int key, const char *text, void *input)
 	case 'n':
 		n = asprintf(&out, text, DEFAULT_TOP);
 		break;
+	case OPT_SYSCALL_TIMING:
+		n = asprintf(&out, text, VFLOW_DEFAULT_TIME_PERIOD);
+		break;
 	case OPT_SLOW_MS:
 		n = asprintf(&out, text, (unsigned long long)(rec.slow_ns[VFLOW_REC_SYSCALL] / NS_PER_MS));
 		break;
@@ -462,9 +465,6 @@ static char *help_filter(int key, const char *text, void *input)
 		break;
 	case OPT_DUMP_COOLDOWN:
 		n = asprintf(&out, text, DEFAULT_DUMP_COOLDOWN_S);
-		break;
-	case OPT_SYSCALL_TIMING:
-		n = asprintf(&out, text, VFLOW_DEFAULT_TIME_PERIOD);
 		break;
 	case OPT_MAXCONN:
 		n = asprintf(&out, text, DEFAULT_MAX_CONNECTIONS);

@@ -5,12 +5,12 @@
  * model applied to what was observed over an interval.
  */
 #include <errno.h>
-#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/conftext.h"
+#include "core/fmtnum.h"
 #include "core/model.h"
 #include "core/snapshot.h"
 #include "core/trap.h"
@@ -27,7 +27,6 @@
 /* hops of an execution path (8.1 has 2..5): more is a typo */
 #define MAX_PATH_LENGTH 1000
 #define ERR_MSG_MAX 256
-#define NUM_MAX 32
 
 /*
  * Where the document gives each paradigm's constants, and them; the
@@ -300,23 +299,9 @@ int model_config__load(struct model_config *c, const char *path, char *err, size
 	return ret;
 }
 
-/*
- * The shortest of %.15g..%.17g that reads back to exactly @v: 0.85 stays
- * "0.85" for the human who edits the file, and load(save(c)) == c.
- */
-static const char *exact(double v, char *buf, size_t len)
-{
-	for (int prec = DBL_DIG; prec <= DBL_DECIMAL_DIG; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	return buf;
-}
-
 int model_config__save(const struct model_config *c, FILE *f)
 {
-	char name[ERR_MSG_MAX], num[NUM_MAX];
+	char name[ERR_MSG_MAX], num[FMT_DOUBLE_LEN];
 
 	fprintf(f,
 		"# vflow model constants: the source document's overhead model (section 8.2)\n"
@@ -341,7 +326,8 @@ int model_config__save(const struct model_config *c, FILE *f)
 		/* a fallback is not this host's rate: leave it to the next start to read */
 		if (key == KEY_TSC_HZ && c->tsc_prov == PROV_MODELLED)
 			fputs("# ", f);
-		fprintf(f, "%s = %s\n", name, exact(key_value(c, key), num, sizeof(num)));
+		/* the shortest exact form: 0.85 stays "0.85", and load(save(c)) == c */
+		fprintf(f, "%s = %s\n", name, fmt_double(key_value(c, key), num, sizeof(num)));
 	}
 	return ferror(f) ? -EIO : 0;
 }

@@ -27,14 +27,37 @@ struct model_advice {
 	char text[256];
 };
 
+/*
+ * The model over every interval since an entity (or paradigm) was first
+ * seen: each interval's inputs and terms, added up (the exporter's
+ * counters). An interval whose eta is unknown adds nothing, so that
+ * work / (work + trap + schedule + isolation) between any two of these
+ * sums is the model's eta over the intervals between them.
+ */
+struct model_totals {
+	double work_ns;			/* C_workload */
+	double oncpu_ns;
+	double trap_ns, schedule_ns, isolation_ns;	/* C_trap, C_schedule, C_isolation */
+	double runq_ns;			/* waiting on a run queue: beside the model, not a term */
+	__u64 traps;			/* traps that count as overhead */
+};
+
 /* The model applied to one entity (or one paradigm) over the interval. */
 struct entity_model {
 	bool valid;
 	struct model_inputs in;
 	struct model_result res;
+	double runq_ns;			/* the interval's run-queue wait; < 0: not known */
+	bool has_totals;		/* the report had a ledger */
+	struct model_totals totals;
 	struct model_advice advice[MODEL_MAX_ADVICE];
 	size_t nr_advice;
 };
+
+/* The running sums of the model per entity, kept between reports by their builder. */
+struct report_ledger;
+struct report_ledger *report_ledger__new(void);
+void report_ledger__free(struct report_ledger *l);
 
 struct entity {
 	__u64 cgroup_id;
@@ -113,6 +136,8 @@ struct report {
 	const char *syscall_via;
 	bool offline;			/* from a capture: do not look processes up on this host */
 	struct proc_cache *procs;	/* identities of exited processes; may be NULL */
+	/* the model's running sums, added to by each report built with it; may be NULL */
+	struct report_ledger *ledger;
 	const struct model_config *model;	/* NULL: no model figures */
 	const struct advice_rules *advice;	/* NULL: no advice */
 	struct entity_model paradigms[VFLOW_PARADIGM_MAX];	/* each paradigm as a whole */

@@ -123,6 +123,7 @@ struct args {
 struct daemon {
 	const struct args *a;
 	struct proc_cache pc;
+	struct report_ledger *ledger;	/* the model's running sums, for the counters */
 	struct recorder rec;
 	struct flight fl;
 	__u64 rule_due_ns;		/* a rule fired: dump at this time; 0: none */
@@ -571,7 +572,8 @@ static struct snapshot *emit(struct engine *e, struct cgroup_resolver *cg, struc
 			     __u64 start_ns, bool print)
 {
 	struct snapshot *cur = locked_snapshot(e), *delta;
-	struct report r = { .procs = &d->pc, .model = g_model, .advice = g_advice };
+	struct report r = { .procs = &d->pc, .ledger = d->ledger, .model = g_model,
+			    .advice = g_advice };
 
 	if (!cur) {
 		fprintf(stderr, "vflowd: failed to read the BPF maps: %s\n", strerror(errno));
@@ -1026,6 +1028,9 @@ int main(int argc, char **argv)
 		}
 	}
 	ret = proc_cache__init(&d.pc);
+	d.ledger = report_ledger__new();
+	if (!ret && !d.ledger)
+		ret = -ENOMEM;
 	if (!ret)
 		ret = recorder__init(&d.rec, (size_t)a.record_events, (__u64)(a.record_seconds * NS_PER_SEC));
 	a.eopts.on_event = on_event;
@@ -1133,6 +1138,7 @@ cleanup:
 	engine__destroy(e);
 	recorder__free(&d.rec);
 	proc_cache__free(&d.pc);
+	report_ledger__free(d.ledger);
 	cgroup_resolver__free(&cg);
 	if (have_advice)
 		advice_rules__free(&ar);

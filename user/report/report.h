@@ -42,6 +42,9 @@ struct model_totals {
 	__u64 traps;			/* traps that count as overhead */
 };
 
+/* @sum += @add, sum by sum. */
+void model_totals__add(struct model_totals *sum, const struct model_totals *add);
+
 /* The model applied to one entity (or one paradigm) over the interval. */
 struct entity_model {
 	bool valid;

@@ -55,7 +55,7 @@ void report_ledger__begin(struct report_ledger *l)
 	l->report++;
 }
 
-static void totals_add(struct model_totals *sum, const struct model_totals *add)
+void model_totals__add(struct model_totals *sum, const struct model_totals *add)
 {
 	sum->work_ns += add->work_ns;
 	sum->oncpu_ns += add->oncpu_ns;
@@ -113,7 +113,7 @@ int report_ledger__add(struct report_ledger *l, enum ledger_type type, __u64 id,
 	if (!e)
 		return -ENOMEM;
 	e->seen = l->report;
-	totals_add(&e->sums, &add);
+	model_totals__add(&e->sums, &add);
 	m->totals = e->sums;
 	m->has_totals = true;
 	return 0;
@@ -123,7 +123,7 @@ void report_ledger__paradigm(struct report_ledger *l, enum vflow_paradigm p, str
 {
 	struct model_totals add = interval_of(m);
 
-	totals_add(&l->paradigms[p], &add);
+	model_totals__add(&l->paradigms[p], &add);
 	m->totals = l->paradigms[p];
 	m->has_totals = true;
 }
@@ -146,7 +146,7 @@ int report_ledger__sweep(struct report_ledger *l, struct report *r)
 			continue;
 		}
 		if (l->e[i].type == LEDGER_CGROUP && l->e[i].id != VFLOW_OWNER_GONE) {
-			totals_add(&retired, &l->e[i].sums);
+			model_totals__add(&retired, &l->e[i].sums);
 			any = true;
 		}
 	}
@@ -159,7 +159,7 @@ int report_ledger__sweep(struct report_ledger *l, struct report *r)
 	if (!g)
 		return -ENOMEM;
 	g->seen = l->report;
-	totals_add(&g->sums, &retired);
+	model_totals__add(&g->sums, &retired);
 	/* this report's "(removed cgroups)" carries them already: no sum goes down meanwhile */
 	for (size_t i = 0; i < r->nr_entities; i++)
 		if (r->entities[i].cgroup_id == VFLOW_OWNER_GONE && r->entities[i].model.has_totals)

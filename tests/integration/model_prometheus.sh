@@ -317,6 +317,9 @@ PY
 
 # figures: the scrape's size, and the series the model adds per entity
 curl -s --max-time 10 -o "$TMP/metrics.end.txt" "http://127.0.0.1:$PORT/metrics"
+diag "the model's families: $(grep -E '^vflow_(entity|paradigm)_' "$TMP/metrics.end.txt" | wc -l) samples," \
+	"$(grep -E '^(# (HELP|TYPE) )?vflow_(entity|paradigm)_' "$TMP/metrics.end.txt" | wc -c) bytes;" \
+	"run-queue histogram of $C_NAME: $(grep -c "^vflow_entity_runq_latency_seconds_.*entity=\"$C_NAME\"" "$TMP/metrics.end.txt") samples"
 diag "scrape: $(wc -c <"$TMP/metrics.end.txt") bytes, $(grep -vc '^#' "$TMP/metrics.end.txt") samples;" \
 	"model series of container $C_NAME: $(grep -E "^vflow_(entity|paradigm)_" "$TMP/metrics.end.txt" | grep -c "entity=\"$C_NAME\""),"\
 	"of sandbox $S_NAME: $(grep -E "^vflow_(entity|paradigm)_" "$TMP/metrics.end.txt" | grep -c "entity=\"$S_NAME\"")"

@@ -221,11 +221,40 @@ static void test_no_ledger(void **state)
 	snapshot__free(x.prev);
 }
 
+/*
+ * A ledger with nothing in it yet (vflowd --cgroup on a cgroup with no
+ * tasks: reports without an entity), then one entity: no sums lost, and
+ * the empty sweeps hand qsort no NULL (UBSan would stop vflowd).
+ */
+static void test_empty_ledger(void **state)
+{
+	struct cgroup_state cg = { .id = 100, .calls = 10, .oncpu_ns = 1 * MS, .switches = 1 };
+	struct model_totals none = {};
+	struct run x = {};
+
+	(void)state;
+	model_config__defaults(&x.mc);
+	x.mc.tsc_hz = 3e9;
+	x.ledger = report_ledger__new();
+	assert_non_null(x.ledger);
+	interval(&x, &cg, 0, 1 * SEC);
+	assert_int_equal(x.r.nr_entities, 0);
+	next(&x);
+	interval(&x, &cg, 0, 2 * SEC);
+	next(&x);
+	interval(&x, &cg, 1, 3 * SEC);
+	assert_sums(&entity(&x.r, 100)->model, &none);
+	next(&x);
+	snapshot__free(x.prev);
+	report_ledger__free(x.ledger);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sums_over_intervals),
 		cmocka_unit_test(test_no_ledger),
+		cmocka_unit_test(test_empty_ledger),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -151,7 +151,9 @@ int report_ledger__sweep(struct report_ledger *l, struct report *r)
 		}
 	}
 	l->nr = out;
-	qsort(l->e, l->nr, sizeof(*l->e), entry_cmp);
+	/* none left (or none yet): e may be NULL, which qsort must not get */
+	if (l->nr)
+		qsort(l->e, l->nr, sizeof(*l->e), entry_cmp);
 	l->nr_sorted = l->nr;
 	if (!any)
 		return 0;

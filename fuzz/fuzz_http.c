@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The exporter's request handling, over a real socket: two http_servers on
- * 127.0.0.1 (started once), one plain and one with basic auth (alice, a
- * bcrypt hash of cost 4). Each input picks one by its first byte; the rest
- * is sent as the request, the write side shut down, the reply read with a
- * short timeout, the socket closed.
+ * The exporter's request handling, over a real socket: three http_servers on
+ * 127.0.0.1 (started once), one plain; one with basic auth (alice, a bcrypt
+ * hash of cost 4), headers and a rate limit; one with TLS (a certificate
+ * made with GnuTLS at start), a client certificate policy and a suite list,
+ * so raw bytes reach the handshake: the ClientHello reader, the suite
+ * choice, the client certificate check. Each input picks a server by its
+ * first byte; the rest is sent as the request, the write side shut down,
+ * the reply read with a short timeout, the socket closed.
  *
  * Checked beyond "no crash": nothing is served by the auth server to a
  * request without an Authorization header, and the process's descriptors
@@ -28,6 +31,7 @@
 #include <unistd.h>
 #include "serve/http.h"
 #include "serve/webconfig.h"
+#include "fuzz_tls.h"
 
 #define ERR_LEN		512
 #define INPUT_MAX	(64 * 1024)	/* twice the server's per-connection memory */
@@ -45,6 +49,16 @@
 #define START_TRIES	20
 #define IDLE_TIMEOUT_S	2		/* bounds how long a half-sent request holds a socket */
 #define MAX_CONNS	16
+/* a connection queued behind the servers' limits completes well within this */
+#define CONNECT_MS	(10 * 1000)
+#define NR_SERVERS	3
+/* many requests a second: the limit is there to be reached now and then */
+#define AUTH_CONFIG_FMT	"basic_auth_users:\n  alice: %s\nhttp_server_config:\n  headers:\n" \
+			"    X-Frame-Options: deny\nrate_limit:\n  interval: 1ms\n  burst: 50\n"
+#define TLS_CONFIG_FMT	"tls_server_config:\n  cert_file: %s\n  key_file: %s\n" \
+			"  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: %s\n" \
+			"  cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, " \
+			"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA]\n  min_version: TLS10\n"
 #define FD_CHECK_EVERY	1024		/* inputs between descriptor counts */
 #define FD_SETTLE_S	5		/* the server closes its side asynchronously */
 /* ours, the servers' listening and connection sockets, their poll fds */
@@ -59,9 +73,7 @@ static const char body[] =
 	"# TYPE " METRICS_MARK " counter\n"
 	METRICS_MARK " 1\n";
 
-static struct web_user alice = { "alice", ALICE_HASH };
-static struct web_config auth_web = { .users = &alice, .nr_users = 1 };
-static int port_plain, port_auth;
+static int ports[NR_SERVERS];	/* plain, auth, TLS */
 static int fd_baseline;
 static unsigned long inputs;
 static char *reply;
@@ -89,6 +101,21 @@ static int pick_port(void)
 	if (fd >= 0)
 		close(fd);
 	return port;
+}
+
+/* A web config file with @text, loaded (the server reads it again itself). */
+static struct web_config *config(const char *name, const char *text)
+{
+	static struct web_config web[NR_SERVERS];
+	static int n;
+	char path[FUZZ_PATH_LEN], err[ERR_LEN];
+
+	fuzz_memfd_file(name, text, path);
+	if (web_config__load(path, &web[n], err, sizeof(err))) {
+		fprintf(stderr, "fuzz_http: %s\n", err);
+		exit(1);
+	}
+	return &web[n++];
 }
 
 static int start(const struct web_config *web)
@@ -127,14 +154,28 @@ static int count_fds(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	char *cert, *key, *text, crt_path[FUZZ_PATH_LEN], key_path[FUZZ_PATH_LEN];
+
 	(void)argc, (void)argv;
 	/* a server that closes first must not kill the client with SIGPIPE */
 	signal(SIGPIPE, SIG_IGN);
 	reply = malloc(REPLY_MAX + 1);
 	if (!reply)
 		exit(1);
-	port_plain = start(NULL);
-	port_auth = start(&auth_web);
+	ports[0] = start(NULL);
+	if (asprintf(&text, AUTH_CONFIG_FMT, ALICE_HASH) < 0)
+		exit(1);
+	ports[1] = start(config("fuzz-auth", text));
+	free(text);
+	fuzz_make_cert(&cert, &key);
+	fuzz_memfd_file("fuzz-cert", cert, crt_path);
+	fuzz_memfd_file("fuzz-key", key, key_path);
+	if (asprintf(&text, TLS_CONFIG_FMT, crt_path, key_path, crt_path) < 0)
+		exit(1);
+	ports[2] = start(config("fuzz-tls", text));
+	free(text);
+	free(cert);
+	free(key);
 	fd_baseline = count_fds();
 	return 0;
 }
@@ -156,9 +197,10 @@ static size_t exchange(int port, const uint8_t *data, size_t size)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
 	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+	socklen_t soerr_len = sizeof(int);
 	size_t sent = 0, got = 0;
+	int fd, soerr = 0;
 	ssize_t n;
-	int fd;
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -166,12 +208,24 @@ static size_t exchange(int port, const uint8_t *data, size_t size)
 		perror("fuzz_http: socket");
 		abort();	/* out of descriptors: the leak check's business */
 	}
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+	/* non-blocking: a server that stops reading must not hang the fuzzer */
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	/*
+	 * While the servers hold their connection limit (a client that half-closed
+	 * waits out the idle timeout), new connections queue in the kernel: a
+	 * connect may wait, and libFuzzer's timer signal may interrupt it. Only
+	 * one that never completes means a server that stopped accepting.
+	 */
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) &&
+	    (errno != EINPROGRESS && errno != EINTR)) {
 		perror("fuzz_http: connect");
 		abort();	/* the server died */
 	}
-	/* non-blocking: a server that stops reading must not hang the fuzzer */
-	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (!ready(fd, POLLOUT, CONNECT_MS) || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &soerr_len) ||
+	    soerr) {
+		fprintf(stderr, "fuzz_http: connect: %s\n", soerr ? strerror(soerr) : "no answer in 10 s");
+		abort();
+	}
 	while (sent < size && ready(fd, POLLOUT, POLL_MS)) {
 		n = send(fd, data + sent, size - sent, MSG_NOSIGNAL);
 		if (n <= 0 && errno != EAGAIN && errno != EINTR)
@@ -221,13 +275,15 @@ static void check_fds(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	int server;
 	bool auth;
 	size_t got;
 
 	if (!size || size > INPUT_MAX)
 		return 0;
-	auth = data[0] & 1;
-	got = exchange(auth ? port_auth : port_plain, data + 1, size - 1);
+	server = data[0] % NR_SERVERS;
+	auth = server == 1;
+	got = exchange(ports[server], data + 1, size - 1);
 	/* the auth server serves nothing without credentials, not even the landing page */
 	if (auth && got && (memmem(reply, got, METRICS_MARK, strlen(METRICS_MARK)) ||
 			    memmem(reply, got, LANDING_MARK, strlen(LANDING_MARK))) &&

@@ -62,6 +62,11 @@ enum vflow_trap_kind {
  * them one by one (syscall and scheduling rows; see engine__retire_cgroups).
  */
 #define VFLOW_OWNER_GONE 0xffffffffffffffffULL
+/*
+ * First owner of the VMs an import names by comm (or not at all) because
+ * its capture has no pid: above any pid (PID_MAX_LIMIT is 2^22).
+ */
+#define VFLOW_OWNER_NO_PID 0x80000000U
 
 /*
  * Latency histograms: slot i counts values v (ns) with
@@ -268,6 +273,29 @@ struct vflow_event {
 	__u32 sub;
 	__u32 aux_trap;
 	char comm[16];
+};
+
+/*
+ * The identity object's records (bpf/identity.bpf.c): a cgroup of the
+ * cgroup v2 hierarchy made, removed or renamed, as the kernel's cgroup
+ * tracepoints give it. The path is relative to the cgroup2 root, cut at
+ * VFLOW_CGROUP_PATH_LEN - 1 bytes.
+ */
+#define VFLOW_CGROUP_RINGBUF_BYTES (256U << 10)	/* about 450 records */
+#define VFLOW_CGROUP_PATH_LEN 512
+
+enum vflow_cgroup_op {
+	VFLOW_CGROUP_MKDIR = 1,
+	VFLOW_CGROUP_RMDIR,
+	VFLOW_CGROUP_RENAME,
+};
+
+struct vflow_cgroup_event {
+	__u32 op;		/* enum vflow_cgroup_op */
+	__s32 level;		/* depth below the root (the root is 0) */
+	__u64 id;		/* cgroup v2 id: its directory's inode */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC */
+	char path[VFLOW_CGROUP_PATH_LEN];
 };
 
 /*

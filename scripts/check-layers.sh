@@ -10,8 +10,10 @@
 #    only; the syscall table: user/core only). BPF objects include their
 #    helpers as "lib/NAME.bpf.h".
 #  - A library's headers only where that library is linked: libbpf in
-#    user/engine, libmicrohttpd, libyaml and libcrypt in user/serve, zlib
-#    in user/record, ncurses in user/vflowtop.
+#    user/engine, libmicrohttpd, GnuTLS, libyaml and libcrypt in user/serve, zlib
+#    in user/record, libtracecmd and libtraceevent in user/source,
+#    ncurses in user/vflowtop, libcurl and json-c in user/host (its
+#    runtime_*.c files, which only vflowd and vflowtop link).
 #  - docs/ARCHITECTURE.md describes every folder of user/LAYERS.
 #  - A header NAME_internal.h is private to its folder.
 #  - No include cycle.
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--root) ROOT=$(cd "$2" && pwd) || exit 2; shift ;;
 	--no-compile) compile=0 ;;
-	-h|--help) sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "check-layers: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -54,9 +56,14 @@ ARCH_DOC=docs/ARCHITECTURE.md
 LIBRARY_HEADERS=(
 	"bpf/* engine"
 	"microhttpd.h serve"
+	"gnutls/* serve"
 	"yaml.h serve"
 	"crypt.h serve"
 	"zlib.h record"
+	"curl/* host"
+	"json-c/* host"
+	"trace-cmd.h source"
+	"event-parse.h source"
 	"curses.h vflowtop"
 	"ncurses*.h vflowtop"
 )

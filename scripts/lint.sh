@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Static analysis of the user-space C: clang-tidy (checks in .clang-tidy)
 # and cppcheck (options below, macros in scripts/lint-cppcheck.cfg) over
-# user/*/*.c, fuzz/*.c and tests/helpers/*.c; not bpf/, which is BPF C.
+# user/*/*.c, fuzz/*.c, tests/helpers/*.c and tests/drivers/*.c; not bpf/,
+# which is BPF C.
 # One line per finding, "FILE:LINE:COL: TOOL: MESSAGE [CHECK]", then
 #   # lint: N files, N clang-tidy findings, N cppcheck findings
 # and a non-zero status on any finding. Findings listed in
@@ -30,13 +31,13 @@ while [ $# -gt 0 ]; do
 	--no-cppcheck) do_cppcheck=0 ;;
 	-j) JOBS=$2; shift ;;
 	-j*) JOBS=${1#-j} ;;
-	-h|--help) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "lint: unknown option $1 (see --help)" >&2; exit 2 ;;
 	*) files+=("${1#"$ROOT"/}") ;;
 	esac
 	shift
 done
-[ ${#files[@]} -gt 0 ] || files=(user/*/*.c fuzz/*.c tests/helpers/*.c)
+[ ${#files[@]} -gt 0 ] || files=(user/*/*.c fuzz/*.c tests/helpers/*.c tests/drivers/*.c)
 
 for t in $( ((do_tidy)) && echo "$TIDY") $( ((do_cppcheck)) && echo "$CPPCHECK"); do
 	command -v "$t" >/dev/null ||
@@ -51,6 +52,9 @@ fi
 WORK=$(mktemp -d /tmp/vflow-lint.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 CFLAGS=(-std=gnu11 -Iinclude -Iuser -I"$BUILD" -DVFLOW_VERSION='"x"' -DVFLOW_GIT_REV='"x"')
+# libtracecmd's headers include their siblings by their bare names (user/source/tracedat_import.c)
+read -ra tracecmd_cflags <<<"$(pkg-config --cflags libtracecmd libtraceevent 2>/dev/null)"
+CFLAGS+=("${tracecmd_cflags[@]}")
 
 # Suppressions: "FILE:CHECK" patterns, comments and blank lines ignored
 patterns=()

@@ -28,6 +28,8 @@ BUILD=${BUILD:-$ROOT/build}
 export BUILD
 export VFLOW_FIXTURES=${VFLOW_FIXTURES:-$ROOT/tests/fixtures}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+# leaks inside libraries, each with its reason there
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # the slowest file (lint.sh) takes under 4 minutes on 2 busy cores; one
 # hung file still leaves CI (the suite takes about 6) under its 20 minutes

@@ -4,7 +4,7 @@
  * each object (the skeletons' own ELF bytes) is opened with every program
  * set to load, whatever the engine would choose on this host (tp_btf and
  * raw_tp variants, KVM and Xen programs, the test-run program, the
- * fentry/fexit enrichment). A refusal fails, quoting the verifier.
+ * fentry/fexit enrichment, the cgroup identity programs). A refusal fails, quoting the verifier.
  *
  * A program is skipped only where this machine cannot load its kind of
  * program at all, probed directly: a minimal program of the same type,
@@ -30,6 +30,7 @@
 #include "syscall.skel.h"
 #include "kvm.skel.h"
 #include "seccomp_cost.skel.h"
+#include "identity.skel.h"
 
 /* CAP_BPF and CAP_PERFMON appeared in 5.8; older UAPI headers lack them */
 #ifndef CAP_PERFMON
@@ -52,6 +53,7 @@ static const struct object_src objects[] = {
 	{ "syscall_bpf", syscall_bpf__elf_bytes },
 	{ "kvm_bpf", kvm_bpf__elf_bytes },
 	{ "seccomp_cost_bpf", seccomp_cost_bpf__elf_bytes },
+	{ "identity_bpf", identity_bpf__elf_bytes },
 };
 #define NR_OBJECTS (sizeof(objects) / sizeof(objects[0]))
 

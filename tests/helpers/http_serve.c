@@ -6,8 +6,11 @@
  *              [--web.telemetry-path P] [--web.max-connections N]
  *
  * Flags take "--flag value" or "--flag=value", as vflowd's do. Prints
- * "listening" once serving and runs until SIGINT or SIGTERM (exit 0). Needs
- * libmicrohttpd, GnuTLS, libyaml and libcrypt: link it dynamically.
+ * "listening" once serving and runs until SIGINT or SIGTERM (exit 0); SIGHUP
+ * reloads the web config ("reloaded" or "reload failed: WHY"); then
+ * "bcrypt_runs N", the password hashes it computed (the auth tests count
+ * them). Needs libmicrohttpd, GnuTLS, libyaml and libcrypt: link it
+ * dynamically.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -97,6 +100,7 @@ int main(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 
 	rc = http_server__start(&srv, &o, render, NULL, err, sizeof(err));
@@ -108,10 +112,15 @@ int main(int argc, char **argv)
 	}
 	printf("listening\n");
 	fflush(stdout);
-	while (sigwait(&mask, &sig))
-		;
+	while (!sigwait(&mask, &sig) && sig == SIGHUP) {
+		if (http_server__reload(srv, err, sizeof(err)))
+			fprintf(stderr, "http_serve: reload failed: %s\n", err);
+		else
+			fprintf(stderr, "http_serve: reloaded\n");
+	}
 	http_server__stop(srv);
 	if (config)
 		web_config__free(&web);
+	printf("bcrypt_runs %lu\n", web_config__bcrypt_runs());
 	return 0;
 }

@@ -152,7 +152,7 @@ fi
 
 # --- systemd unit -------------------------------------------------------------
 UNIT=$DEPLOY/vflowd.service
-want_exec='ExecStart=/usr/local/bin/vflowd -q --web.listen-address=127.0.0.1:9477 --control=/run/vflow/vflowd.sock --dump-dir=/var/lib/vflow/dumps $VFLOWD_ARGS'
+want_exec='ExecStart=/usr/local/sbin/vflowd -q --web.listen-address=127.0.0.1:9477 --control=/run/vflow/vflowd.sock --dump-dir=/var/lib/vflow/dumps $VFLOWD_ARGS'
 unit_caps() { sed -n "s/^$1=//p" "$UNIT" | tr ' ' '\n' | sed 's/^CAP_//' | sort | tr '\n' ' ' | sed 's/ $//'; }
 if grep -qxF "$want_exec" "$UNIT" && [ "$(unit_caps CapabilityBoundingSet)" = "$CAPS" ] &&
    [ "$(unit_caps AmbientCapabilities)" = "$CAPS" ] && ! grep -q 'SYS_ADMIN' <(grep -v '^#' "$UNIT") &&
@@ -163,10 +163,11 @@ else
 	diag "bounding: $(unit_caps CapabilityBoundingSet); ambient: $(unit_caps AmbientCapabilities)"
 fi
 # systemd-analyze verify rejects a unit whose ExecStart binary does not
-# exist, and /usr/local/bin/vflowd is only there once installed: verify a
+# exist, and /usr/local/sbin/vflowd is only there once installed: verify a
 # copy whose ExecStart points at the vflowd built in this tree instead (the
-# rest of the unit is byte for byte the same). It only warns about unknown
-# or misspelt settings, so any output at all is a failure.
+# rest of the unit is byte for byte the same). Likewise its Documentation=
+# man page: man finds the one built here. It only warns about unknown or
+# misspelt settings, so any output at all is a failure.
 if ! command -v systemd-analyze >/dev/null; then
 	skip "systemd-analyze verify deploy/vflowd.service" "systemd-analyze not installed"
 	skip "vflowd.service exposure (systemd-analyze security)" "systemd-analyze not installed"
@@ -174,12 +175,14 @@ else
 	BIN=$BUILD/vflowd
 	[ -x "$BIN" ] || BIN=$BUILD/san/vflowd
 	mkdir -p "$TMP/unit"
-	sed "s|^ExecStart=/usr/local/bin/vflowd |ExecStart=$BIN |" "$UNIT" >"$TMP/unit/vflowd.service"
+	sed "s|^ExecStart=/usr/local/sbin/vflowd |ExecStart=$BIN |" "$UNIT" >"$TMP/unit/vflowd.service"
+	mkdir -p "$TMP/man/man8"
+	ln -s "$BUILD/man/vflowd.8" "$TMP/man/man8/vflowd.8"
 	if [ ! -x "$BIN" ]; then
 		not_ok "systemd-analyze verify deploy/vflowd.service"
-		diag "no built vflowd in $BUILD to stand in for /usr/local/bin/vflowd: make WERROR=1 test-build"
-	elif SYSTEMD_LOG_COLOR=0 systemd-analyze verify "$TMP/unit/vflowd.service" >"$TMP/verify.out" 2>&1 &&
-	     [ ! -s "$TMP/verify.out" ]; then
+		diag "no built vflowd in $BUILD to stand in for /usr/local/sbin/vflowd: make WERROR=1 test-build"
+	elif SYSTEMD_LOG_COLOR=0 MANPATH=$TMP/man systemd-analyze verify "$TMP/unit/vflowd.service" \
+		>"$TMP/verify.out" 2>&1 && [ ! -s "$TMP/verify.out" ]; then
 		ok "systemd-analyze verify deploy/vflowd.service"
 	else
 		not_ok "systemd-analyze verify deploy/vflowd.service"; diag_head 5 "$TMP/verify.out"

@@ -7,6 +7,7 @@
 # EXPORTER_CMD names, e.g. EXPORTER_CMD="build/vflowd -q": it must take
 # --web.listen-address, --web.config.file and --web.max-connections.
 . "$(dirname "$0")/../lib.sh"
+. "$ROOT/tests/lib_tls.sh"
 
 read -ra CMD <<<"${EXPORTER_CMD:-$BUILD/tests/http_serve}"
 CT_TEXT="text/plain; version=0.0.4; charset=utf-8"
@@ -33,48 +34,17 @@ command -v python3 >/dev/null || skip_all "python3 is not installed (free ports,
 # the build makes http_serve (and vflowd): missing, it is a failure, not a skip
 [ -x "${CMD[0]}" ] || fail_all "${CMD[0]} is not built: run make test-build" "${NAMES[@]}"
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 # start_exporter NAME ARGS...: on a free port (PORT), pid in PID
-start_exporter() {
-	local name=$1 deadline=$((SECONDS + START_S)); shift
-	PORT=$(free_port)
-	"${CMD[@]}" --web.listen-address "127.0.0.1:$PORT" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-	PID=$!
-	on_exit "kill $PID; wait $PID"
-	until port_open "$PORT"; do
-		if ! kill -0 "$PID" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
-			diag "$name: exporter did not listen: $(tail -3 "$TMP/$name.err")"
-			return 1
-		fi
-		sleep 0.05
-	done
-}
+start_exporter() { SERVE_CMD="${CMD[*]}" SERVE_START_S=$START_S serve "$@"; }
 
 # stop_exporter NAME: SIGTERM; one TAP line on its exit status
-stop_exporter() {
-	local rc
-	kill -TERM "$PID"
-	wait "$PID"
-	rc=$?
-	if [ "$rc" -eq 0 ]; then
-		ok "$1: stopped cleanly"
-	else
-		not_ok "$1: stopped cleanly"
-		diag "status $rc: $(tail -5 "$TMP/$1.err")"
-	fi
-}
+stop_exporter() { stopped_cleanly "$1: stopped cleanly" "$TMP/$1.err"; }
 
 # fetch NAME URL CURL-ARGS...: prints "CODE CONTENT-TYPE"; body and headers in $TMP/NAME.{body,hdr}
 fetch() {
 	local name=$1; shift
 	curl -s --max-time "$CURL_S" -o "$TMP/$name.body" -D "$TMP/$name.hdr" \
 		-w '%{http_code} %{content_type}' "$@"
-}
-
-# expect "what" WANT GOT: ok when equal, else the difference as a diag
-expect() {
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "want '$2', got '$3'"; fi
 }
 
 has_type() { grep -q '^# TYPE ' "$TMP/$1.body"; }

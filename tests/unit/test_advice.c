@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "core/advice.h"
+#include "host/model_files.h"
 
 #define MAX_FIRED 16
 #define TEXT_LEN 1024
@@ -336,12 +337,39 @@ static void test_rejects(void **state)
 	assert_null(rs.r);
 }
 
+/* Rules from text without a file: the length counts, the last line needs no newline. */
+static void test_parse_text(void **state)
+{
+	static const char text[] = "# rules\na | 7.3 | eta < 0.5 | low\nb | 7.4 | eta > 0.9 | high";
+	static const char bad[] = "a | 7.3 | eta < 0.5 | low\n\nb | 7.3 | speed > 3 | fast\n";
+	struct advice_obs o = { .paradigm = VFLOW_PARADIGM_HOST, .eta = 0.95 };
+	struct advice_rules rs = {};
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(advice_rules__parse(&rs, text, sizeof(text) - 1, "inline", err, sizeof(err)), 0);
+	assert_int_equal(rs.n, 2);
+	assert_string_equal(advice_rule__id(&rs, 1), "b");
+	assert_int_equal(advice_eval(&rs, &o, NULL, NULL), 1);
+	/* only the first 34 bytes, through rule a's newline: rule b is not there */
+	assert_int_equal(advice_rules__parse(&rs, text, 34, "inline", err, sizeof(err)), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(advice_rules__parse(&rs, bad, sizeof(bad) - 1, "inline", err, sizeof(err)),
+			 -EINVAL);
+	assert_true(!strncmp(err, "inline:3: unknown metric", 24));
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(advice_rules__parse(&rs, "", 0, "empty", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "no rules"));
+	advice_rules__free(&rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped_rules_load),
 		cmocka_unit_test(test_each_rule_fires),
 		cmocka_unit_test(test_neutral_fires_nothing),
+		cmocka_unit_test(test_parse_text),
 		cmocka_unit_test_setup_teardown(test_language, make_tmp, remove_tmp),
 		cmocka_unit_test_setup_teardown(test_rejects, make_tmp, remove_tmp),
 	};

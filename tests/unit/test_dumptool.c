@@ -25,6 +25,7 @@
 #include "record/dump.h"
 #include "record/dumptool.h"
 #include "core/model.h"
+#include "host/model_files.h"
 
 #define NS_PER_SEC 1000000000ULL
 #define NS_PER_MS 1000000ULL

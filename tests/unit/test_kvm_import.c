@@ -18,6 +18,7 @@
 #include "source/ftrace_import.h"
 #include "core/kvm_reasons.h"
 #include "core/trap.h"
+#include "core/kvm_reason_history.h"
 
 #define NAME_LEN	64
 #define NO_SLOT		-1
@@ -266,14 +267,28 @@ static FILE *fixture_open(const char *name)
 
 static void expect_stats(const struct import_stats *st, const struct import_stats *want)
 {
+	unsigned long by_why = 0;
+
 	assert_int_equal(st->lines, want->lines);
 	assert_int_equal(st->events, want->events);
 	assert_int_equal(st->skipped, want->skipped);
+	assert_int_equal(st->exits, want->exits);
+	assert_int_equal(st->unknown_reason_exits, want->unknown_reason_exits);
 	assert_int_equal(st->unpaired_exits, want->unpaired_exits);
 	assert_int_equal(st->unpaired_entries, want->unpaired_entries);
 	assert_int_equal(st->first_ns, want->first_ns);
 	assert_int_equal(st->last_ns, want->last_ns);
 	assert_int_equal(st->lines, st->events + st->skipped);
+	/* every skipped line has its why, and the fixtures' are comments unless said */
+	for (int w = 0; w < IMPORT_SKIP_MAX; w++) {
+		by_why += st->skipped_by[w];
+		if (w != IMPORT_SKIP_COMMENT)
+			assert_int_equal(st->skipped_by[w], want->skipped_by[w]);
+	}
+	assert_int_equal(by_why, st->skipped);
+	/* each fixture names its threads: paired by thread, but for the lines that say otherwise */
+	assert_int_equal(st->by_key[IMPORT_KEY_THREAD], want->by_key[IMPORT_KEY_THREAD]);
+	assert_int_equal(st->by_key[IMPORT_KEY_CPU], want->by_key[IMPORT_KEY_CPU]);
 }
 
 static void expect_rows(const struct snapshot *s, const struct want_row *want, size_t n)
@@ -314,6 +329,7 @@ static void check_fixture(void **state, const char *name, const struct import_st
 	fclose(f);
 	assert_int_equal(err, 0);
 	*state = s;
+	import_stats__free(&st);
 	expect_stats(&st, want_st);
 	expect_rows(s, want, n);
 	assert_int_equal(s->ts_ns, want_st->last_ns);
@@ -345,7 +361,8 @@ static void test_import_trace_pipe(void **state)
 		{ UEXIT, 4243, 1, KVM_EXIT_MMIO, 1, 8000, 0, H1(13) },
 	};
 	static const struct import_stats st = {
-		.lines = 48, .events = 25, .skipped = 23,
+		.lines = 48, .events = 25, .skipped = 23, .exits = 10,
+		.by_key[IMPORT_KEY_THREAD] = 25,
 		.first_ns = 5142100000000ULL, .last_ns = 5142100710000ULL,
 	};
 
@@ -367,7 +384,8 @@ static void test_import_trace_tgid(void **state)
 		{ VMX, 5003, 1, 12, 1, 2000, 0, H1(11) },
 	};
 	static const struct import_stats st = {
-		.lines = 47, .events = 17, .skipped = 30,
+		.lines = 47, .events = 17, .skipped = 30, .exits = 7,
+		.by_key[IMPORT_KEY_THREAD] = 17,
 		.first_ns = 100000000000ULL, .last_ns = 100005002000ULL,
 	};
 
@@ -388,7 +406,8 @@ static void test_import_old_format(void **state)
 		{ VMX, 4242, 0, 0x45, 1, 1000, 0, H1(10) },
 	};
 	static const struct import_stats st = {
-		.lines = 41, .events = 17, .skipped = 24, .unpaired_entries = 1,
+		.lines = 41, .events = 17, .skipped = 24, .exits = 7, .unpaired_entries = 1,
+		.by_key[IMPORT_KEY_THREAD] = 17,
 		.first_ns = 1999999990000ULL, .last_ns = 2000000520000ULL,
 	};
 
@@ -406,7 +425,8 @@ static void test_import_trace_cmd(void **state)
 		{ VMX, 4243, 1, 52, 1, 1, 0, H1(1) },
 	};
 	static const struct import_stats st = {
-		.lines = 29, .events = 13, .skipped = 16,
+		.lines = 29, .events = 13, .skipped = 16, .exits = 6,
+		.by_key[IMPORT_KEY_THREAD] = 13,
 		.first_ns = 300000000000ULL, .last_ns = 300000600001ULL,
 	};
 
@@ -427,7 +447,8 @@ static void test_import_perf_script(void **state)
 		{ UEXIT, 4245, 2, KVM_EXIT_IO, 1, 8000, 0, H1(13) },
 	};
 	static const struct import_stats st = {
-		.lines = 36, .events = 14, .skipped = 22,
+		.lines = 36, .events = 14, .skipped = 22, .exits = 4,
+		.skipped_by[IMPORT_SKIP_OTHER_EVENT] = 1, .by_key[IMPORT_KEY_THREAD] = 14,
 		.first_ns = 700000000000ULL, .last_ns = 700000410000ULL,
 	};
 
@@ -451,7 +472,8 @@ static void test_import_svm(void **state)
 		{ SVM, 6000, 1, 0x7c, 1, 1000, 0, H1(10) },
 	};
 	static const struct import_stats st = {
-		.lines = 41, .events = 20, .skipped = 21,
+		.lines = 41, .events = 20, .skipped = 21, .exits = 8,
+		.by_key[IMPORT_KEY_THREAD] = 20,
 		.first_ns = 50000000000ULL, .last_ns = 50000801000ULL,
 	};
 
@@ -461,18 +483,25 @@ static void test_import_svm(void **state)
 static void test_import_malformed(void **state)
 {
 	static const struct want_row want[] = {
+		{ VFLOW_TRAP_VMEXIT_UNKNOWN, 4242, 0, KVM_EXIT_REASON_NONE, 0, 0, 3, H0 },
 		{ VMX, 4242, 0, 12, 0, 0, 1, H0 },
 		{ VMX, 4242, 0, 10, 1, 1000, 0, H1(10) },
 		{ VMX, 4243, 1, 18, 0, 0, 1, H0 },
 		{ VMX, 4243, 1, 12, 1, 1000, 0, H1(10) },
 		{ VMX, 4244, 2, 48, 0, 0, 1, H0 },
 		{ VMX, 4246, 5, 1, 1, 0, 0, H1(0) },
+		{ VMX, 4246, 5, 12, 0, 0, 1, H0 },
 		{ VMX, 4250, 3, 10, 1, 2000, 0, H1(11) },
 	};
 	static const struct import_stats st = {
-		.lines = 55, .events = 15, .skipped = 40,
-		.unpaired_exits = 3, .unpaired_entries = 1,
-		.first_ns = 10000010000ULL, .last_ns = 10000999000ULL,
+		.lines = 64, .events = 21, .skipped = 43, .exits = 11, .unknown_reason_exits = 3,
+		.unpaired_exits = 7, .unpaired_entries = 3,
+		.skipped_by = { [IMPORT_SKIP_BLANK] = 1, [IMPORT_SKIP_LOST] = 1,
+				[IMPORT_SKIP_OTHER_EVENT] = 1, [IMPORT_SKIP_BAD_FIELDS] = 1,
+				[IMPORT_SKIP_UNPARSED] = 4 },
+		/* "CPU 3/KVM-abc" names no tid: its CPU pairs it */
+		.by_key = { [IMPORT_KEY_THREAD] = 20, [IMPORT_KEY_CPU] = 1 },
+		.first_ns = 10000000000ULL, .last_ns = 10001100000ULL,
 	};
 
 	check_fixture(state, "malformed.txt", &st, want, ARRAY_SIZE(want));

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "host/model_files.h"
 #include "report/report.h"
 
 #define MS 1000000ULL		/* ns */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "host/model_files.h"
 #include "serve/metrics.h"
 
 #define NS 1000000000ULL

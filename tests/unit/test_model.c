@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "core/model.h"
+#include "host/model_files.h"
 
 #define GHZ 1e9
 #define MS 1e6		/* ns */
@@ -640,10 +641,44 @@ static void test_rejects(void **state)
 	assert_non_null(strstr(err, "/nonexistent/model.conf: "));
 }
 
+/* The pure parts core holds: the constants at a given rate, and config text without a file. */
+static void test_init_and_parse_text(void **state)
+{
+	static const char text[] = "# no newline at the end\nfullvirt.eta_lo = 0.5\r\n\n"
+				   "fullvirt.eta_hi = 0.6";
+	static const char nul[] = "host.eta_lo = 0.1\0junk\nhost.eta_hi = 0.2\n";
+	static const char bad[] = "\n\nhost.eta_hi = 2\n";
+	struct model_config c, before;
+	char err[512] = "";
+
+	(void)state;
+	model_config__init(&c, 0);
+	assert_true(c.tsc_hz == 3.0e9 && c.tsc_prov == PROV_MODELLED);
+	model_config__init(&c, 2.5e9);
+	assert_true(c.tsc_hz == 2.5e9 && c.tsc_prov == PROV_CALIBRATED);
+	assert_true(c.p[VFLOW_PARADIGM_FULLVIRT].eta_lo == 0.70);
+	/* the text's length counts, not a NUL: the last line has no newline */
+	assert_int_equal(model_config__parse(&c, text, sizeof(text) - 1, "inline", err, sizeof(err)), 0);
+	assert_true(c.p[VFLOW_PARADIGM_FULLVIRT].eta_lo == 0.5 && c.p[VFLOW_PARADIGM_FULLVIRT].eta_hi == 0.6);
+	/* a NUL byte ends its line, as getline() from a file would have it; the next line counts */
+	before = c;
+	assert_int_equal(model_config__parse(&c, nul, sizeof(nul) - 1, "nul", err, sizeof(err)), 0);
+	assert_true(c.p[VFLOW_PARADIGM_HOST].eta_lo == 0.1 && c.p[VFLOW_PARADIGM_HOST].eta_hi == 0.2);
+	/* an error names the text and its line, and changes nothing */
+	c = before;
+	assert_int_equal(model_config__parse(&c, bad, sizeof(bad) - 1, "inline", err, sizeof(err)),
+			 -EINVAL);
+	assert_true(!strncmp(err, "inline:3: ", 10));
+	assert_memory_equal(&c, &before, sizeof(c));
+	assert_int_equal(model_config__parse(&c, "", 0, "empty", err, sizeof(err)), 0);
+	assert_memory_equal(&c, &before, sizeof(c));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_init_and_parse_text),
 		cmocka_unit_test(test_cycles_to_ns),
 		cmocka_unit_test(test_fullvirt),
 		cmocka_unit_test(test_paravirt),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The flight recorder's bounds (count and age), the order of a copy, and
- * the parsers of its per-class options.
+ * the classes it samples in (their options are parsed by core/cli.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,64 +112,6 @@ static void test_empty_and_zero_cap(void **state)
 	recorder__free(&r);
 }
 
-static void test_durations(void **state)
-{
-	__u64 v;
-
-	(void)state;
-	assert_int_equal(parse_duration_ns("10ms", &v), 0);
-	assert_int_equal(v, 10000000);
-	assert_int_equal(parse_duration_ns("250us", &v), 0);
-	assert_int_equal(v, 250000);
-	assert_int_equal(parse_duration_ns("1.5s", &v), 0);
-	assert_int_equal(v, 1500000000);
-	assert_int_equal(parse_duration_ns("800ns", &v), 0);
-	assert_int_equal(v, 800);
-	assert_int_equal(parse_duration_ns("0", &v), 0);
-	assert_int_equal(v, 0);
-	assert_int_equal(parse_duration_ns("10", &v), -EINVAL);	/* no unit */
-	assert_int_equal(parse_duration_ns("-1ms", &v), -EINVAL);
-	assert_int_equal(parse_duration_ns("ms", &v), -EINVAL);
-	assert_int_equal(parse_duration_ns("5min", &v), -EINVAL);
-	assert_int_equal(parse_duration_ns("1e30s", &v), -EINVAL);
-}
-
-static void test_specs(void **state)
-{
-	__u64 v[VFLOW_REC_MAX] = { 1000, 100, 10 };
-	char err[300];
-
-	(void)state;
-	assert_int_equal(rec_parse_spec("7", false, v, err, sizeof(err)), 0);
-	assert_int_equal(v[0], 7);
-	assert_int_equal(v[1], 7);
-	assert_int_equal(v[2], 7);
-	assert_int_equal(rec_parse_spec("vm=3,sandbox=0", false, v, err, sizeof(err)), 0);
-	assert_int_equal(v[VFLOW_REC_SYSCALL], 7);
-	assert_int_equal(v[VFLOW_REC_VM], 3);
-	assert_int_equal(v[VFLOW_REC_SANDBOX], 0);
-	assert_int_equal(rec_parse_spec("syscall=2ms", true, v, err, sizeof(err)), 0);
-	assert_int_equal(v[VFLOW_REC_SYSCALL], 2000000);
-	/* errors change nothing and say what to give */
-	assert_int_equal(rec_parse_spec("vm=1,disk=4", false, v, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "unknown class 'disk'"));
-	assert_int_equal(v[VFLOW_REC_VM], 3);
-	assert_int_equal(rec_parse_spec("vm=x", false, v, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "syscall, vm, sandbox"));
-	assert_int_equal(rec_parse_spec("", false, v, err, sizeof(err)), -EINVAL);
-	assert_int_equal(rec_parse_spec("-5", false, v, err, sizeof(err)), -EINVAL);
-	assert_int_equal(rec_parse_spec("vm", true, v, err, sizeof(err)), -EINVAL);
-}
-
-static void test_classes(void **state)
-{
-	(void)state;
-	assert_int_equal(rec_class_of(VFLOW_TRAP_SYSCALL), VFLOW_REC_SYSCALL);
-	assert_int_equal(rec_class_of(VFLOW_TRAP_VMEXIT_VMX), VFLOW_REC_VM);
-	assert_int_equal(rec_class_of(VFLOW_TRAP_SANDBOX), VFLOW_REC_SANDBOX);
-	assert_string_equal(rec_class_name(VFLOW_REC_VM), "vm");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,9 +119,6 @@ int main(void)
 		cmocka_unit_test(test_time_bound),
 		cmocka_unit_test(test_copy_sorted_wrapped),
 		cmocka_unit_test(test_empty_and_zero_cap),
-		cmocka_unit_test(test_durations),
-		cmocka_unit_test(test_specs),
-		cmocka_unit_test(test_classes),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

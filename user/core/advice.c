@@ -290,47 +290,48 @@ static int parse_rule(struct advice_rule *r, char *line, const struct advice_rul
 	}
 }
 
-int advice_rules__load(struct advice_rules *rs, const char *path, char *err, size_t err_len)
+/* Room for one more rule in @rs (*cap of them allocated): 0 or -ENOMEM. */
+static int grow(struct advice_rules *rs, size_t *cap)
+{
+	struct advice_rule *r;
+
+	if (rs->n < *cap)
+		return 0;
+	r = realloc(rs->r, (*cap ? *cap * 2 : 16) * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	rs->r = r;
+	*cap = *cap ? *cap * 2 : 16;
+	return 0;
+}
+
+int advice_rules__parse(struct advice_rules *rs, const char *text, size_t len, const char *name,
+			char *err, size_t err_len)
 {
 	struct advice_rules out = {};
-	size_t cap = 0, ln = 0, line_cap = 0;
-	char *line = NULL;
-	int ret = 0;
-	FILE *f;
+	size_t cap = 0, ln = 0;
+	struct conf_lines lines;
+	char *line;
+	int ret;
 
-	f = fopen(path, "re");
-	if (!f) {
-		ret = -errno;
-		if (err && err_len)
-			snprintf(err, err_len, "%s: cannot open: %s: check the path", path,
-				 strerror(-ret));
-		return ret;
-	}
-	while (!ret && getline(&line, &line_cap, f) > 0) {
+	ret = conf_lines__init(&lines, text, len);
+	while (!ret && (line = conf_lines__next(&lines))) {
 		char *s = conf_trim(line);
 
 		ln++;
 		if (!*s || *s == '#')
 			continue;
-		if (out.n == cap) {
-			struct advice_rule *r = realloc(out.r, (cap ? cap * 2 : 16) * sizeof(*r));
-
-			if (!r) {
-				conf_fail(err, err_len, path, ln, "out of memory: try again with more");
-				ret = -ENOMEM;
-				break;
-			}
-			out.r = r;
-			cap = cap ? cap * 2 : 16;
-		}
-		ret = parse_rule(&out.r[out.n], s, &out, path, ln, err, err_len);
+		ret = grow(&out, &cap);
+		if (!ret)
+			ret = parse_rule(&out.r[out.n], s, &out, name, ln, err, err_len);
 		if (!ret)
 			out.n++;
 	}
-	free(line);
-	fclose(f);
+	if (ret == -ENOMEM)
+		conf_fail(err, err_len, name, ln, "out of memory: try again with more");
+	conf_lines__free(&lines);
 	if (!ret && !out.n)
-		ret = conf_fail(err, err_len, path, ln ? ln : 1, "no rules: add lines "
+		ret = conf_fail(err, err_len, name, ln ? ln : 1, "no rules: add lines "
 			   "`id | section | condition | advice`");
 	if (ret) {
 		free(out.r);

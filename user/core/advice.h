@@ -45,11 +45,13 @@ struct advice_rules {
 };
 
 /*
- * Read a rules file into @rs (zeroed, or loaded before: replaced). 0, or
- * -EINVAL / -errno with "FILE:LINE: what is wrong: what to do" in @err;
- * @rs is unchanged on error.
+ * A rules file's text, @len bytes, into @rs (zeroed, or loaded before:
+ * replaced). 0, or -EINVAL / -ENOMEM with "NAME:LINE: what is wrong: what
+ * to do" in @err; @rs is unchanged on error. advice_rules__load() in
+ * host/model_files.h reads a file.
  */
-int advice_rules__load(struct advice_rules *rs, const char *path, char *err, size_t err_len);
+int advice_rules__parse(struct advice_rules *rs, const char *text, size_t len, const char *name,
+			char *err, size_t err_len);
 void advice_rules__free(struct advice_rules *rs);
 /* Rule i's id, or NULL past the end. */
 const char *advice_rule__id(const struct advice_rules *rs, size_t i);

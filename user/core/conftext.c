@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "core/conftext.h"
 
@@ -31,4 +32,38 @@ char *conf_trim(char *s)
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
+}
+
+int conf_lines__init(struct conf_lines *it, const char *text, size_t len)
+{
+	it->buf = malloc(len + 1);
+	if (!it->buf)
+		return -ENOMEM;
+	memcpy(it->buf, text, len);
+	it->buf[len] = '\0';
+	it->len = len;
+	it->pos = 0;
+	return 0;
+}
+
+char *conf_lines__next(struct conf_lines *it)
+{
+	char *line = it->buf + it->pos, *nl;
+
+	if (it->pos >= it->len)
+		return NULL;
+	nl = memchr(line, '\n', it->len - it->pos);
+	if (nl) {
+		*nl = '\0';
+		it->pos = (size_t)(nl - it->buf) + 1;
+	} else {
+		it->pos = it->len;
+	}
+	return line;
+}
+
+void conf_lines__free(struct conf_lines *it)
+{
+	free(it->buf);
+	it->buf = NULL;
 }

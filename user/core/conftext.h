@@ -11,4 +11,20 @@ int conf_fail(char *err, size_t len, const char *path, size_t line, const char *
 /* @s without its leading and trailing white space (changed in place). */
 char *conf_trim(char *s);
 
+/*
+ * A config file's text, line by line: the text is copied once, so that
+ * the parsers can cut each line in place. A NUL byte ends its line's
+ * string, as it would after getline().
+ */
+struct conf_lines {
+	char *buf;
+	size_t len, pos;
+};
+
+/* 0, or -ENOMEM */
+int conf_lines__init(struct conf_lines *it, const char *text, size_t len);
+/* The next line without its newline, or NULL after the last. */
+char *conf_lines__next(struct conf_lines *it);
+void conf_lines__free(struct conf_lines *it);
+
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/kvm_reasons.h"
+#include "core/kvm_reason_history.h"
 
 struct kvm_reason {
 	__u32 code;
@@ -193,6 +194,11 @@ const char *kvm_exit_reason_name(__u32 kind, __u64 code, char *buf, size_t len)
 	/* a VMX name says nothing of the upper bits but the failed-entry one */
 	__u64 shown = kind == VFLOW_TRAP_VMEXIT_VMX ? code & VMX_EXIT_REASON_MASK : code;
 
+	/* what an import could not name, or named as two isas did */
+	if (kind == VFLOW_TRAP_VMEXIT_UNKNOWN && code == KVM_EXIT_REASON_NONE)
+		return "unknown";
+	if (kind == VFLOW_TRAP_VMEXIT_UNKNOWN && kvm_exit_reason_ambiguous_name(code))
+		return kvm_exit_reason_ambiguous_name(code);
 	if (!buf || !len)
 		return r && !failed ? r->name : "";
 	if (r && !failed)
@@ -226,6 +232,32 @@ int kvm_exit_reason_code(const char *name, __u32 *kind, __u64 *code)
 	return 0;
 }
 
+/*
+ * Older kernels' and the kvm plugin's names first: they shadow today's only
+ * where 2.6.3x VMX printed an SVM name too ("cpuid"), which is ambiguous.
+ */
+static int name_or_alias(const char *name, __u32 *kind, __u64 *code)
+{
+	unsigned long long n;
+	int used = 0;
+
+	if (!kvm_exit_reason_alias(name, kind, code) || !kvm_exit_reason_code(name, kind, code))
+		return 0;
+	/* the kvm plugin: "UNKNOWN (166)" for a code it has no name for */
+	if (sscanf(name, "UNKNOWN (%llu)%n", &n, &used) == 1 && used && !name[used] &&
+	    n <= UINT32_MAX) {
+		*kind = VFLOW_TRAP_VMEXIT_UNKNOWN;
+		*code = n;
+		return 0;
+	}
+	if (!strcmp(name, "UNKNOWN-ISA")) {
+		*kind = VFLOW_TRAP_VMEXIT_UNKNOWN;
+		*code = KVM_EXIT_REASON_NONE;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 int kvm_exit_reason_parse(const char *text, size_t len, __u32 *kind, __u64 *code)
 {
 	char name[REASON_TEXT_MAX], *sp, *tok, *end;
@@ -239,7 +271,7 @@ int kvm_exit_reason_parse(const char *text, size_t len, __u32 *kind, __u64 *code
 	memcpy(name, text, len);
 	name[len] = '\0';
 	/* peel flags off the end until what is left is a name or a number */
-	while (kvm_exit_reason_code(name, &k, &c)) {
+	while (name_or_alias(name, &k, &c)) {
 		sp = strrchr(name, ' ');
 		if (sp && !strcmp(sp + 1, "FAILED_VMENTRY")) {
 			flags |= VMX_EXIT_FAILED_VMENTRY;
@@ -279,6 +311,10 @@ enum kvm_exit_class kvm_exit_class(__u32 kind, __u64 code)
 	/* a failed VM entry never ran the guest: pure overhead */
 	if (kind == VFLOW_TRAP_VMEXIT_VMX && (code & VMX_EXIT_FAILED_VMENTRY))
 		return KVM_EXIT_CLASS_TRAP;
+	/* an ambiguous 2.6.3x name is of the same class on both isas */
+	if (kind == VFLOW_TRAP_VMEXIT_UNKNOWN && (code & KVM_EXIT_REASON_AMBIGUOUS))
+		return kvm_exit_class(VFLOW_TRAP_VMEXIT_VMX,
+				      kvm_exit_reason_resolve(code, VFLOW_TRAP_VMEXIT_VMX));
 	r = reason_lookup(kind, code);
 	return r ? r->cls : KVM_EXIT_CLASS_TRAP;
 }

@@ -40,9 +40,11 @@ const char *kvm_exit_reason_name(__u32 kind, __u64 code, char *buf, size_t len);
 int kvm_exit_reason_code(const char *name, __u32 *kind, __u64 *code);
 /*
  * The reason of a kvm_exit line as the tracepoint prints it (@len bytes of
- * @text): a name, VMX flags after it ("INVALID_STATE FAILED_VMENTRY"), or
- * a hex number the kernel has no name for, whose *kind is
- * VFLOW_TRAP_VMEXIT_UNKNOWN unless a VMX flag says VMX. 0 or -EINVAL.
+ * @text): a name (today's, or one an older kernel or the kvm plugin printed:
+ * core/kvm_reason_history.h), VMX flags after it ("INVALID_STATE
+ * FAILED_VMENTRY"), or a number the kernel has no name for (hex, or the
+ * plugin's "UNKNOWN (N)"), whose *kind is VFLOW_TRAP_VMEXIT_UNKNOWN unless
+ * a VMX flag says VMX. 0 or -EINVAL.
  */
 int kvm_exit_reason_parse(const char *text, size_t len, __u32 *kind, __u64 *code);
 enum kvm_exit_class kvm_exit_class(__u32 kind, __u64 code);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The source document's overhead model (section 8.2) with its constants
- * (3.5, 4.5, 5.5, 6.5, 7.2), the config file that overrides them, and the
- * model applied to what was observed over an interval.
+ * (3.5, 4.5, 5.5, 6.5, 7.2), the config text that overrides them (read
+ * from its file by user/host/model_files.c), and the model applied to
+ * what was observed over an interval.
  */
 #include <errno.h>
 #include <math.h>
@@ -16,12 +17,8 @@
 #include "core/trap.h"
 
 #define NS_PER_SEC 1e9
-#define HZ_PER_KHZ 1e3
-#define HZ_PER_MHZ 1e6
 /* only when this host's rate cannot be read: a typical x86-64 TSC */
 #define FALLBACK_TSC_HZ 3.0e9
-#define TSC_FREQ_KHZ_PATH "/sys/devices/system/cpu/cpu0/tsc_freq_khz"
-#define CPUINFO_PATH "/proc/cpuinfo"
 #define P50 0.50
 #define P99 0.99
 /* hops of an execution path (8.1 has 2..5): more is a typo */
@@ -87,45 +84,17 @@ static const struct {
 #define NR_KEYS (GLOBAL_KEYS + VFLOW_PARADIGM_MAX * NR_FIELDS)
 
 /*
- * The kernel's tsc_freq_khz (where the kernel exports it) and /proc/cpuinfo's
- * "cpu MHz" are both read from this host, so both count as calibrated: they
- * describe this machine, not the document. cpu MHz is the current clock, a
- * close stand-in for the invariant TSC on the hosts vflow targets. Only the
- * built-in fallback is modelled.
+ * A rate read from this host (the kernel's tsc_freq_khz, /proc/cpuinfo's
+ * "cpu MHz": user/host/tsc.c) describes this machine, not the document, so
+ * it counts as calibrated. Only the built-in fallback is modelled.
  */
-static double host_tsc_hz(enum provenance *prov)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	double v, hz = 0;
-	FILE *f;
-
-	f = fopen(TSC_FREQ_KHZ_PATH, "re");
-	if (f) {
-		if (fscanf(f, "%lf", &v) == 1 && v > 0)
-			hz = v * HZ_PER_KHZ;
-		fclose(f);
-	}
-	f = hz > 0 ? NULL : fopen(CPUINFO_PATH, "re");
-	if (f) {
-		while (getline(&line, &cap, f) > 0)
-			if (sscanf(line, "cpu MHz : %lf", &v) == 1 && v > 0) {
-				hz = v * HZ_PER_MHZ;
-				break;
-			}
-		free(line);
-		fclose(f);
-	}
-	*prov = hz > 0 ? PROV_CALIBRATED : PROV_MODELLED;
-	return hz > 0 ? hz : FALLBACK_TSC_HZ;
-}
-
-void model_config__defaults(struct model_config *c)
+void model_config__init(struct model_config *c, double tsc_hz)
 {
 	memset(c, 0, sizeof(*c));
 	for (int p = 0; p < VFLOW_PARADIGM_MAX; p++)
 		c->p[p] = paradigms[p].k;
-	c->tsc_hz = host_tsc_hz(&c->tsc_prov);
+	c->tsc_hz = tsc_hz > 0 ? tsc_hz : FALLBACK_TSC_HZ;
+	c->tsc_prov = tsc_hz > 0 ? PROV_CALIBRATED : PROV_MODELLED;
 }
 
 /* Offset of a key's value in struct model_config, and its field (NULL: host-wide). */
@@ -257,23 +226,21 @@ static int check_bands(const struct model_config *c, const size_t *seen, const c
 	return 0;
 }
 
-int model_config__load(struct model_config *c, const char *path, char *err, size_t err_len)
+int model_config__parse(struct model_config *c, const char *text, size_t len, const char *name,
+			char *err, size_t err_len)
 {
 	struct model_config copy = *c;
-	size_t seen[NR_KEYS] = {}, cap = 0, ln = 0;
-	char *line = NULL, *hash;
-	int ret = 0;
-	FILE *f;
+	size_t seen[NR_KEYS] = {}, ln = 0;
+	struct conf_lines lines;
+	char *line, *hash;
+	int ret;
 
-	f = fopen(path, "re");
-	if (!f) {
-		ret = -errno;
-		if (err && err_len)
-			snprintf(err, err_len, "%s: cannot open: %s: check the path (or leave "
-				 "it out to use the built-in constants)", path, strerror(-ret));
+	ret = conf_lines__init(&lines, text, len);
+	if (ret) {
+		snprintf(err, err_len, "%s: out of memory: try again with more", name);
 		return ret;
 	}
-	while (!ret && getline(&line, &cap, f) > 0) {
+	while (!ret && (line = conf_lines__next(&lines))) {
 		char *s;
 
 		ln++;
@@ -282,16 +249,11 @@ int model_config__load(struct model_config *c, const char *path, char *err, size
 			*hash = '\0';
 		s = conf_trim(line);
 		if (*s)
-			ret = parse_line(&copy, s, seen, path, ln, err, err_len);
+			ret = parse_line(&copy, s, seen, name, ln, err, err_len);
 	}
-	if (!ret && ferror(f)) {
-		conf_fail(err, err_len, path, ln, "read error: check the file");
-		ret = -EIO;
-	}
-	free(line);
-	fclose(f);
+	conf_lines__free(&lines);
 	if (!ret)
-		ret = check_bands(&copy, seen, path, err, err_len);
+		ret = check_bands(&copy, seen, name, err, err_len);
 	if (!ret)
 		*c = copy;
 	return ret;

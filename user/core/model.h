@@ -44,14 +44,20 @@ struct model_config {
 	double cal_context_switch_ns, cal_seccomp_filter_ns;
 };
 
-/* The document's defaults; tsc_hz from the host when it can be read. */
-void model_config__defaults(struct model_config *c);
 /*
- * Read a config file (key = value lines, '#' comments; keys as written by
- * model_config__save) over the current values. 0, or -EINVAL / -errno with
- * "FILE:LINE: what is wrong: what to do" in @err. Nothing is changed on error.
+ * The document's constants, with this host's TSC rate @tsc_hz (calibrated;
+ * 0: unknown, a typical rate, modelled). model_config__defaults() in
+ * host/model_files.h reads the rate.
  */
-int model_config__load(struct model_config *c, const char *path, char *err, size_t err_len);
+void model_config__init(struct model_config *c, double tsc_hz);
+/*
+ * A config file's text (key = value lines, '#' comments; keys as written
+ * by model_config__save), @len bytes, over the current values. 0, or
+ * -EINVAL / -ENOMEM with "NAME:LINE: what is wrong: what to do" in @err.
+ * Nothing is changed on error. model_config__load() reads a file.
+ */
+int model_config__parse(struct model_config *c, const char *text, size_t len, const char *name,
+			char *err, size_t err_len);
 /* Write every value so that load(save(c)) == c. 0 or -errno. */
 int model_config__save(const struct model_config *c, FILE *f);
 

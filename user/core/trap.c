@@ -85,13 +85,6 @@ const char *trap_kind_name(enum vflow_trap_kind kind)
 	return table_name(trap_kinds, ARRAY_SIZE(trap_kinds), kind);
 }
 
-/* The rows a sandbox owns: seccomp actions, user-notify handling, filter runs. */
-static bool is_sandbox_kind(__u32 kind)
-{
-	return kind == VFLOW_TRAP_SANDBOX || kind == VFLOW_TRAP_NOTIF_HANDLING ||
-	       kind == VFLOW_TRAP_FILTER_COST;
-}
-
 /*
  * FILTER_COST is the seccomp filter's own run time, keyed by the filtered
  * process: the sandbox paradigm's S_trap (docs/DESIGN.md), so the sandbox

@@ -23,6 +23,32 @@
  */
 #define TRAP_UNTIMED_NS (-1.0)
 
+/* What kind of trap a kind is. */
+static inline bool is_sandbox_kind(__u32 k)
+{
+	return k == VFLOW_TRAP_SANDBOX || k == VFLOW_TRAP_NOTIF_HANDLING || k == VFLOW_TRAP_FILTER_COST;
+}
+
+static inline bool is_kvm_kind(__u32 k)
+{
+	return k >= VFLOW_TRAP_VMEXIT_VMX && k <= VFLOW_TRAP_XEN_MC;
+}
+
+static inline bool is_exit_kind(__u32 k)
+{
+	return k == VFLOW_TRAP_VMEXIT_VMX || k == VFLOW_TRAP_VMEXIT_SVM || k == VFLOW_TRAP_VMEXIT_UNKNOWN;
+}
+
+static inline bool is_hcall_kind(__u32 k)
+{
+	return k == VFLOW_TRAP_HCALL_KVM || k == VFLOW_TRAP_HCALL_XEN || k == VFLOW_TRAP_HCALL_HV;
+}
+
+static inline bool is_io_kind(__u32 k)
+{
+	return k == VFLOW_TRAP_PIO || k == VFLOW_TRAP_MMIO || k == VFLOW_TRAP_FAST_MMIO;
+}
+
 /* Short name of a trap kind: "syscall", "vmx", "svm", "hcall_kvm", "pio", ... */
 const char *trap_kind_name(enum vflow_trap_kind kind);
 

@@ -151,6 +151,8 @@ int engine__open(struct engine **out, const struct engine_opts *opts, char *err,
 		goto cleanup;
 	if (!opts->test_run && !opts->no_sandbox)
 		engine_filter_cost_open(e);
+	if (!opts->test_run)
+		engine_identity_open(e);
 	*out = e;
 	return 0;
 
@@ -167,6 +169,7 @@ void engine__destroy(struct engine *e)
 	syscall_bpf__destroy(e->skel);
 	kvm_bpf__destroy(e->kvm);
 	seccomp_cost_bpf__destroy(e->filter);
+	identity_bpf__destroy(e->ident);
 	free(e->keys);
 	free(e->vals);
 	free(e->stage_keys);

@@ -18,6 +18,8 @@
 #define ENGINE_ERR_LEN 1024	/* room for a verifier log's last lines */
 
 typedef void (*engine_event_fn)(void *ctx, const struct vflow_event *ev);
+/* A cgroup made, removed or renamed (bpf/identity.bpf.c); its path is terminated. */
+typedef void (*engine_cgroup_fn)(void *ctx, const struct vflow_cgroup_event *ev);
 
 /* What the flight recorder streams, per enum vflow_rec_class. */
 struct engine_rec {
@@ -41,7 +43,9 @@ struct engine_opts {
 	bool verbose;			/* libbpf's debug output, verifier logs */
 	bool test_run;			/* load test-run programs only, attach nothing */
 	engine_event_fn on_event;	/* called from engine__poll for each sample */
-	void *ctx;
+	/* called from engine__poll for each cgroup event; NULL: the identity object is not loaded */
+	engine_cgroup_fn on_cgroup;
+	void *ctx;			/* both callbacks' */
 };
 
 struct engine;
@@ -65,6 +69,11 @@ struct snapshot *engine__snapshot(struct engine *e);
 int engine__retire_cgroups(struct engine *e, const __u64 *ids, size_t n);
 /* Ids summed into VFLOW_OWNER_GONE since the last call (up to @max): forget them. */
 size_t engine__expired(struct engine *e, __u64 *ids, size_t max);
+
+/* The identity object streams cgroup events (on_cgroup is called for each). */
+bool engine__streams_cgroups(const struct engine *e);
+/* cgroup events the identity object could not stream (its ring buffer was full). */
+__u64 engine__cgroup_events_lost(const struct engine *e);
 
 /* Run one synthetic KVM event through the KVM handlers (test_run engines). */
 int engine__kvm_test_event(struct engine *e, const struct vflow_kvm_test_event *ev);

@@ -15,6 +15,7 @@
 #include "syscall.skel.h"
 #include "kvm.skel.h"
 #include "seccomp_cost.skel.h"
+#include "identity.skel.h"
 
 /* Keys read per bpf_map_lookup_batch() call; doubled on -ENOSPC. */
 #define BATCH_KEYS_INITIAL 1024
@@ -32,6 +33,7 @@ struct engine {
 	struct syscall_bpf *skel;	/* NULL in test-run mode */
 	struct kvm_bpf *kvm;
 	struct seccomp_cost_bpf *filter;	/* NULL where fentry/fexit are refused */
+	struct identity_bpf *ident;	/* NULL where the cgroup tracepoints are not traced */
 	struct ring_buffer *rb;
 	int nr_cpus;
 	size_t val_stride;		/* per-CPU value size, rounded to 8 */
@@ -78,6 +80,8 @@ int engine_syscall_open(struct engine *e, char *err, size_t err_len);
 int engine_kvm_open(struct engine *e, char *err, size_t err_len);
 /* Optional (fentry/fexit): a failure is an absent probe. */
 void engine_filter_cost_open(struct engine *e);
+/* engine_identity.c: optional (the cgroup tracepoints): a failure is an absent probe. */
+void engine_identity_open(struct engine *e);
 
 /* engine_maps.c: buffers for @keys keys per batch read; 0 or -ENOMEM. */
 int engine_batch_alloc(struct engine *e, size_t keys);

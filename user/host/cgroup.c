@@ -13,20 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include "host/cgroup.h"
 
 #define FILEID_KERNFS 0xfe
 #define WALK_FD_LIMIT 32
 
-int cgroup_resolver__init(struct cgroup_resolver *r)
+int cgroup2_mount_at(const char *mountinfo, char *root, size_t len)
 {
 	char line[4096], mnt[PATH_MAX], fstype[64];
 	FILE *f;
 
-	memset(r, 0, sizeof(*r));
-	r->root_fd = -1;
-	f = fopen("/proc/self/mountinfo", "re");
+	root[0] = '\0';
+	f = fopen(mountinfo, "re");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
@@ -36,18 +37,47 @@ int cgroup_resolver__init(struct cgroup_resolver *r)
 		if (!sep || sscanf(sep + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
 			continue;
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
-			snprintf(r->root, sizeof(r->root), "%s", mnt);
+			snprintf(root, len, "%s", mnt);
 			break;
 		}
 	}
 	fclose(f);
-	if (!r->root[0])
-		return -ENOENT;
+	return root[0] ? 0 : -ENOENT;
+}
+
+int cgroup2_mount(char *root, size_t len)
+{
+	return cgroup2_mount_at(CGROUP_MOUNTINFO, root, len);
+}
+
+int cgroup_resolver__init_at(struct cgroup_resolver *r, const char *root)
+{
+	struct statfs fs;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->root, sizeof(r->root), "%s", root);
 	r->root_fd = open(r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (r->root_fd < 0)
 		return -errno;
-	r->by_handle = true;
+	/*
+	 * kernfs handles only mean something on cgroup2 itself: elsewhere (a
+	 * tree standing for one) a handle is stale and would read as removed
+	 */
+	r->by_handle = !fstatfs(r->root_fd, &fs) && fs.f_type == CGROUP2_SUPER_MAGIC;
 	return 0;
+}
+
+int cgroup_resolver__init(struct cgroup_resolver *r)
+{
+	char root[PATH_MAX];
+	int ret = cgroup2_mount(root, sizeof(root));
+
+	if (ret) {
+		memset(r, 0, sizeof(*r));
+		r->root_fd = -1;
+		return ret;
+	}
+	return cgroup_resolver__init_at(r, root);
 }
 
 int cgroup_resolver__init_offline(struct cgroup_resolver *r)

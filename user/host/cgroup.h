@@ -24,8 +24,20 @@ struct cgroup_resolver {
 	size_t nr, cap;
 };
 
-/* Find the cgroup2 mount (from /proc/self/mountinfo). 0 or -errno. */
+#define CGROUP_MOUNTINFO "/proc/self/mountinfo"
+
+/* Where cgroup2 is mounted, from @mountinfo (a mountinfo file): 0, or -errno (-ENOENT: none). */
+int cgroup2_mount_at(const char *mountinfo, char *root, size_t len);
+/* The same from CGROUP_MOUNTINFO. */
+int cgroup2_mount(char *root, size_t len);
+
+/* Find the cgroup2 mount (cgroup2_mount). 0 or -errno. */
 int cgroup_resolver__init(struct cgroup_resolver *r);
+/*
+ * The hierarchy at @root instead (a cgroup2 mount, or a directory tree
+ * standing for one in a test: ids are inode numbers either way). 0 or -errno.
+ */
+int cgroup_resolver__init_at(struct cgroup_resolver *r, const char *root);
 void cgroup_resolver__free(struct cgroup_resolver *r);
 /*
  * Path of cgroup @id relative to the cgroup2 root, or NULL if no such cgroup

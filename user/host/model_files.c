@@ -1,11 +1,107 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Finding and loading the model's constants and advice rules, for every front-end. */
+/*
+ * Finding and reading the model's constants and advice rules, for every
+ * front-end; core/model.c and core/advice.c parse what is read here.
+ */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "host/model_files.h"
+#include "host/tsc.h"
+
+#define READ_CHUNK 4096
+
+/* The whole of a file in a new buffer (free() it): 0, or -errno and in @step what failed. */
+static int read_file(const char *path, char **text, size_t *len, const char **step)
+{
+	size_t cap = 0, n = 0, got;
+	char *buf = NULL, *p;
+	int ret = 0;
+	FILE *f;
+
+	*step = "open";
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	*step = "read";
+	do {
+		if (n == cap) {
+			p = realloc(buf, cap + READ_CHUNK);
+			if (!p) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = p;
+			cap += READ_CHUNK;
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+	} while (got);
+	if (!ret && ferror(f))
+		ret = errno ? -errno : -EIO;
+	fclose(f);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+void model_config__defaults(struct model_config *c)
+{
+	model_config__init(c, tsc_rate_host());
+}
+
+/* A parser of a config file's text: model_config__parse, advice_rules__parse. */
+typedef int (*parse_fn)(void *obj, const char *text, size_t len, const char *name, char *err,
+			size_t err_len);
+
+static int parse_model(void *c, const char *text, size_t len, const char *name, char *err,
+		       size_t err_len)
+{
+	return model_config__parse(c, text, len, name, err, err_len);
+}
+
+static int parse_advice(void *rs, const char *text, size_t len, const char *name, char *err,
+			size_t err_len)
+{
+	return advice_rules__parse(rs, text, len, name, err, err_len);
+}
+
+/* Read @path and parse it into @obj; a file that cannot be read: "PATH: cannot open: why: @hint". */
+static int load_file(const char *path, parse_fn parse, void *obj, const char *hint, char *err,
+		     size_t err_len)
+{
+	const char *step;
+	size_t len = 0;
+	char *text = NULL;
+	int ret;
+
+	ret = read_file(path, &text, &len, &step);
+	if (ret) {
+		snprintf(err, err_len, "%s: cannot %s: %s: %s", path, step, strerror(-ret), hint);
+		return ret;
+	}
+	ret = parse(obj, text, len, path, err, err_len);
+	free(text);
+	return ret;
+}
+
+int model_config__load(struct model_config *c, const char *path, char *err, size_t err_len)
+{
+	return load_file(path, parse_model, c, "check the path (or leave it out to use the built-in "
+			 "constants)", err, err_len);
+}
+
+int advice_rules__load(struct advice_rules *rs, const char *path, char *err, size_t err_len)
+{
+	return load_file(path, parse_advice, rs, "check the path", err, err_len);
+}
 
 /* Where the shipped config lives: $VFLOW_CONFIG_DIR, ../config beside the binary, /etc/vflow. */
 static void config_path(char *buf, size_t len, const char *file)

@@ -7,6 +7,16 @@
 #include "core/model.h"
 #include "core/advice.h"
 
+/* The document's constants with this host's TSC rate (host/tsc.c). */
+void model_config__defaults(struct model_config *c);
+/*
+ * A model config file over @c's values: 0, or -errno with "PATH: ..." or
+ * "PATH:LINE: what is wrong: what to do" in @err; @c is unchanged on error.
+ */
+int model_config__load(struct model_config *c, const char *path, char *err, size_t err_len);
+/* An advice rules file into @rs, as advice_rules__parse: 0, or -errno with the line in @err. */
+int advice_rules__load(struct advice_rules *rs, const char *path, char *err, size_t err_len);
+
 /*
  * The model's constants and the advice rules: a file named by the caller
  * (non-NULL path) must load; the shipped defaults ($VFLOW_CONFIG_DIR,

@@ -2,21 +2,22 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "host/proc_sched.h"
+#include "host/procfs.h"
 
-#define TASK_PATH_LEN 64
 
 static void add_task(pid_t pid, const char *tid, struct proc_sched *out)
 {
-	char path[TASK_PATH_LEN + 288], line[128];	/* + a d_name (<= 255) */
+	char file[NAME_MAX + sizeof("task//schedstat")], path[PATH_MAX], line[128];
 	unsigned long long run, wait;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat", (int)pid, tid);
-	f = fopen(path, "re");
+	snprintf(file, sizeof(file), "task/%s/schedstat", tid);
+	f = procfs_path(path, sizeof(path), pid, file) ? NULL : fopen(path, "re");
 	if (f) {
 		if (fscanf(f, "%llu %llu", &run, &wait) == 2) {
 			out->oncpu_ns += run;
@@ -24,8 +25,8 @@ static void add_task(pid_t pid, const char *tid, struct proc_sched *out)
 		}
 		fclose(f);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/task/%s/status", (int)pid, tid);
-	f = fopen(path, "re");
+	snprintf(file, sizeof(file), "task/%s/status", tid);
+	f = procfs_path(path, sizeof(path), pid, file) ? NULL : fopen(path, "re");
 	if (!f)
 		return;	/* the thread exited meanwhile */
 	while (fgets(line, sizeof(line), f)) {
@@ -39,12 +40,15 @@ static void add_task(pid_t pid, const char *tid, struct proc_sched *out)
 
 int proc_sched_read(pid_t pid, struct proc_sched *out)
 {
-	char path[TASK_PATH_LEN];
+	char path[PATH_MAX];
 	struct dirent *d;
 	DIR *dir;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	ret = procfs_path(path, sizeof(path), pid, "task");
+	if (ret)
+		return ret;
 	dir = opendir(path);
 	if (!dir)
 		return errno == ESRCH ? -ENOENT : -errno;

@@ -36,7 +36,6 @@
 #define SECCOMP_MODE_MAX	2	/* SECCOMP_MODE_FILTER */
 #define EXE_DELETED	" (deleted)"	/* readlink of a replaced binary */
 #define PID_TAIL_LEN	sizeof(":-2147483648")
-#define PROC_PATH_LEN	sizeof("/proc/-2147483648/cmdline")
 
 /* A piece of argv or of a name: not NUL-terminated. */
 struct span {
@@ -371,7 +370,7 @@ static ssize_t read_comm(pid_t pid, char buf[COMM_BUF_LEN])
 
 int sandbox_read(pid_t pid, struct sandbox_info *out)
 {
-	char comm[COMM_BUF_LEN], pcomm[COMM_BUF_LEN], path[PROC_PATH_LEN], exe[PATH_MAX];
+	char comm[COMM_BUF_LEN], pcomm[COMM_BUF_LEN], path[PATH_MAX], exe[PATH_MAX];
 	char *buf, *status;
 	const char *parent = NULL;
 	ssize_t cmd_len, n, exe_len;
@@ -391,8 +390,7 @@ int sandbox_read(pid_t pid, struct sandbox_info *out)
 		goto out;
 	status[n] = '\0';
 	/* kernel threads and zombies have no exe: not an error */
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	exe_len = readlink(path, exe, sizeof(exe) - 1);
+	exe_len = procfs_path(path, sizeof(path), pid, "exe") ? -1 : readlink(path, exe, sizeof(exe) - 1);
 	exe[exe_len > 0 ? exe_len : 0] = '\0';
 	ppid = status_field(status, "PPid:", INT_MAX);
 	if (ppid > 0 && !read_comm((pid_t)ppid, pcomm))

@@ -33,6 +33,9 @@
 #define DUMP_ROWS_PER_BLOCK 4096
 #define DUMP_MAX_BLOCK_BYTES (64U << 20)	/* a reader refuses larger payloads */
 #define DUMP_FILE_SUFFIX ".vfd"
+/* A dump being written: DUMP_TMP_PREFIX "PID-XXXXXX" DUMP_TMP_SUFFIX, in its directory */
+#define DUMP_TMP_PREFIX ".vflow-dump-"
+#define DUMP_TMP_SUFFIX ".tmp"
 
 enum dump_block_type {
 	DUMP_BLK_HEADER = 1,
@@ -162,7 +165,11 @@ void dump_row_decode(const unsigned char *in, struct trap_row *row);
 void dump_event_encode(const struct vflow_event *ev, unsigned char out[DUMP_EVENT_RECORD_BYTES]);
 void dump_event_decode(const unsigned char *in, struct vflow_event *ev);
 
-/* Fill host, kernel, boot id, clock source, version and the clock offset of this machine. */
+struct host_facts;
+
+/* Fill host, kernel, boot id, clock source, version and the clock offset from @h. */
+void dump_info__set_host(struct dump_info *info, const struct host_facts *h);
+/* The same with this machine's facts (host_facts__read). */
 void dump_info__host(struct dump_info *info);
 
 #endif

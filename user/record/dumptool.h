@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Reading a post-mortem dump (user/dump.h) the way vflowdump shows it:
+ * Reading a post-mortem dump (record/dump.h) the way vflowdump shows it:
  * event filters, one line per event, a per-reason summary, Chrome trace
  * JSON, CSV, the dump's own description, and its events put back into
  * trap rows for the overhead model. docs/vflowdump.md has the formats.
@@ -49,6 +49,9 @@ bool dump_filter_trap_known(const char *trap);
  * local time. 0 or -EINVAL.
  */
 int dump_parse_time(const struct dump *d, const char *s, __u64 *ts_ns);
+
+/* Whether @f lets every event pass (NULL does). */
+bool dump_filter__empty(const struct dump_filter *f);
 
 /* Whether event @ev of @d passes @f (NULL: everything passes). */
 bool dump_filter__match(const struct dump *d, const struct dump_filter *f,

@@ -10,22 +10,17 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "core/trap.h"
 #include "record/flight.h"
 #include "host/workload.h"
 
 #define FLIGHT_DIR_MODE 0700
-#define TMP_PREFIX ".vflow-dump-"
 
 static int cmp_u64(const void *a, const void *b)
 {
 	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-static bool is_vm_trap(__u32 trap)
-{
-	return trap >= VFLOW_TRAP_VMEXIT_VMX && trap <= VFLOW_TRAP_XEN_MC;
 }
 
 /* Sort @vals and keep each value once; the new count. */
@@ -40,10 +35,14 @@ static size_t distinct(__u64 *vals, size_t n)
 	return k;
 }
 
-static void name_cgroup(struct dump_entity *d, __u64 id, struct cgroup_resolver *cg)
+static void name_cgroup(struct dump_entity *d, __u64 id, const struct flight *f)
 {
-	const char *path = cg ? cgroup_resolver__path(cg, id) : NULL;
+	const struct identity *known = f->ident ? identity__find(f->ident, IDENTITY_CGROUP, id) : NULL;
+	const char *path = known ? known->path : NULL;
 	struct workload w;
+
+	if (!path && f->cg)
+		path = cgroup_resolver__path(f->cg, id);
 
 	d->kind = DUMP_ENT_CGROUP;
 	d->id = id;
@@ -71,7 +70,10 @@ static void name_proc(struct dump_entity *d, __u64 key, const char *comm,
 	d->kind = DUMP_ENT_PROC;
 	d->id = pid;
 	snprintf(d->type, sizeof(d->type), "process");
-	if (comm[0])
+	if (pid >= VFLOW_OWNER_NO_PID)
+		/* an import's VM with no pid: its comm is its name */
+		snprintf(d->name, sizeof(d->name), "%s", comm[0] ? comm : "(unnamed)");
+	else if (comm[0])
 		snprintf(d->name, sizeof(d->name), "%s:%u", comm, pid);
 	else
 		snprintf(d->name, sizeof(d->name), "pid:%u", pid);
@@ -99,9 +101,8 @@ static int cmp_proc(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-int flight_entities(const struct vflow_event *ev, size_t n, const struct snapshot *rows,
-		    struct cgroup_resolver *cg, struct proc_cache *procs, struct dump_entity **out,
-		    size_t *nr_out)
+int flight_entities(const struct flight *f, const struct vflow_event *ev, size_t n,
+		    const struct snapshot *rows, struct dump_entity **out, size_t *nr_out)
 {
 	size_t nr = rows ? rows->nr_rows : 0, total = n + nr;
 	__u64 *cgs = malloc((total ? total : 1) * sizeof(*cgs));
@@ -119,7 +120,7 @@ int flight_entities(const struct vflow_event *ev, size_t n, const struct snapsho
 		pk[npk++] = (struct proc_key){
 			.pid = ev[i].pid, .idx = (__u32)i,
 			/* what the process did decides how to look it up */
-			.marks = is_vm_trap(ev[i].trap) ? PK_VM :
+			.marks = is_kvm_kind(ev[i].trap) ? PK_VM :
 				 ev[i].trap == VFLOW_TRAP_SANDBOX ? PK_SANDBOX : 0,
 		};
 	}
@@ -133,7 +134,7 @@ int flight_entities(const struct vflow_event *ev, size_t n, const struct snapsho
 		} else if (r->owner <= UINT32_MAX) {
 			pk[npk++] = (struct proc_key){
 				.pid = (__u32)r->owner, .idx = UINT32_MAX,
-				.marks = is_vm_trap(r->kind) ? PK_VM :
+				.marks = is_kvm_kind(r->kind) ? PK_VM :
 					 r->kind == VFLOW_TRAP_SANDBOX ? PK_SANDBOX : 0,
 			};
 		}
@@ -154,12 +155,12 @@ int flight_entities(const struct vflow_event *ev, size_t n, const struct snapsho
 		goto oom;
 	for (size_t i = 0; i < nc; i++)
 		if (cgs[i])
-			name_cgroup(&ents[k++], cgs[i], cg);
+			name_cgroup(&ents[k++], cgs[i], f);
 	for (size_t i = 0; i < np; i++) {
 		comm[0] = '\0';
 		if (pk[i].idx != UINT32_MAX)
 			snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(ev->comm), ev[pk[i].idx].comm);
-		name_proc(&ents[k++], pk[i].pid | pk[i].marks, comm, procs);
+		name_proc(&ents[k++], pk[i].pid | pk[i].marks, comm, f->procs);
 	}
 	free(cgs);
 	free(pk);
@@ -265,7 +266,7 @@ int flight_dump_events(const struct flight *f, const struct vflow_event *ev, siz
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
-	ret = flight_entities(ev, n, f->rows, f->cg, f->procs, &ents, &nr_ents);
+	ret = flight_entities(f, ev, n, f->rows, &ents, &nr_ents);
 	if (ret) {
 		snprintf(err, err_len, "out of memory");
 		goto out;
@@ -314,10 +315,10 @@ int flight_clean_stale(const char *dir)
 		unsigned long pid;
 		char *end;
 
-		if (strncmp(de->d_name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1))
+		if (strncmp(de->d_name, DUMP_TMP_PREFIX, sizeof(DUMP_TMP_PREFIX) - 1))
 			continue;
-		pid = strtoul(de->d_name + sizeof(TMP_PREFIX) - 1, &end, 10);
-		if (*end != '-' || !strstr(end, ".tmp"))
+		pid = strtoul(de->d_name + sizeof(DUMP_TMP_PREFIX) - 1, &end, 10);
+		if (*end != '-' || !strstr(end, DUMP_TMP_SUFFIX))
 			continue;
 		/* a writer that still lives may be mid-dump */
 		if (pid && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))

@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "core/model.h"
 #include "host/proc_cache.h"
+#include "identity/identity.h"
 #include "record/recorder.h"
 
 #define FLIGHT_DEFAULT_DIR "/var/lib/vflow/dumps"
@@ -23,6 +24,7 @@ struct flight {
 	struct recorder *rec;			/* NULL: flight_dump_events only */
 	struct engine *e;			/* probes and loss counters; may be NULL */
 	struct cgroup_resolver *cg;		/* may be NULL */
+	const struct identity_table *ident;	/* who each cgroup is, first; may be NULL */
 	struct proc_cache *procs;		/* may be NULL */
 	const struct model_config *model;	/* may be NULL */
 	struct engine_rec rec_cfg;		/* the sampling it was recorded with */
@@ -40,10 +42,13 @@ int flight_dump(const struct flight *f, const char *trigger, char *path, size_t 
 int flight_dump_events(const struct flight *f, const struct vflow_event *ev, size_t n,
 		       const char *trigger, char *path, size_t path_len, char *err, size_t err_len);
 
-/* The entity table of @ev and @rows (may be NULL): each cgroup and process named as well as this host can. */
-int flight_entities(const struct vflow_event *ev, size_t n, const struct snapshot *rows,
-		    struct cgroup_resolver *cg, struct proc_cache *procs, struct dump_entity **out,
-		    size_t *nr_out);
+/*
+ * The entity table of @ev and @rows (may be NULL): each cgroup and process
+ * named as well as this host can, a cgroup by its identity (@f->ident)
+ * first, even gone, else by what @f->cg finds now.
+ */
+int flight_entities(const struct flight *f, const struct vflow_event *ev, size_t n,
+		    const struct snapshot *rows, struct dump_entity **out, size_t *nr_out);
 
 /* Remove temporary files that a killed vflowd left in @dir; how many. */
 int flight_clean_stale(const char *dir);

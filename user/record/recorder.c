@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/trap.h"
 #include "record/recorder.h"
 
 int recorder__init(struct recorder *r, size_t cap, __u64 window_ns)
@@ -77,111 +76,4 @@ long recorder__copy(const struct recorder *r, struct vflow_event **out)
 	memcpy(*out + first, r->ev, (r->nr - first) * sizeof(**out));
 	qsort(*out, r->nr, sizeof(**out), cmp_ts);
 	return (long)r->nr;
-}
-
-static const char *const class_names[VFLOW_REC_MAX] = {
-	[VFLOW_REC_SYSCALL] = "syscall", [VFLOW_REC_VM] = "vm", [VFLOW_REC_SANDBOX] = "sandbox",
-};
-
-const char *rec_class_name(enum vflow_rec_class c)
-{
-	return c < VFLOW_REC_MAX ? class_names[c] : "?";
-}
-
-enum vflow_rec_class rec_class_of(__u32 trap)
-{
-	if (trap == VFLOW_TRAP_SYSCALL)
-		return VFLOW_REC_SYSCALL;
-	if (trap == VFLOW_TRAP_SANDBOX || trap == VFLOW_TRAP_NOTIF_HANDLING)
-		return VFLOW_REC_SANDBOX;
-	return VFLOW_REC_VM;
-}
-
-int parse_duration_ns(const char *s, __u64 *out)
-{
-	static const struct { const char *unit; double ns; } units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
-	};
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
-		return -EINVAL;
-	if (!*end) {
-		if (v != 0)	/* a bare number is ambiguous unless it is 0 */
-			return -EINVAL;
-		*out = 0;
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].unit))
-			continue;
-		if (v * units[i].ns > 1e18)
-			return -EINVAL;
-		*out = (__u64)(v * units[i].ns + 0.5);
-		return 0;
-	}
-	return -EINVAL;
-}
-
-static int parse_value(const char *s, bool durations, __u64 *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (durations)
-		return parse_duration_ns(s, out);
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v > 0xffffffffULL)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-int rec_parse_spec(const char *spec, bool durations, __u64 out[VFLOW_REC_MAX], char *err, size_t len)
-{
-	const char *what = durations ? "a duration like 10ms, 250us or 0 (off)" :
-				       "a count like 1000, or 0 (off)";
-	__u64 v[VFLOW_REC_MAX];
-	char buf[256], *save = NULL, *tok;
-
-	memcpy(v, out, sizeof(v));
-	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf) || !buf[0])
-		goto bad;
-	if (!strchr(buf, '=')) {
-		__u64 all;
-
-		if (parse_value(buf, durations, &all))
-			goto bad;
-		for (int c = 0; c < VFLOW_REC_MAX; c++)
-			out[c] = all;
-		return 0;
-	}
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-		int c;
-
-		if (!eq)
-			goto bad;
-		*eq = '\0';
-		for (c = 0; c < VFLOW_REC_MAX; c++)
-			if (!strcmp(tok, class_names[c]))
-				break;
-		if (c == VFLOW_REC_MAX) {
-			snprintf(err, len, "unknown class '%s' in '%s': use syscall, vm or sandbox",
-				 tok, spec);
-			return -EINVAL;
-		}
-		if (parse_value(eq + 1, durations, &v[c]))
-			goto bad;
-	}
-	memcpy(out, v, sizeof(v));
-	return 0;
-bad:
-	snprintf(err, len, "invalid value '%s': give %s, for every class or as "
-		 "CLASS=VALUE[,CLASS=VALUE] (classes: syscall, vm, sandbox)", spec, what);
-	return -EINVAL;
 }

@@ -33,18 +33,5 @@ void recorder__add(struct recorder *r, const struct vflow_event *ev);
  */
 long recorder__copy(const struct recorder *r, struct vflow_event **out);
 
-/* "syscall", "vm", "sandbox" */
-const char *rec_class_name(enum vflow_rec_class c);
-/* The class a trap kind is sampled in. */
-enum vflow_rec_class rec_class_of(__u32 trap);
-
-/* "10ms", "250us", "1.5s", "800ns", "0": 0 and the value in ns, or -EINVAL. */
-int parse_duration_ns(const char *s, __u64 *out);
-/*
- * A per-class setting: "N" for every class, or "class=N[,class=N...]" to
- * change some (@out keeps the others). With @durations, N is a duration
- * (parse_duration_ns), else a count. 0, or -EINVAL with a one-line @err.
- */
-int rec_parse_spec(const char *spec, bool durations, __u64 out[VFLOW_REC_MAX], char *err, size_t len);
 
 #endif

@@ -44,13 +44,35 @@ static int entity_id_cmp(const void *a, const void *b)
 	return x->cgroup_id < y->cgroup_id ? -1 : x->cgroup_id > y->cgroup_id;
 }
 
-static void entity_identify(struct entity *en, struct cgroup_resolver *cg)
+/* The identity learnt of the cgroup, or (no table) what the resolver says now. */
+static const char *entity_path(struct entity *en, const struct identity_table *ident,
+			       struct cgroup_resolver *cg)
 {
-	const char *path = cg ? cgroup_resolver__path(cg, en->cgroup_id) : NULL;
+	const struct identity *id;
 
+	en->origin = IDENTITY_ORIGIN_MAX;
+	if (!ident) {
+		const char *path = cg ? cgroup_resolver__path(cg, en->cgroup_id) : NULL;
+
+		en->gone = !path;
+		return path;
+	}
+	id = identity__find(ident, IDENTITY_CGROUP, en->cgroup_id);
+	en->gone = !id || id->gone;
+	if (id) {
+		en->origin = id->origin;
+		en->first_seen_ns = id->first_seen_ns;
+		en->gone_since_ns = id->gone ? id->gone_since_ns : 0;
+	}
+	return id ? id->path : NULL;
+}
+
+static void entity_identify(struct entity *en, const struct identity_table *ident,
+			    struct cgroup_resolver *cg)
+{
+	const char *path = entity_path(en, ident, cg);
 	char id[sizeof("cgroup:18446744073709551615")];
 
-	en->gone = !path;
 	if (en->cgroup_id == VFLOW_OWNER_GONE)
 		snprintf(id, sizeof(id), "(removed cgroups)");
 	else if (!path)
@@ -93,12 +115,20 @@ int report__build(struct report *r, const struct snapshot *cum, const struct sna
 	const struct advice_rules *advice = r->advice;
 	struct proc_cache *procs = r->procs;
 	struct report_ledger *ledger = r->ledger;
+	const struct identity_table *ident = r->ident;
 	bool offline = r->offline;
+	const char *(*vm_name)(const void *, __u64) = r->vm_name;
+	const void *vm_name_ctx = r->vm_name_ctx;
+	const char *import_json = r->import_json;
 
 	memset(r, 0, sizeof(*r));
 	r->offline = offline;
+	r->vm_name = vm_name;
+	r->vm_name_ctx = vm_name_ctx;
+	r->import_json = import_json;
 	r->procs = procs;
 	r->ledger = ledger;
+	r->ident = ident;
 	r->model = model;
 	r->advice = advice;
 	r->cum = cum;
@@ -121,7 +151,7 @@ int report__build(struct report *r, const struct snapshot *cum, const struct sna
 			en = &r->entities[r->nr_entities++];
 			en->cgroup_id = row->owner;
 			en->rows = row;
-			entity_identify(en, cg);
+			entity_identify(en, ident, cg);
 		}
 		en = &r->entities[r->nr_entities - 1];
 		en->nr_rows++;
@@ -339,6 +369,21 @@ static void json_row(FILE *f, const struct report *r, const struct trap_row *row
 	fputs("]}", f);
 }
 
+/* How the entity's identity was learnt and when, on the clock of ts_ns; null: not known. */
+static void json_identity(FILE *f, const struct entity *en)
+{
+	if (en->origin == IDENTITY_ORIGIN_MAX) {
+		fputs("\"learnt\":null,\"first_seen_ns\":null,\"gone_since_ns\":null", f);
+		return;
+	}
+	fprintf(f, "\"learnt\":\"%s\",\"first_seen_ns\":%llu,\"gone_since_ns\":",
+		identity_origin_name(en->origin), (unsigned long long)en->first_seen_ns);
+	if (en->gone_since_ns)
+		fprintf(f, "%llu", (unsigned long long)en->gone_since_ns);
+	else
+		fputs("null", f);
+}
+
 void report__print_json(const struct report *r, FILE *f)
 {
 	fprintf(f, "{\"version\":\"%s\",\"ts_ns\":%llu,\"interval_s\":", VFLOW_VERSION,
@@ -369,9 +414,10 @@ void report__print_json(const struct report *r, FILE *f)
 		report_json_str(f, en->path);
 		fputs(",\"name\":", f);
 		report_json_str(f, en->wl.name);
-		fprintf(f, ",\"gone\":%s,\"paradigm\":\"%s\",\"runtime\":\"%s\",\"id\":",
-			en->gone ? "true" : "false", paradigm_name(en->wl.paradigm),
-			workload_runtime_name(en->wl.runtime));
+		fprintf(f, ",\"gone\":%s,", en->gone ? "true" : "false");
+		json_identity(f, en);
+		fprintf(f, ",\"paradigm\":\"%s\",\"runtime\":\"%s\",\"id\":",
+			paradigm_name(en->wl.paradigm), workload_runtime_name(en->wl.runtime));
 		report_json_str(f, en->wl.id);
 		fputs(",\"pod_uid\":", f);
 		report_json_str(f, en->wl.pod_uid);
@@ -403,6 +449,9 @@ void report__print_json(const struct report *r, FILE *f)
 		report_json_model(f, &r->paradigms[p]);
 		fputc('}', f);
 	}
-	fputs("]}\n", f);
+	fputc(']', f);
+	if (r->import_json)
+		fprintf(f, ",\"import\":%s", r->import_json);
+	fputs("}\n", f);
 	fflush(f);
 }

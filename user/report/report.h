@@ -16,6 +16,7 @@
 #include "host/vmident.h"
 #include "host/sandbox.h"
 #include "host/proc_cache.h"
+#include "identity/identity.h"
 #include "core/model.h"
 #include "core/advice.h"
 
@@ -65,6 +66,9 @@ void report_ledger__free(struct report_ledger *l);
 struct entity {
 	__u64 cgroup_id;
 	bool gone;			/* the cgroup no longer exists */
+	/* how its identity was learnt, when (CLOCK_MONOTONIC); IDENTITY_ORIGIN_MAX: not known */
+	enum identity_origin origin;
+	__u64 first_seen_ns, gone_since_ns;
 	char *path;			/* owned by the report */
 	struct workload wl;
 	struct trap_row total;		/* since start, all syscalls */
@@ -97,6 +101,7 @@ struct vm_vcpu {
 struct vm_entity {
 	__u32 pid;
 	bool gone;			/* the VMM process no longer exists */
+	bool no_pid;			/* an import named it by comm, or not at all: pid is vflow's */
 	struct vmident id;
 	struct trap_row total[VM_BUCKET_MAX];	/* since start */
 	struct trap_row delta[VM_BUCKET_MAX];	/* this interval */
@@ -138,9 +143,23 @@ struct report {
 	size_t nr_probes;
 	const char *syscall_via;
 	bool offline;			/* from a capture: do not look processes up on this host */
+	/*
+	 * An import's name for a VM owner that is no pid (a comm, or "" for
+	 * none), NULL for a pid; may be NULL. The import's summary as a JSON
+	 * object, printed as "import"; may be NULL.
+	 */
+	const char *(*vm_name)(const void *ctx, __u64 owner);
+	const void *vm_name_ctx;
+	const char *import_json;
 	struct proc_cache *procs;	/* identities of exited processes; may be NULL */
 	/* the model's running sums, added to by each report built with it; may be NULL */
 	struct report_ledger *ledger;
+	/*
+	 * Who each cgroup is, learnt before the report (identity/identity.h):
+	 * when set, entities are named from it alone, and a cgroup it does
+	 * not know is "cgroup:<id>"; NULL: from the resolver given to build
+	 */
+	const struct identity_table *ident;
 	const struct model_config *model;	/* NULL: no model figures */
 	const struct advice_rules *advice;	/* NULL: no advice */
 	struct entity_model paradigms[VFLOW_PARADIGM_MAX];	/* each paradigm as a whole */
@@ -148,8 +167,8 @@ struct report {
 
 /*
  * Build the entity view of @cum and @delta (both outlive the report; @cg
- * may be NULL). Set r->offline (a capture from elsewhere) and r->procs
- * before.
+ * may be NULL). Set r->offline (a capture from elsewhere), r->procs and
+ * r->ident before.
  * 0 or -ENOMEM.
  */
 int report__build(struct report *r, const struct snapshot *cum, const struct snapshot *delta,
@@ -175,10 +194,4 @@ enum vm_bucket vm_bucket_of(const struct trap_row *row);
 const char *vm_bucket_name(enum vm_bucket b);
 /* The model's C_trap over the on-CPU time, at most 1 (traps and no CPU time: 1). */
 double report_trap_share(const struct entity_model *m);
-/* The old name of paradigm_name(), still called by record/dumptool.c: use paradigm_name(). */
-static inline const char *report_paradigm_name(enum vflow_paradigm p)
-{
-	return paradigm_name(p);
-}
-
 #endif

@@ -94,13 +94,19 @@ static double syscall_share(const struct entity *en, const struct report *r, con
 	return all ? (double)n / all : 0;
 }
 
-/* An entity's inputs into its paradigm's: one whose eta is unknown is left out. */
-static void add_inputs(struct model_inputs *sum, const struct model_inputs *in)
+/*
+ * An entity's inputs into its paradigm's. Live, one whose on-CPU time is
+ * unknown (gone before it was read) is left out, so that the paradigm's
+ * eta is over the entities measured. A capture measures none: its traps
+ * are summed, and the paradigm's on-CPU time, so its eta, stays unknown.
+ */
+static void add_inputs(const struct report *r, struct model_inputs *sum,
+		       const struct model_inputs *in)
 {
-	if (in->oncpu_ns < 0)
+	if (in->oncpu_ns < 0 && !r->offline)
 		return;
 	sum->interval_ns = in->interval_ns;
-	sum->oncpu_ns += in->oncpu_ns;
+	sum->oncpu_ns = sum->oncpu_ns < 0 || in->oncpu_ns < 0 ? -1 : sum->oncpu_ns + in->oncpu_ns;
 	sum->traps += in->traps;
 	sum->trap_ns += in->trap_ns > 0 ? in->trap_ns : 0;
 	sum->filtered_syscalls += in->filtered_syscalls;
@@ -130,7 +136,7 @@ static int model_cgroups(struct report *r, struct model_inputs *per)
 		obs.epoll_share = syscall_share(en, r, "epoll");
 		obs.io_uring_share = syscall_share(en, r, "io_uring");
 		model_run(r, &en->model, &in, en->d_runq.total_ns, &obs);
-		add_inputs(&per[en->wl.paradigm], &in);
+		add_inputs(r, &per[en->wl.paradigm], &in);
 		if (ledger_add(r, LEDGER_CGROUP, en->cgroup_id, NULL, &en->model))
 			return -ENOMEM;
 	}
@@ -166,7 +172,7 @@ static int model_vms(struct report *r, struct model_inputs *per)
 			obs.hypercall_share = (double)vm->delta[VM_HCALL].count / exits;
 		}
 		model_run(r, &vm->model, &in, measured ? (double)s.runq_ns : -1, &obs);
-		add_inputs(&per[VFLOW_PARADIGM_FULLVIRT], &in);
+		add_inputs(r, &per[VFLOW_PARADIGM_FULLVIRT], &in);
 		if (ledger_add(r, LEDGER_VM, vm->pid, NULL, &vm->model))
 			return -ENOMEM;
 		/* hypercalls and kicks are the paravirtual paradigm's traps */
@@ -175,7 +181,7 @@ static int model_vms(struct report *r, struct model_inputs *per)
 		in.trap_ns = vm->delta[VM_HCALL].total_ns + vm->delta[VM_NOTIFY].total_ns;
 		/* the same threads: their on-CPU time is counted once, under fullvirt */
 		in.oncpu_ns = measured ? 0 : -1;
-		add_inputs(&per[VFLOW_PARADIGM_PARAVIRT], &in);
+		add_inputs(r, &per[VFLOW_PARADIGM_PARAVIRT], &in);
 	}
 	return 0;
 }
@@ -205,7 +211,7 @@ static int model_sandboxes(struct report *r, struct model_inputs *per)
 			obs.ptrace_share = (double)sb->by_action[VFLOW_ACT_PTRACE] / all;
 		}
 		model_run(r, &sb->model, &in, measured ? (double)s.runq_ns : -1, &obs);
-		add_inputs(&per[VFLOW_PARADIGM_SANDBOX], &in);
+		add_inputs(r, &per[VFLOW_PARADIGM_SANDBOX], &in);
 		if (ledger_add(r, LEDGER_SANDBOX, 0, sb->info.name, &sb->model))
 			return -ENOMEM;
 	}

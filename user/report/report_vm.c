@@ -12,6 +12,8 @@
 #include "report/report_internal.h"
 
 #define P99 0.99
+/* a VM of a capture that names neither its pid nor its comm */
+#define VM_UNNAMED "(unnamed)"
 
 static const char *const bucket_names[VM_BUCKET_MAX] = {
 	[VM_EXITS] = "exits", [VM_IDLE] = "idle", [VM_HCALL] = "hypercall",
@@ -55,6 +57,7 @@ static bool is_kvm(const struct trap_row *row)
 static struct vm_entity *vm_find_or_add(struct report *r, __u32 pid, size_t *cap)
 {
 	struct vm_entity *vm;
+	const char *name;
 
 	for (size_t i = 0; i < r->nr_vms; i++)
 		if (r->vms[i].pid == pid)
@@ -72,8 +75,14 @@ static struct vm_entity *vm_find_or_add(struct report *r, __u32 pid, size_t *cap
 	memset(vm, 0, sizeof(*vm));
 	vm->pid = pid;
 	vm->gone = r->offline || proc_cache__vm(r->procs, pid, &vm->id) != 0;
-	if (vm->gone)
+	name = r->offline && r->vm_name ? r->vm_name(r->vm_name_ctx, pid) : NULL;
+	if (name) {
+		/* a capture with no pid for it: its comm, if it has one */
+		vm->no_pid = true;
+		snprintf(vm->id.name, sizeof(vm->id.name), "%s", *name ? name : VM_UNNAMED);
+	} else if (vm->gone) {
 		snprintf(vm->id.name, sizeof(vm->id.name), "pid:%u", pid);
+	}
 	return vm;
 }
 
@@ -242,7 +251,10 @@ void report__print_vms_json(const struct report *r, FILE *f)
 		__u64 exits = vm->total[VM_EXITS].count;
 		__u64 pv = vm->total[VM_HCALL].count + vm->total[VM_NOTIFY].count;
 
-		fprintf(f, "%s{\"pid\":%u,\"name\":", i ? "," : "", vm->pid);
+		if (vm->no_pid)
+			fprintf(f, "%s{\"pid\":null,\"name\":", i ? "," : "");
+		else
+			fprintf(f, "%s{\"pid\":%u,\"name\":", i ? "," : "", vm->pid);
 		report_json_str(f, vm->id.name);
 		fprintf(f, ",\"vmm\":\"%s\",\"libvirt\":%s,\"gone\":%s,\"paradigm\":\"fullvirt\","
 			"\"paravirt_share\":", vmm_kind_name(vm->id.vmm),

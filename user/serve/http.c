@@ -2,30 +2,30 @@
 /*
  * The exporter's HTTP(S) server. libmicrohttpd does the protocol: one
  * internal thread polls every connection, so slow or idle clients cost a
- * socket each (bounded by the connection limit and the idle timeout), never
- * the scrape. Requests are answered in the first call of the access
- * handler; a request body (POST) is never read.
+ * socket each (bounded by the connection limit and the idle timeout),
+ * never the scrape; a password that is not cached is checked on another
+ * thread while its connection waits suspended (http_auth.c). Requests are
+ * answered without reading a body. The web config in use is reloaded when
+ * its files change (http_reload.c) and each TLS handshake takes the one in
+ * use when it starts (http_tls.c).
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <microhttpd.h>
-#include "serve/http.h"
+#include <time.h>
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+#include "serve/http_auth.h"
+#include "serve/http_internal.h"
 
 #ifndef VFLOW_VERSION
 #define VFLOW_VERSION "dev"
 #endif
 
-#define PORT_MAX		65535
 /* Request line and headers must fit: bigger requests get 431, not memory */
 #define CONN_MEMORY_LIMIT	(32 * 1024)
 #define REALM			"vflow"
@@ -34,23 +34,10 @@
 #define CT_PLAIN		"text/plain; charset=utf-8"
 #define CT_HTML			"text/html; charset=utf-8"
 #define OPENMETRICS_MEDIA	"application/openmetrics-text"
-#define LOG_MSG_MAX		256
-/* GnuTLS priorities; TLS 1.2 is the floor by default, as in exporter-toolkit */
-#define TLS_PRIO_MIN12		"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
-#define TLS_PRIO_MIN13		"NORMAL:-VERS-ALL:+VERS-TLS1.3"
-
-struct http_server {
-	struct MHD_Daemon *daemon;
-	http_metrics_fn fn;
-	void *ctx;
-	const struct web_config *web;
-	char *path;
-	char *landing;
-	/* MHD's first message while starting: the reason when start fails */
-	atomic_bool started;
-	pthread_mutex_t log_lock;
-	char start_msg[LOG_MSG_MAX];
-};
+#define HEALTH_PATH		"/healthz"
+/* a client told 429 (rate limit, or checks queued) may come back in a second */
+#define RETRY_AFTER_S		"1"
+#define NS_PER_S		1000000000ULL
 
 /*
  * How libmicrohttpd 0.9.7x begins the messages about one connection: a
@@ -69,6 +56,17 @@ static const char *const log_noise[] = {
 	"Failed to push the data", "Error accepting connection", "Closing connection (",
 	"Setting ",
 };
+
+void http_log(const char *fmt, ...)
+{
+	char msg[LOG_MSG_MAX * 4];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "vflowd: http: %s\n", msg);
+}
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -90,124 +88,134 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	for (i = 0; i < sizeof(log_noise) / sizeof(log_noise[0]); i++)
 		if (!strncmp(msg, log_noise[i], strlen(log_noise[i])))
 			return;
-	fprintf(stderr, "vflowd: http: %s\n", msg);
+	http_log("%s", msg);
 }
 
-static int parse_port(const char *p, in_port_t *port)
+struct http_web *http_web_get(struct http_server *s)
 {
-	unsigned long v;
-	char *end;
+	struct http_web *w;
 
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(p, &end, 10);
-	if (errno || *end || v == 0 || v > PORT_MAX)
-		return -EINVAL;
-	*port = htons((uint16_t)v);
-	return 0;
+	pthread_mutex_lock(&s->web_lock);
+	w = s->web;
+	if (w)
+		atomic_fetch_add(&w->refs, 1);
+	pthread_mutex_unlock(&s->web_lock);
+	return w;
 }
 
-int http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+void http_web_put(struct http_web *w)
 {
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	char host[INET6_ADDRSTRLEN];
-	const char *colon, *h = s;
-	size_t hlen;
-	in_port_t port;
-
-	if (!s || !ss || !len)
-		return -EINVAL;
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close || close[1] != ':')
-			return -EINVAL;
-		h = s + 1;
-		hlen = close - h;
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		/* an unbracketed IPv6 address: which colon starts the port? */
-		if (!colon || memchr(s, ':', colon - s))
-			return -EINVAL;
-		hlen = colon - s;
+	if (w && atomic_fetch_sub(&w->refs, 1) == 1) {
+		web_config__free(&w->cfg);
+		free(w);
 	}
-	if (hlen >= sizeof(host) || parse_port(colon + 1, &port))
-		return -EINVAL;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-
-	if (s[0] == '[' || !hlen) {
-		/* ":port" is every address: IPv6 any, which takes IPv4 too (dual stack) */
-		if (hlen && inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
-			return -EINVAL;
-		if (!hlen)
-			sin6->sin6_addr = in6addr_any;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = port;
-		*len = sizeof(*sin6);
-		return 0;
-	}
-	if (!strcmp(host, "localhost"))
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-		return -EINVAL;
-	sin->sin_family = AF_INET;
-	sin->sin_port = port;
-	*len = sizeof(*sin);
-	return 0;
 }
 
-static bool is_v6_any(const struct sockaddr_storage *ss)
+struct http_web *http_web_load(const char *path, char *err, size_t err_len)
 {
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	struct http_web *w = calloc(1, sizeof(*w));
 
-	return ss->ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
+	if (!w) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	if (web_config__load(path, &w->cfg, err, err_len)) {
+		free(w);
+		return NULL;
+	}
+	atomic_init(&w->refs, 1);
+	return w;
 }
 
-/* Where IPv6 is off, ":port" means every IPv4 address. */
-static void fallback_to_v4_any(struct sockaddr_storage *ss, socklen_t *len)
+void http_web_swap(struct http_server *s, struct http_web *w)
 {
-	in_port_t port = ((struct sockaddr_in6 *)ss)->sin6_port;
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct http_web *old;
 
-	if (fd >= 0) {
-		close(fd);
-		return;
-	}
-	memset(ss, 0, sizeof(*ss));
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(INADDR_ANY);
-	sin->sin_port = port;
-	*len = sizeof(*sin);
+	pthread_mutex_lock(&s->web_lock);
+	old = s->web;
+	s->web = w;
+	pthread_mutex_unlock(&s->web_lock);
+	http_web_put(old);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
 /*
- * MHD does not return why it could not start: bind the address ourselves,
- * as MHD does (SO_REUSEADDR), to tell a taken port from other failures.
+ * rate_limit as Go's rate.Limiter.Allow: a bucket of @burst tokens, full
+ * at first, one token back per interval; a request takes one or gets 429.
  */
-static int probe_bind(const struct sockaddr_storage *ss, socklen_t len)
+static bool rate_allow(struct http_server *s, const struct web_config *c)
 {
-	int fd, one = 1, zero = 0, rc = 0;
+	struct rate_bucket *b = &s->bucket;
+	uint64_t now;
+	bool ok;
 
-	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (is_v6_any(ss))
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(fd, (const struct sockaddr *)ss, len))
-		rc = -errno;
-	close(fd);
-	return rc;
+	if (!c->rate_interval_ns)
+		return true;
+	now = mono_ns();
+	pthread_mutex_lock(&b->lock);
+	if (!b->primed) {
+		b->tokens = (double)c->rate_burst;
+		b->primed = true;
+	} else {
+		b->tokens += (double)(now - b->last_ns) / (double)c->rate_interval_ns;
+	}
+	if (b->tokens > (double)c->rate_burst)
+		b->tokens = (double)c->rate_burst;
+	b->last_ns = now;
+	ok = b->tokens >= 1;
+	if (ok)
+		b->tokens -= 1;
+	pthread_mutex_unlock(&b->lock);
+	return ok;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *ctype,
-			     const char *body, const char *hdr, const char *hdr_value)
+static void notify(void *cls, struct MHD_Connection *c, void **socket_context,
+		   enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	struct http_conn *conn = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		conn = calloc(1, sizeof(*conn));
+		*socket_context = conn;
+		if (!conn)
+			return;	/* TLS: the handshake fails (no certificate); HTTP: 503 */
+		conn->srv = s;
+		if (s->tls && (conn->web = http_web_get(s)) && http_tls__setup(c, conn))
+			http_log("cannot set up TLS for a connection: it will be refused");
+		return;
+	}
+	if (conn) {
+		http_auth__verdict(conn->job);	/* a check the shutdown failed */
+		http_web_put(conn->web);
+		free(conn);
+	}
+	*socket_context = NULL;
+}
+
+static struct http_conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* exporter-toolkit's http_server_config.headers go on every response */
+static void add_headers(struct MHD_Response *r, const struct http_web *w)
+{
+	for (size_t i = 0; w && i < w->cfg.nr_headers; i++)
+		MHD_add_response_header(r, w->cfg.headers[i].name, w->cfg.headers[i].value);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, const struct http_web *w, unsigned int status,
+			     const char *ctype, const char *body, const char *hdr, const char *hdr_value)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -218,6 +226,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, cons
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	if (hdr)
 		MHD_add_response_header(r, hdr, hdr_value);
+	add_headers(r, w);
 	if (status == MHD_HTTP_UNAUTHORIZED)	/* adds WWW-Authenticate */
 		ret = MHD_queue_basic_auth_fail_response(c, REALM, r);
 	else
@@ -226,25 +235,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, cons
 	return ret;
 }
 
-static bool authorized(const struct http_server *s, struct MHD_Connection *c)
-{
-	char *user, *pass = NULL;
-	bool ok;
-
-	if (!s->web || !s->web->nr_users)
-		return true;
-	user = MHD_basic_auth_get_username_password(c, &pass);
-	ok = user && pass && web_config__check(s->web, user, pass);
-	if (pass) {
-		explicit_bzero(pass, strlen(pass));
-		MHD_free(pass);
-	}
-	if (user)
-		MHD_free(user);
-	return ok;
-}
-
-static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *c)
+static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *c,
+				     const struct http_web *w)
 {
 	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	bool om = accept && strstr(accept, OPENMETRICS_MEDIA);
@@ -255,7 +247,7 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 
 	body = s->fn(s->ctx, om, &len);
 	if (!body)
-		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, CT_PLAIN,
+		return reply(c, w, MHD_HTTP_INTERNAL_SERVER_ERROR, CT_PLAIN,
 			     "error rendering metrics\n", NULL, NULL);
 	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
@@ -265,9 +257,53 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, om ? CT_OPENMETRICS : CT_PROMETHEUS);
 	/* caches between scraper and exporter must keep the two formats apart */
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT);
+	add_headers(r, w);
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* The credentials of this request, checked (cached), waiting (suspended), or the verdict. */
+static enum auth_verdict authorize(struct http_server *s, struct MHD_Connection *c,
+				   struct http_conn *conn, const struct http_web *w)
+{
+	char *user, *pass = NULL;
+	enum auth_verdict v;
+
+	if (conn && conn->job) {		/* resumed: the worker's verdict */
+		v = http_auth__verdict(conn->job);
+		conn->job = NULL;
+		return v;
+	}
+	if (!w || !w->cfg.nr_users)
+		return AUTH_OK;
+	user = MHD_basic_auth_get_username_password(c, &pass);
+	if (!user || !pass)
+		v = AUTH_DENIED;		/* no credentials: no bcrypt */
+	else if (!conn || !s->auth)
+		v = AUTH_BUSY;
+	else
+		v = http_auth__check(s->auth, &w->cfg, c, user, pass, &conn->job);
+	if (pass) {
+		explicit_bzero(pass, strlen(pass));
+		MHD_free(pass);
+	}
+	if (user)
+		MHD_free(user);
+	return v;
+}
+
+static enum MHD_Result route(struct http_server *s, struct MHD_Connection *c, const char *url,
+			     bool get, const struct http_web *w)
+{
+	if (!get)
+		return reply(c, w, MHD_HTTP_METHOD_NOT_ALLOWED, CT_PLAIN, "Method Not Allowed\n",
+			     MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (!strcmp(url, s->path))
+		return serve_metrics(s, c, w);
+	if (!strcmp(url, "/"))
+		return reply(c, w, MHD_HTTP_OK, CT_HTML, s->landing, NULL, NULL);
+	return reply(c, w, MHD_HTTP_NOT_FOUND, CT_PLAIN, "Not Found\n", NULL, NULL);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -276,6 +312,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
 	struct http_server *s = cls;
 	bool get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
+	struct http_conn *conn = conn_of(c);
+	struct http_web *w;
+	enum MHD_Result ret;
+	bool resumed = conn && conn->job;
 
 	(void)version, (void)upload_data;
 	/*
@@ -288,23 +328,40 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*req_cls = s;
 		return MHD_YES;
 	}
-	if (get && *upload_data_size) {
-		*upload_data_size = 0;	/* a GET with a body: ignore it */
-		return MHD_YES;
+	if (*upload_data_size) {
+		*upload_data_size = 0;	/* a body: ignore it */
+		if (get)
+			return MHD_YES;
 	}
-	/* everything is behind auth, like exporter-toolkit: even a 404 says nothing */
-	if (!authorized(s, c))
-		return reply(c, MHD_HTTP_UNAUTHORIZED, CT_PLAIN, "Unauthorized\n", NULL, NULL);
-	if (!get)
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, CT_PLAIN, "Method Not Allowed\n",
-			     MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	if (!strcmp(url, s->path))
-		return serve_metrics(s, c);
-	if (!strcmp(url, "/"))
-		return reply(c, MHD_HTTP_OK, CT_HTML, s->landing, NULL, NULL);
-	if (!strcmp(url, "/healthz"))
-		return reply(c, MHD_HTTP_OK, CT_PLAIN, "ok\n", NULL, NULL);
-	return reply(c, MHD_HTTP_NOT_FOUND, CT_PLAIN, "Not Found\n", NULL, NULL);
+	w = http_web_get(s);
+	/* the probes carry no credentials, and "ok" tells nobody anything */
+	if (get && !strcmp(url, HEALTH_PATH)) {
+		ret = reply(c, w, MHD_HTTP_OK, CT_PLAIN, "ok\n", NULL, NULL);
+		goto out;
+	}
+	/* as in exporter-toolkit: the limit first, then auth, for every path */
+	if (!resumed && w && !rate_allow(s, &w->cfg)) {
+		ret = reply(c, w, MHD_HTTP_TOO_MANY_REQUESTS, CT_PLAIN, "Too Many Requests\n",
+			    MHD_HTTP_HEADER_RETRY_AFTER, RETRY_AFTER_S);
+		goto out;
+	}
+	switch (authorize(s, c, conn, w)) {
+	case AUTH_PENDING:
+		ret = MHD_YES;		/* suspended: called again with the verdict */
+		break;
+	case AUTH_BUSY:
+		ret = reply(c, w, MHD_HTTP_TOO_MANY_REQUESTS, CT_PLAIN, "Too Many Requests\n",
+			    MHD_HTTP_HEADER_RETRY_AFTER, RETRY_AFTER_S);
+		break;
+	case AUTH_DENIED:
+		ret = reply(c, w, MHD_HTTP_UNAUTHORIZED, CT_PLAIN, "Unauthorized\n", NULL, NULL);
+		break;
+	default:
+		ret = route(s, c, url, get, w);
+	}
+out:
+	http_web_put(w);
+	return ret;
 }
 
 /* The path goes into an attribute: escape what HTML would interpret. */
@@ -334,10 +391,109 @@ static char *render_landing(const char *path)
 
 static void free_server(struct http_server *s)
 {
+	http_auth__free(s->auth);
+	http_web_put(s->web);
 	free(s->path);
 	free(s->landing);
+	pthread_mutex_destroy(&s->bucket.lock);
+	pthread_mutex_destroy(&s->web_lock);
 	pthread_mutex_destroy(&s->log_lock);
 	free(s);
+}
+
+/*
+ * libmicrohttpd's own credentials have no certificate: each connection is
+ * given the configuration's in notify(), and one that was not is refused.
+ */
+static int no_certificate(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nr_dn,
+			  const gnutls_pk_algorithm_t *pk, int nr_pk, gnutls_pcert_st **pcert,
+			  unsigned int *nr_pcert, gnutls_privkey_t *key)
+{
+	(void)session, (void)req_ca_dn, (void)nr_dn, (void)pk, (void)nr_pk, (void)pcert, (void)key;
+	*nr_pcert = 0;
+	return -1;
+}
+
+static struct MHD_Daemon *start_daemon(struct http_server *s, const struct http_opts *o,
+				       struct sockaddr_storage *ss, unsigned int flags)
+{
+	struct MHD_OptionItem tls[2] = { { MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL } };
+
+	if (s->tls)
+		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)no_certificate };
+	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
+		/* first, so that start-up messages already come here */
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
+		MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections
+							    : HTTP_DEFAULT_MAX_CONNECTIONS,
+		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : HTTP_DEFAULT_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
+		MHD_OPTION_NOTIFY_CONNECTION, notify, s,
+		MHD_OPTION_ARRAY, tls,
+		MHD_OPTION_END);
+}
+
+/* Why the daemon did not start, in one line. */
+static int explain_failure(struct http_server *s, const char *addr, const struct sockaddr_storage *ss,
+			   socklen_t sl, char *err, size_t err_len)
+{
+	int rc = http_probe_bind(ss, sl);
+
+	if (rc == -EADDRINUSE)
+		snprintf(err, err_len, "cannot listen on %s: %s: choose another --web.listen-address",
+			 addr, strerror(-rc));
+	else if (rc)
+		snprintf(err, err_len, "cannot listen on %s: %s: check --web.listen-address",
+			 addr, strerror(-rc));
+	else
+		snprintf(err, err_len, "cannot start the HTTP%s server on %s: %s", s->tls ? "S" : "",
+			 addr, s->start_msg[0] ? s->start_msg : "libmicrohttpd refused to start");
+	return rc ? rc : -EINVAL;
+}
+
+static struct http_server *new_server(const struct http_opts *o, const char *path,
+				      http_metrics_fn fn, void *ctx, char *err, size_t err_len)
+{
+	struct http_server *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&s->log_lock, NULL);
+	pthread_mutex_init(&s->web_lock, NULL);
+	pthread_mutex_init(&s->bucket.lock, NULL);
+	s->fn = fn;
+	s->ctx = ctx;
+	s->path = strdup(path);
+	s->landing = render_landing(path);
+	if (!s->path || !s->landing) {
+		free_server(s);
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	/* the server reads the file itself: it keeps reading it when it changes */
+	if (o->web) {
+		s->web = o->web->path ? http_web_load(o->web->path, err, err_len) : NULL;
+		if (!s->web) {
+			if (!o->web->path)
+				snprintf(err, err_len, "the web config has no file to read");
+			free_server(s);
+			return NULL;
+		}
+		s->tls = s->web->cfg.tls;
+		if (s->web->cfg.warnings[0])
+			http_log("%s", s->web->cfg.warnings);
+		int rc = http_auth__start(&s->auth);
+
+		if (rc) {
+			snprintf(err, err_len, "cannot start the password checker: %s", strerror(-rc));
+			free_server(s);
+			return NULL;
+		}
+	}
+	return s;
 }
 
 int http_server__start(struct http_server **out, const struct http_opts *o,
@@ -345,9 +501,8 @@ int http_server__start(struct http_server **out, const struct http_opts *o,
 {
 	const char *addr = o->listen_address ? o->listen_address : HTTP_DEFAULT_LISTEN;
 	const char *path = o->telemetry_path ? o->telemetry_path : HTTP_DEFAULT_PATH;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
-	const struct web_config *web = o->web;
-	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL } };
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
+			     MHD_ALLOW_SUSPEND_RESUME;
 	struct sockaddr_storage ss;
 	struct http_server *s;
 	socklen_t sl;
@@ -363,77 +518,44 @@ int http_server__start(struct http_server **out, const struct http_opts *o,
 		snprintf(err, err_len, "telemetry path \"%s\" must start with /", path);
 		return -EINVAL;
 	}
-	if (is_v6_any(&ss))
-		fallback_to_v4_any(&ss, &sl);
+	if (http_is_v6_any(&ss))
+		http_fallback_to_v4_any(&ss, &sl);
 	if (ss.ss_family == AF_INET6)
-		flags |= is_v6_any(&ss) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
-	if (web && web->cert_pem && web->key_pem) {
-		flags |= MHD_USE_TLS;
-		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, web->key_pem };
-		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, web->cert_pem };
-		tls[2] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
-			web->min_tls == 13 ? TLS_PRIO_MIN13 : TLS_PRIO_MIN12 };
-	}
+		flags |= http_is_v6_any(&ss) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
 	/* where MHD cannot keep a dead client from raising SIGPIPE, nobody wants it */
 	if (MHD_is_feature_supported(MHD_FEATURE_AUTOSUPPRESS_SIGPIPE) != MHD_YES)
 		signal(SIGPIPE, SIG_IGN);
-
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		snprintf(err, err_len, "out of memory");
-		return -ENOMEM;
-	}
-	pthread_mutex_init(&s->log_lock, NULL);
-	s->fn = fn;
-	s->ctx = ctx;
-	s->web = web;
-	s->path = strdup(path);
-	s->landing = render_landing(path);
-	if (!s->path || !s->landing) {
+	s = new_server(o, path, fn, ctx, err, err_len);
+	if (!s)
+		return -EINVAL;
+	if (s->tls)
+		flags |= MHD_USE_TLS;
+	s->daemon = start_daemon(s, o, &ss, flags);
+	if (!s->daemon) {
+		rc = explain_failure(s, addr, &ss, sl, err, err_len);
+		http_auth__stop(s->auth);
 		free_server(s);
-		snprintf(err, err_len, "out of memory");
-		return -ENOMEM;
+		return rc;
 	}
-	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
-		/* first, so that start-up messages already come here */
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections
-							    : HTTP_DEFAULT_MAX_CONNECTIONS,
-		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : HTTP_DEFAULT_TIMEOUT_S,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
-		MHD_OPTION_ARRAY, tls,
-		MHD_OPTION_END);
-	if (s->daemon) {
-		atomic_store(&s->started, true);
-		/* a warning while starting that did not stop it */
-		if (s->start_msg[0])
-			fprintf(stderr, "vflowd: http: %s\n", s->start_msg);
-		*out = s;
-		return 0;
+	atomic_store(&s->started, true);
+	/* a warning while starting that did not stop it */
+	if (s->start_msg[0])
+		http_log("%s", s->start_msg);
+	if (s->web && (rc = http_reload__start(s, err, err_len))) {
+		http_server__stop(s);
+		return rc;
 	}
-
-	rc = probe_bind(&ss, sl);
-	if (rc == -EADDRINUSE)
-		snprintf(err, err_len, "cannot listen on %s: %s: choose another --web.listen-address",
-			 addr, strerror(-rc));
-	else if (rc)
-		snprintf(err, err_len, "cannot listen on %s: %s: check --web.listen-address",
-			 addr, strerror(-rc));
-	else if (flags & MHD_USE_TLS)
-		snprintf(err, err_len, "cannot serve HTTPS on %s: %s: check cert_file and key_file",
-			 addr, s->start_msg[0] ? s->start_msg : "TLS setup failed");
-	else
-		snprintf(err, err_len, "cannot start the HTTP server on %s: %s", addr,
-			 s->start_msg[0] ? s->start_msg : "libmicrohttpd refused to start");
-	free_server(s);
-	return rc ? rc : -EINVAL;
+	*out = s;
+	return 0;
 }
 
 void http_server__stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	http_reload__stop(s);
+	/* the waiting checks fail and their connections resume: MHD stops none suspended */
+	http_auth__stop(s->auth);
 	MHD_stop_daemon(s->daemon);
 	free_server(s);
 }

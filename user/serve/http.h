@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The Prometheus exporter's HTTP(S) server, on libmicrohttpd: /metrics (or
- * the telemetry path), a landing page at "/", "/healthz"; TLS and basic
- * auth from the exporter-toolkit web config.
+ * the telemetry path), a landing page at "/", "/healthz" (for probes: no
+ * credentials asked); TLS, mutual TLS, basic auth, headers and a rate
+ * limit from the exporter-toolkit web config, which the server reads again
+ * when its files change (docs/web-config.md).
  */
 #ifndef VFLOW_HTTP_H
 #define VFLOW_HTTP_H
@@ -20,7 +22,9 @@
 struct http_opts {
 	const char *listen_address;	/* "127.0.0.1:9477" (default when NULL), "[::1]:9477", ":9477" = all addresses */
 	const char *telemetry_path;	/* default "/metrics" */
-	const struct web_config *web;	/* NULL: plain HTTP, no auth; must outlive the server */
+	/* NULL: plain HTTP, no auth. Else the server loads web->path itself and
+	 * watches it: the caller may free @web once started */
+	const struct web_config *web;
 	unsigned int max_connections;	/* default 64 */
 	unsigned int timeout_s;		/* idle connection timeout, default 10 */
 };
@@ -42,6 +46,15 @@ struct http_server;
 int http_server__start(struct http_server **out, const struct http_opts *o,
 		       http_metrics_fn fn, void *ctx, char *err, size_t err_len);
 void http_server__stop(struct http_server *s);	/* NULL-safe */
+
+/*
+ * Read the web config file again now (as on SIGHUP), without closing the
+ * listening socket: the next connections and requests use it. The server
+ * also does this by itself within seconds of a change to the file or the
+ * files it names. 0, or -errno with the one-line reason in @err; the
+ * configuration in use stays.
+ */
+int http_server__reload(struct http_server *s, char *err, size_t err_len);
 
 /*
  * Parse "host:port" / "[v6]:port" / ":port" (all addresses). The host is a

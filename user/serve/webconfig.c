@@ -1,52 +1,31 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * exporter-toolkit's web config file, loaded with libyaml's document API
- * (the whole file is small, and nodes keep their line numbers for errors).
- * Everything is checked at load time, including reading the certificate
- * and key, so a bad file stops vflowd at start-up with one line that says
- * where and what, instead of failing on the first scrape.
+ * (the whole file is small, and nodes keep their line numbers for errors):
+ * the file and its root, and the helpers of the sections: tls_server_config
+ * (webconfig_tls.c), http_server_config and rate_limit (webconfig_http.c),
+ * basic_auth_users (webconfig_users.c). Everything is checked at load
+ * time, so a bad file stops vflowd at start-up (or is kept out of a
+ * running one) with one line that says where and what.
  */
 #define _GNU_SOURCE
-#include <crypt.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <yaml.h>
-#include "serve/webconfig.h"
+#include "serve/webconfig_internal.h"
+#include "serve/webtls.h"
 
-/* A certificate chain is a few KiB; anything this big is the wrong file. */
-#define PEM_MAX_BYTES		(1024 * 1024)
 /* exporter-toolkit configs are a few lines; a big file is the wrong one */
 #define CONFIG_MAX_BYTES	(1024 * 1024)
-/* "$2y$10$" + 22 characters of salt + 31 of hash */
-#define BCRYPT_LEN		60
-#define BCRYPT_PREFIX_LEN	7
-#define BCRYPT_COST_MIN		4
-#define BCRYPT_COST_MAX		31
 #define ERR_MSG_MAX		512
 
-static const char bcrypt_b64[] =
-	"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-struct loader {
-	const char *path;
-	yaml_document_t *doc;
-	char *err;
-	size_t err_len;
-};
-
-static size_t line_of(const yaml_node_t *n)
-{
-	return n ? n->start_mark.line + 1 : 1;
-}
-
-/* Format "FILE:LINE: msg" into the caller's buffer; returns @rc. */
-static int fail(struct loader *l, const yaml_node_t *n, int rc, const char *fmt, ...)
+int loader_fail(struct loader *l, const yaml_node_t *n, int rc, const char *fmt, ...)
 {
 	char msg[ERR_MSG_MAX];
 	va_list ap;
@@ -55,17 +34,31 @@ static int fail(struct loader *l, const yaml_node_t *n, int rc, const char *fmt,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (l->err && l->err_len)
-		snprintf(l->err, l->err_len, "%s:%zu: %s", l->path, line_of(n), msg);
+		snprintf(l->err, l->err_len, "%s:%zu: %s", l->path,
+			 n ? n->start_mark.line + 1 : 1, msg);
 	return rc;
 }
 
-static yaml_node_t *node(struct loader *l, int idx)
+void loader_warn(struct loader *l, const char *fmt, ...)
+{
+	char *w = l->out->warnings;
+	size_t used = strlen(w);
+	va_list ap;
+
+	if (used && used + 2 < sizeof(l->out->warnings))
+		used += (size_t)snprintf(w + used, sizeof(l->out->warnings) - used, "; ");
+	va_start(ap, fmt);
+	if (used < sizeof(l->out->warnings))
+		vsnprintf(w + used, sizeof(l->out->warnings) - used, fmt, ap);
+	va_end(ap);
+}
+
+yaml_node_t *loader_node(struct loader *l, int idx)
 {
 	return yaml_document_get_node(l->doc, idx);
 }
 
-/* "key:" with nothing after it, "~" or "null": the section is absent. */
-static bool is_null(const yaml_node_t *n)
+bool loader_is_null(const yaml_node_t *n)
 {
 	const char *v;
 
@@ -75,39 +68,90 @@ static bool is_null(const yaml_node_t *n)
 	return !v[0] || !strcmp(v, "~") || !strcasecmp(v, "null");
 }
 
-/* The text of scalar @n, or NULL with the error set (mapping, list, "\0"). */
-static const char *scalar(struct loader *l, yaml_node_t *n, const char *what, int *rc)
+const char *loader_scalar(struct loader *l, yaml_node_t *n, const char *what, int *rc)
 {
 	const char *v;
 
 	if (n->type != YAML_SCALAR_NODE) {
-		*rc = fail(l, n, -EINVAL, "%s must be a string, not a %s", what,
-			   n->type == YAML_MAPPING_NODE ? "mapping" : "list");
+		*rc = loader_fail(l, n, -EINVAL, "%s must be a string, not a %s", what,
+				  n->type == YAML_MAPPING_NODE ? "mapping" : "list");
 		return NULL;
 	}
 	v = (const char *)n->data.scalar.value;
 	if (strlen(v) != n->data.scalar.length) {
-		*rc = fail(l, n, -EINVAL, "%s contains a NUL character: remove it", what);
+		*rc = loader_fail(l, n, -EINVAL, "%s contains a NUL character: remove it", what);
 		return NULL;
 	}
 	return v;
 }
 
-static int expect_mapping(struct loader *l, yaml_node_t *n, const char *what)
+int loader_expect_mapping(struct loader *l, yaml_node_t *n, const char *what)
 {
 	if (n->type == YAML_MAPPING_NODE)
 		return 0;
-	return fail(l, n, -EINVAL, "%s must be a mapping of keys to values", what);
+	return loader_fail(l, n, -EINVAL, "%s must be a mapping of keys to values", what);
 }
 
-#define for_each_pair(l, map, pair, k, v)					\
-	for ((pair) = (map)->data.mapping.pairs.start;				\
-	     (pair) < (map)->data.mapping.pairs.top &&				\
-	     ((k) = node((l), (pair)->key)) && ((v) = node((l), (pair)->value));	\
-	     (pair)++)
+int loader_expect_list(struct loader *l, yaml_node_t *n, const char *what)
+{
+	if (n->type == YAML_SEQUENCE_NODE)
+		return 0;
+	return loader_fail(l, n, -EINVAL, "%s must be a list (\"- item\" lines)", what);
+}
 
-/* Paths are relative to the config file's directory, as in exporter-toolkit. */
-static char *resolve(const char *config, const char *file)
+int loader_bool(struct loader *l, yaml_node_t *n, const char *what, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "y" };
+	static const char *const no[] = { "false", "no", "off", "n" };
+	const char *v;
+	size_t i;
+
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return loader_fail(l, n, -EINVAL, "%s must be true or false, unquoted", what);
+	v = (const char *)n->data.scalar.value;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(v, yes[i]) || !strcasecmp(v, no[i])) {
+			*out = !strcasecmp(v, yes[i]);
+			return 0;
+		}
+	}
+	return loader_fail(l, n, -EINVAL, "%s is \"%s\": use true or false", what, v);
+}
+
+int loader_collect(struct loader *l, yaml_node_t *map, const char *section,
+		   const char *const *names, size_t nr, yaml_node_t **keys, yaml_node_t **values)
+{
+	char valid[ERR_MSG_MAX / 2] = "";
+	yaml_node_pair_t *pair;
+	yaml_node_t *k, *v;
+	const char *name;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < nr; i++)
+		keys[i] = values[i] = NULL;
+	for_each_pair(l, map, pair, k, v) {
+		if (!(name = loader_scalar(l, k, "a key", &rc)))
+			return rc;
+		for (i = 0; i < nr && strcmp(names[i], name); i++)
+			;
+		if (i < nr && keys[i])
+			return loader_fail(l, k, -EINVAL, "duplicate key \"%s\": keep one", name);
+		if (i < nr) {
+			keys[i] = k;
+			values[i] = loader_is_null(v) ? NULL : v;
+			continue;
+		}
+		for (i = 0; i < nr; i++)
+			snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid), "%s%s",
+				 i ? ", " : "", names[i]);
+		return loader_fail(l, k, -EINVAL, "unknown key \"%s\"%s%s: valid keys are %s", name,
+				   section ? " in " : "", section ? section : "", valid);
+	}
+	return 0;
+}
+
+char *loader_resolve(const char *config, const char *file)
 {
 	const char *slash = strrchr(config, '/');
 	char *out;
@@ -120,13 +164,13 @@ static char *resolve(const char *config, const char *file)
 }
 
 /*
- * Up to @max bytes of @file, NUL-terminated, in *out. Regular files only,
- * opened O_NONBLOCK: a FIFO (a named pipe, or "0" relative to a config
- * under /proc/self/fd) would block the open forever and a device such as
- * /dev/zero never ends: both are refused with -EINVAL, and files that
- * block on read (/proc/kmsg) fail with -EAGAIN instead of hanging.
+ * Regular files only, opened O_NONBLOCK: a FIFO (a named pipe, or "0"
+ * relative to a config under /proc/self/fd) would block the open forever
+ * and a device such as /dev/zero never ends: both are refused with
+ * -EINVAL, and files that block on read (/proc/kmsg) fail with -EAGAIN
+ * instead of hanging.
  */
-static int slurp(const char *file, size_t max, char **out, size_t *len)
+int slurp(const char *file, size_t max, char **out, size_t *len)
 {
 	char *buf = NULL;
 	struct stat st;
@@ -166,198 +210,97 @@ static int slurp(const char *file, size_t max, char **out, size_t *len)
 	return 0;
 }
 
-static int read_pem(struct loader *l, yaml_node_t *n, const char *key, const char *file, char **out)
+int loader_read_pem(struct loader *l, yaml_node_t *n, const char *key, const char *file, char **out)
 {
 	size_t len;
 	char *buf;
 	int rc;
 
-	rc = slurp(file, PEM_MAX_BYTES, &buf, &len);
+	rc = slurp(file, WEB_PEM_MAX_BYTES, &buf, &len);
 	if (rc == -EINVAL)
-		return fail(l, n, rc, "%s %s is not a regular file: point it at a PEM file", key, file);
+		return loader_fail(l, n, rc, "%s %s is not a regular file: point it at a PEM file",
+				   key, file);
 	if (rc == -EFBIG)
-		return fail(l, n, rc, "%s %s is over %d bytes: point it at a PEM file",
-			    key, file, PEM_MAX_BYTES);
+		return loader_fail(l, n, rc, "%s %s is over %d bytes: point it at a PEM file",
+				   key, file, WEB_PEM_MAX_BYTES);
 	if (rc)
-		return fail(l, n, rc, "cannot read %s %s: %s: check the path and its permissions",
-			    key, file, strerror(-rc));
-	/* GnuTLS would only say "base64 decoding error" on the first scrape */
-	/* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): slurp() returns 0 only with a buffer */
-	if (!strstr(buf, "-----BEGIN ")) {
-		explicit_bzero(buf, len);
-		free(buf);
-		return fail(l, n, -EINVAL, "%s %s is not in PEM format: convert it with openssl",
-			    key, file);
-	}
+		return loader_fail(l, n, rc, "cannot read %s %s: %s: check the path and its permissions",
+				   key, file, strerror(-rc));
 	*out = buf;
 	return 0;
 }
 
-static int load_tls(struct loader *l, yaml_node_t *tls, struct web_config *out)
+enum root_key { R_TLS, R_HTTP, R_USERS, R_RATE, NR_ROOT_KEYS };
+
+static const char *const root_keys[NR_ROOT_KEYS] = {
+	"tls_server_config", "http_server_config", "basic_auth_users", "rate_limit",
+};
+
+static int load_root(struct loader *l, yaml_node_t *root)
 {
-	yaml_node_t *k, *v, *cert_node = NULL, *key_node = NULL, *min_node = NULL;
-	yaml_node_pair_t *pair;
-	const char *s, *name;
-	int rc = 0;
+	yaml_node_t *k[NR_ROOT_KEYS], *v[NR_ROOT_KEYS];
+	int rc;
 
-	if (is_null(tls))
-		return 0;
-	if ((rc = expect_mapping(l, tls, "tls_server_config")))
-		return rc;
-	for_each_pair(l, tls, pair, k, v) {
-		yaml_node_t **slot;
-
-		if (!(name = scalar(l, k, "a key", &rc)))
-			return rc;
-		if (!strcmp(name, "cert_file"))
-			slot = &cert_node;
-		else if (!strcmp(name, "key_file"))
-			slot = &key_node;
-		else if (!strcmp(name, "min_version"))
-			slot = &min_node;
-		else
-			return fail(l, k, -EINVAL, "unknown key \"%s\" in tls_server_config: "
-				    "valid keys are cert_file, key_file, min_version", name);
-		if (*slot)
-			return fail(l, k, -EINVAL, "duplicate key \"%s\": keep one", name);
-		*slot = v;
-		if (!(s = scalar(l, v, name, &rc)))
-			return rc;
-		if (!s[0])
-			return fail(l, v, -EINVAL, "%s is empty: give a path or remove the key", name);
-	}
-	if (!cert_node != !key_node)
-		return fail(l, tls, -EINVAL, "%s without %s: set both cert_file and key_file, "
-			    "or neither for plain HTTP", cert_node ? "cert_file" : "key_file",
-			    cert_node ? "key_file" : "cert_file");
-	if (min_node) {
-		s = (const char *)min_node->data.scalar.value;
-		if (!cert_node)
-			return fail(l, min_node, -EINVAL, "min_version without cert_file and key_file: "
-				    "set them, or remove min_version");
-		if (!strcmp(s, "TLS12"))
-			out->min_tls = 12;
-		else if (!strcmp(s, "TLS13"))
-			out->min_tls = 13;
-		else
-			return fail(l, min_node, -EINVAL, "min_version \"%s\" is not supported: "
-				    "use TLS12 or TLS13", s);
-	}
-	if (!cert_node)
-		return 0;
-	out->cert_file = resolve(l->path, (const char *)cert_node->data.scalar.value);
-	out->key_file = resolve(l->path, (const char *)key_node->data.scalar.value);
-	if (!out->cert_file || !out->key_file)
-		return fail(l, tls, -ENOMEM, "out of memory");
-	rc = read_pem(l, cert_node, "cert_file", out->cert_file, &out->cert_pem);
-	if (!rc)
-		rc = read_pem(l, key_node, "key_file", out->key_file, &out->key_pem);
-	return rc;
-}
-
-static bool is_bcrypt(const char *h)
-{
-	int cost;
-
-	/* the length check first: it makes every index below valid */
-	if (strlen(h) != BCRYPT_LEN || h[0] != '$' || h[1] != '2' ||
-	    !strchr("aby", h[2]) || h[3] != '$' || h[6] != '$')
-		return false;
-	if (h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9')
-		return false;
-	cost = (h[4] - '0') * 10 + (h[5] - '0');
-	if (cost < BCRYPT_COST_MIN || cost > BCRYPT_COST_MAX)
-		return false;
-	return strspn(h + BCRYPT_PREFIX_LEN, bcrypt_b64) == BCRYPT_LEN - BCRYPT_PREFIX_LEN;
-}
-
-static int load_users(struct loader *l, yaml_node_t *users, struct web_config *out)
-{
-	yaml_node_pair_t *pair;
-	yaml_node_t *k, *v;
-	const char *name, *hash;
-	size_t nr, i;
-	int rc = 0;
-
-	if (is_null(users))
-		return 0;
-	if ((rc = expect_mapping(l, users, "basic_auth_users")))
-		return rc;
-	nr = users->data.mapping.pairs.top - users->data.mapping.pairs.start;
-	out->users = calloc(nr ? nr : 1, sizeof(*out->users));
-	if (!out->users)
-		return fail(l, users, -ENOMEM, "out of memory");
-	for_each_pair(l, users, pair, k, v) {
-		if (!(name = scalar(l, k, "a user name", &rc)))
-			return rc;
-		/* Basic credentials are "user:password": a colon cannot be in a name */
-		if (!name[0] || strchr(name, ':'))
-			return fail(l, k, -EINVAL, "user name \"%s\" is empty or has a colon: rename it",
-				    name);
-		for (i = 0; i < out->nr_users; i++)
-			/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): a failed strdup() ends the load */
-			if (!strcmp(out->users[i].name, name))
-				return fail(l, k, -EINVAL, "user \"%s\" is listed twice: keep one", name);
-		if (!(hash = scalar(l, v, "a password hash", &rc)))
-			return rc;
-		if (!is_bcrypt(hash))
-			return fail(l, v, -EINVAL, "the password of \"%s\" is not a bcrypt hash: "
-				    "make one with htpasswd -nBC 10 %s", name, name);
-		out->users[out->nr_users].name = strdup(name);
-		out->users[out->nr_users].hash = strdup(hash);
-		out->nr_users++;
-		if (!out->users[out->nr_users - 1].name || !out->users[out->nr_users - 1].hash)
-			return fail(l, v, -ENOMEM, "out of memory");
-	}
-	return 0;
-}
-
-static int load_root(struct loader *l, yaml_node_t *root, struct web_config *out)
-{
-	yaml_node_t *k, *v, *tls = NULL, *users = NULL;
-	yaml_node_pair_t *pair;
-	const char *name;
-	int rc = 0;
-
-	if (is_null(root))
+	if (loader_is_null(root))
 		return 0;
 	if (root->type != YAML_MAPPING_NODE)
-		return fail(l, root, -EINVAL, "expected a mapping with tls_server_config "
-			    "and/or basic_auth_users: see exporter-toolkit's web configuration");
-	for_each_pair(l, root, pair, k, v) {
-		yaml_node_t **slot;
-
-		if (!(name = scalar(l, k, "a key", &rc)))
-			return rc;
-		if (!strcmp(name, "tls_server_config"))
-			slot = &tls;
-		else if (!strcmp(name, "basic_auth_users"))
-			slot = &users;
-		else
-			return fail(l, k, -EINVAL, "unknown key \"%s\": valid keys are "
-				    "tls_server_config, basic_auth_users", name);
-		if (*slot)
-			return fail(l, k, -EINVAL, "duplicate key \"%s\": keep one", name);
-		*slot = v;
-	}
-	if (tls && (rc = load_tls(l, tls, out)))
+		return loader_fail(l, root, -EINVAL, "expected a mapping with tls_server_config, "
+				   "http_server_config, basic_auth_users or rate_limit: see "
+				   "exporter-toolkit's web configuration");
+	if ((rc = loader_collect(l, root, NULL, root_keys, NR_ROOT_KEYS, k, v)))
 		return rc;
-	if (users && (rc = load_users(l, users, out)))
+	/* http2 constrains cipher_suites: http_server_config first */
+	if (v[R_HTTP] && (rc = load_http(l, v[R_HTTP])))
+		return rc;
+	if (v[R_TLS] && (rc = load_tls(l, k[R_TLS], v[R_TLS])))
+		return rc;
+	if (v[R_USERS] && (rc = load_users(l, v[R_USERS])))
+		return rc;
+	if (v[R_RATE] && (rc = load_rate_limit(l, v[R_RATE])))
 		return rc;
 	return 0;
+}
+
+static int parse_text(struct loader *l, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	int rc;
+
+	if (!yaml_parser_initialize(&parser))
+		return loader_fail(l, NULL, -ENOMEM, "out of memory");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		if (l->err && l->err_len)
+			snprintf(l->err, l->err_len, "%s:%zu: invalid YAML: %s%s%s: fix the syntax",
+				 l->path, parser.problem_mark.line + 1,
+				 parser.context ? parser.context : "", parser.context ? ", " : "",
+				 parser.problem ? parser.problem : "read error");
+		yaml_parser_delete(&parser);
+		return -EINVAL;
+	}
+	l->doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	rc = root ? load_root(l, root) : 0;	/* an empty file: no TLS, no auth */
+	l->doc = NULL;
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return rc;
 }
 
 int web_config__load(const char *path, struct web_config *out, char *err, size_t err_len)
 {
-	struct loader l = { .path = path, .err = err, .err_len = err_len };
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	yaml_node_t *root;
+	struct loader l = { .path = path, .out = out, .err = err, .err_len = err_len };
 	char *text;
 	size_t len;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->min_tls = WEB_TLS_MIN_DEFAULT;
+	out->max_tls = WEB_TLS_MAX_DEFAULT;
+	out->prefer_server_suites = true;
+	out->http2 = true;
 	rc = slurp(path, CONFIG_MAX_BYTES, &text, &len);
 	if (rc) {
 		if (err && err_len)
@@ -366,32 +309,21 @@ int web_config__load(const char *path, struct web_config *out, char *err, size_t
 				 rc == -EFBIG ? "too big for a web config" : strerror(-rc));
 		return rc;
 	}
-	if (!yaml_parser_initialize(&parser)) {
-		/* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): slurp() returns 0 only with a buffer */
-		free(text);
-		return fail(&l, NULL, -ENOMEM, "out of memory");
-	}
+	out->path = strdup(path);
 	/* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): slurp() set text */
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		if (err && err_len)
-			snprintf(err, err_len, "%s:%zu: invalid YAML: %s%s%s: fix the syntax", path,
-				 parser.problem_mark.line + 1, parser.context ? parser.context : "",
-				 parser.context ? ", " : "",
-				 parser.problem ? parser.problem : "read error");
-		yaml_parser_delete(&parser);
-		free(text);
-		return -EINVAL;
-	}
-	l.doc = &doc;
-	root = yaml_document_get_root_node(&doc);
-	rc = root ? load_root(&l, root, out) : 0;	/* an empty file: no TLS, no auth */
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
+	rc = out->path ? parse_text(&l, text, len) : loader_fail(&l, NULL, -ENOMEM, "out of memory");
+	/* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): slurp() set text */
 	free(text);
 	if (rc)
 		web_config__free(out);
 	return rc;
+}
+
+static void free_secret(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+	free(s);
 }
 
 void web_config__free(struct web_config *c)
@@ -400,58 +332,25 @@ void web_config__free(struct web_config *c)
 
 	if (!c)
 		return;
+	web_tls__free(c->tls_objects);
+	free(c->path);
 	free(c->cert_file);
 	free(c->key_file);
+	free(c->client_ca_file);
 	free(c->cert_pem);
-	/* the private key should not linger in freed heap */
-	if (c->key_pem)
-		explicit_bzero(c->key_pem, strlen(c->key_pem));
-	free(c->key_pem);
+	free_secret(c->key_pem);	/* the private key should not linger in freed heap */
+	free(c->client_ca_pem);
+	for (i = 0; i < c->nr_allowed_sans; i++)
+		free(c->allowed_sans[i]);
+	free(c->allowed_sans);
+	for (i = 0; i < c->nr_headers; i++)
+		free(c->headers[i].value);
 	for (i = 0; i < c->nr_users; i++) {
 		free(c->users[i].name);
 		free(c->users[i].hash);
 	}
 	free(c->users);
+	explicit_bzero(c->dummy_hash, sizeof(c->dummy_hash));
 	memset(c, 0, sizeof(*c));
 }
 
-/* Compare without an early exit, so timing does not say how much matched. */
-static bool equal_ct(const char *a, const char *b)
-{
-	/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): every loaded user has a hash */
-	size_t la = strlen(a), lb = strlen(b), i;
-	unsigned char diff = la != lb;
-
-	for (i = 0; i < la && i < lb; i++)
-		diff |= (unsigned char)a[i] ^ (unsigned char)b[i];
-	return !diff;
-}
-
-bool web_config__check(const struct web_config *c, const char *user, const char *password)
-{
-	const char *hash = NULL, *res;
-	struct crypt_data *cd;
-	bool ok;
-	size_t i;
-
-	if (!c || !c->nr_users || !user || !password)
-		return false;
-	for (i = 0; i < c->nr_users; i++)
-		if (!strcmp(c->users[i].name, user))
-			hash = c->users[i].hash;
-	/* crypt_data is 32 KiB: too much for a server thread's stack */
-	cd = calloc(1, sizeof(*cd));
-	if (!cd)
-		return false;
-	/*
-	 * An unknown user still pays for one bcrypt (against the first user's
-	 * hash, so with a realistic cost): the response time does not tell
-	 * which names exist.
-	 */
-	res = crypt_r(password, hash ? hash : c->users[0].hash, cd);
-	ok = res && res[0] != '*' && equal_ct(res, hash ? hash : c->users[0].hash) &&
-	     hash != NULL;
-	explicit_bzero(cd, sizeof(*cd));
-	free(cd);
-	return ok;
-}

@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * ftrace text -> trap rows, paired as bpf/kvm.bpf.c pairs them: per thread,
- * a kvm_exit waits for the next kvm_entry; the last hypercall, PIO or MMIO
- * event in between annotates the exit and shares its latency, and a
- * kvm_userspace_exit is timed from its own line to the entry. Every format
- * has the same shape,
- *	<task> [CPU] [irq-flags] <seconds>.<fraction>: [kvm:]<event>: <text>
- * where <task> is "comm-tid" (trace, trace-cmd), "comm-tid (tgid)"
- * (record-tgid) or "comm pid/tid" / "comm tid" (perf script), and comm may
- * hold spaces and dashes: the task part is read backwards from "[CPU]".
+ * Text captures -> struct import_record (source/import_pair.h pairs them).
+ * A line is read from its timestamp outwards: the first "<sec>.<frac>:"
+ * followed by an event name is the timestamp, what is after it is the
+ * event, what is before it the task and CPU, read backwards from the
+ * timestamp, because a comm may hold spaces, dashes and digits.
  */
 #define _GNU_SOURCE	/* memrchr */
 #include <ctype.h>
@@ -18,60 +14,31 @@
 #include <string.h>
 #include <linux/kvm.h>
 #include "source/ftrace_import.h"
+#include "source/import_pair.h"
 #include "core/kvm_reasons.h"
+#include "core/kvm_reason_history.h"
 
 #define DIGITS			"0123456789"
 #define NSEC_PER_SEC		1000000000ULL
 #define TS_FRAC_DIGITS		9	/* ns resolution; captures print 6 or 9 */
 #define TS_MAX_SEC_DIGITS	10	/* 10^10 s * 10^9 still fits in 64 bits */
-#define THREADS_INIT		64
-#define ROWS_INIT		256
+/* irq-flags columns ("d..1.", ".N..", "dNh2"): these characters, at most this long */
+#define FLAG_CHARS		".dDXbBNnpPhHsSzZ" DIGITS
+#define FLAGS_MAX_LEN		8
+/* perf-prof starts a line with the wall clock: "2021-12-12 16:11:10.214139" */
+#define WALL_DATE_FMT		"%4u-%2u-%2u %2u:%2u:%2u%n"
+#define WALL_DATE_FIELDS	6
 
-/* Per-thread state, as the BPF side's struct vflow_vcpu. */
-struct thread {
-	bool pending;		/* a kvm_exit waits for its kvm_entry */
-	bool vcpu_known;	/* a kvm_entry named this thread's vCPU */
-	__u32 tid;
-	__u32 vcpu;		/* of the last kvm_entry */
-	__u32 exit_kind;
-	__u32 exit_vcpu;
-	__u32 ann_kind;		/* 0: no annotation */
-	__u64 owner;		/* VMM of the pending exit */
-	__u64 exit_code;
-	__u64 exit_ts;
-	__u64 ann_code;
-	__u64 uexit_ts;		/* 0: no exit to user space */
-	__u64 uexit_code;
-};
-
-struct importer {
-	struct snapshot *s;	/* rows as they come, compacted when full */
-	size_t cap_rows;
-	struct thread *threads;	/* sorted by tid: lookups per line, inserts per thread */
-	size_t nr_threads, cap_threads;
-	bool seen_vmx, seen_svm;
-	struct import_stats *st;
-	ftrace_event_fn on_event;	/* each exit as an event, or NULL */
-	void *ctx;
-};
-
-/* What every format has in front of the event's own text. */
+/* What every family may have in front of the event's own text. */
 struct line_head {
-	__u32 tid;
-	__u64 owner;
+	bool has_tid, has_tgid, has_cpu;
+	__u32 tid, tgid, cpu;
+	const char *comm;	/* NULL: none */
+	size_t comm_len;
 	__u64 ts;
 	const char *event;	/* without perf's "kvm:" */
 	size_t event_len;
 	const char *args;
-};
-
-enum event_class { EV_EXIT, EV_ENTRY, EV_USERSPACE_EXIT, EV_ANNOTATE };
-
-struct event_type {
-	const char *name;
-	enum event_class cls;
-	__u32 kind;		/* annotations: the row kind */
-	const char *key;	/* annotations: the field holding the code (hex) */
 };
 
 static char *skip_space(const char *p)
@@ -81,30 +48,51 @@ static char *skip_space(const char *p)
 	return (char *)p;
 }
 
+/* [start, end) without the blanks at its end. */
+static const char *trim_end(const char *start, const char *end)
+{
+	while (end > start && isspace((unsigned char)end[-1]))
+		end--;
+	return end;
+}
+
+static size_t ident_len(const char *p)
+{
+	size_t n = 0;
+
+	while (isalnum((unsigned char)p[n]) || p[n] == '_')
+		n++;
+	return n;
+}
+
+/* "key" as a whole token of @args, or NULL. */
+static const char *token_find(const char *args, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = strstr(args, key); p; p = strstr(p + 1, key))
+		if ((p == args || isspace((unsigned char)p[-1])) && p[n] == ' ')
+			return p;
+	return NULL;
+}
+
 /*
- * Value of "key <number>" in @args, the key starting a token; the number
- * must end the token ("vcpu 0," counts). false if absent or malformed.
+ * Value of "key <number>" in @args; the number must end the token ("vcpu
+ * 0," counts). false if absent or malformed.
  */
 static bool field_u64(const char *args, const char *key, int base, __u64 *v)
 {
-	size_t n = strlen(key);
-	const char *p = args;
+	const char *p = token_find(args, key);
 	char *end;
 
-	while ((p = strstr(p, key))) {
-		bool at_token = p == args || isspace((unsigned char)p[-1]);
-
-		p += n;
-		if (!at_token || *p != ' ')
-			continue;
-		p++;
-		if (!isxdigit((unsigned char)*p))
-			return false;
-		errno = 0;
-		*v = strtoull(p, &end, base);
-		return !errno && !isalnum((unsigned char)*end);
-	}
-	return false;
+	if (!p)
+		return false;
+	p += strlen(key) + 1;
+	if (!isxdigit((unsigned char)*p))
+		return false;
+	errno = 0;
+	*v = strtoull(p, &end, base);
+	return !errno && !isalnum((unsigned char)*end);
 }
 
 /* "5142.123456:" -> ns. Integers only: a double loses ns after 104 days. */
@@ -127,281 +115,231 @@ static char *ts_parse(const char *p, __u64 *ns)
 	return (char *)end + 1;
 }
 
-/* The " [001]" CPU field: the first bracketed number after a blank. */
-static char *cpu_field_find(char *line)
+/* "[system:]event:" after the timestamp; a line cut after the name still names it. */
+static int event_parse(const char *p, struct line_head *h)
 {
-	for (char *p = strchr(line, '['); p; p = strchr(p + 1, '[')) {
-		size_t n = strspn(p + 1, DIGITS);
+	size_t n;
 
-		if (p > line && isspace((unsigned char)p[-1]) && n && p[1 + n] == ']')
-			return p;
+	p = skip_space(p);
+	n = ident_len(p);
+	if (!n)
+		return -EINVAL;
+	/* perf's "kvm:kvm_exit:": no blank after the system's colon */
+	if (p[n] == ':' && ident_len(p + n + 1)) {
+		p += n + 1;
+		n = ident_len(p);
+	}
+	if (p[n] != ':' && p[n] != '\0')
+		return -EINVAL;
+	h->event = p;
+	h->event_len = n;
+	h->args = p[n] ? skip_space(p + n + 1) : p + n;
+	return 0;
+}
+
+/* The first token that is a timestamp followed by an event; NULL if none. */
+static const char *ts_find(const char *line, struct line_head *h)
+{
+	for (const char *q = line; *q; q++) {
+		const char *after;
+
+		if ((q != line && !isspace((unsigned char)q[-1])) || !isdigit((unsigned char)*q))
+			continue;
+		after = ts_parse(q, &h->ts);
+		if (after && !event_parse(after, h))
+			return q;
 	}
 	return NULL;
 }
 
-/* Digits ending at @end, backwards; their start, or NULL if none or too big. */
-static char *num_before(char *start, char *end, __u64 *v, __u64 max)
+static bool all_of(const char *start, const char *end, const char *set)
 {
-	char *d = end;
+	for (; start < end; start++)
+		if (!*start || !strchr(set, *start))
+			return false;
+	return true;
+}
+
+/* Start of the blank-separated token ending at @end. */
+static const char *token_start(const char *start, const char *end)
+{
+	while (end > start && !isspace((unsigned char)end[-1]))
+		end--;
+	return end;
+}
+
+/* An irq-flags column: flag characters, not only digits (that is a tid). */
+static bool is_flags(const char *start, const char *end)
+{
+	return end > start && end - start <= FLAGS_MAX_LEN && all_of(start, end, FLAG_CHARS) &&
+	       !all_of(start, end, DIGITS);
+}
+
+/* Digits ending at @end, backwards; their start, or NULL if none or too big. */
+static const char *num_before(const char *start, const char *end, __u32 *v)
+{
+	const char *d = end;
+	unsigned long long n;
 
 	while (d > start && isdigit((unsigned char)d[-1]))
 		d--;
 	if (d == end)
 		return NULL;
 	errno = 0;
-	*v = strtoull(d, NULL, 10);
-	return errno || *v > max ? NULL : d;
+	n = strtoull(d, NULL, 10);
+	if (errno || n > UINT32_MAX)
+		return NULL;
+	*v = (__u32)n;
+	return d;
 }
 
-/* The task part [start, end): tid, and the owner (tgid if shown, else tid). */
-static int task_parse(char *start, char *end, struct line_head *h)
+/* The CPU column "[001]" (or perf-prof's "[---]") nearest the timestamp; NULL if none. */
+static const char *cpu_find(const char *start, const char *end, struct line_head *h)
 {
-	__u64 tid, tgid = 0;
-	bool has_tgid = false;
-	char *d;
+	for (const char *p = memrchr(start, '[', end - start); p;
+	     p = p > start ? memrchr(start, '[', p - start) : NULL) {
+		const char *close = memchr(p, ']', end - p);
 
-	while (end > start && isspace((unsigned char)end[-1]))
-		end--;
-	if (end > start && end[-1] == ')') {
-		/* record-tgid: "(   4240)", or "(-------)" when not known */
-		char *open = memrchr(start, '(', end - start);
-
-		if (!open)
-			return -EINVAL;
-		has_tgid = num_before(open, end - 1, &tgid, UINT32_MAX) == skip_space(open + 1);
-		end = open;
-		while (end > start && isspace((unsigned char)end[-1]))
-			end--;
-	}
-	d = num_before(start, end, &tid, UINT32_MAX);
-	if (!d)
-		return -EINVAL;
-	if (d > start && d[-1] == '/') {
-		/* perf script's "pid/tid" */
-		d = num_before(start, d - 1, &tgid, UINT32_MAX);
-		if (!d)
-			return -EINVAL;
-		has_tgid = true;
-		if (d == start || !isspace((unsigned char)d[-1]))
-			return -EINVAL;
-	}
-	/* a comm before it: "comm-tid" of ftrace, "comm tid" of perf */
-	if (d - start < 2 || (d[-1] != '-' && !isspace((unsigned char)d[-1])))
-		return -EINVAL;
-	h->tid = (__u32)tid;
-	h->owner = has_tgid ? tgid : tid;
-	return 0;
-}
-
-static int head_parse(char *line, struct line_head *h)
-{
-	char *cpu = cpu_field_find(line), *p, *q;
-
-	if (!cpu || task_parse(line, cpu, h))
-		return -EINVAL;
-	p = skip_space(strchr(cpu, ']') + 1);
-	q = ts_parse(p, &h->ts);
-	if (!q) {
-		/* irq-flags column ("d..1."), then the timestamp */
-		while (*p && !isspace((unsigned char)*p))
-			p++;
-		q = ts_parse(skip_space(p), &h->ts);
-		if (!q)
-			return -EINVAL;
-	}
-	p = skip_space(q);
-	if (!strncmp(p, "kvm:", strlen("kvm:")))
-		p += strlen("kvm:");
-	for (q = p; *q && *q != ':' && !isspace((unsigned char)*q); q++)
-		;
-	if (q == p || *q != ':')
-		return -EINVAL;
-	h->event = p;
-	h->event_len = q - p;
-	h->args = skip_space(q + 1);
-	return 0;
-}
-
-static struct thread *thread_get(struct importer *im, __u32 tid)
-{
-	size_t lo = 0, hi = im->nr_threads, mid;
-	struct thread *t;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (im->threads[mid].tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < im->nr_threads && im->threads[lo].tid == tid)
-		return &im->threads[lo];
-	if (im->nr_threads == im->cap_threads) {
-		size_t cap = im->cap_threads ? 2 * im->cap_threads : THREADS_INIT;
-
-		t = realloc(im->threads, cap * sizeof(*t));
-		if (!t)
-			return NULL;
-		im->threads = t;
-		im->cap_threads = cap;
-	}
-	t = &im->threads[lo];
-	memmove(t + 1, t, (im->nr_threads++ - lo) * sizeof(*t));
-	*t = (struct thread){ .tid = tid };
-	return t;
-}
-
-/* One event of the pending exit of @t: a count with @delta ns, or a skip. */
-static int row_add(struct importer *im, const struct thread *t, __u32 kind, __u64 code,
-		   __u64 delta, bool paired)
-{
-	struct snapshot *s = im->s;
-	struct trap_row *r;
-
-	if (s->nr_rows == im->cap_rows) {
-		/* fold equal keys first: memory grows with keys, not events */
-		snapshot__sort(s);
-		snapshot__merge(s);
-		if (s->nr_rows > im->cap_rows / 2) {
-			r = realloc(s->rows, 2 * im->cap_rows * sizeof(*r));
-			if (!r)
-				return -ENOMEM;
-			s->rows = r;
-			im->cap_rows *= 2;
+		if (!close || (p > start && !isspace((unsigned char)p[-1])))
+			continue;
+		if (close + 1 < end && !isspace((unsigned char)close[1]))
+			continue;
+		if (all_of(p + 1, close, "-") && close > p + 1)
+			return p;
+		if (close > p + 1 && all_of(p + 1, close, DIGITS) && num_before(p + 1, close, &h->cpu)) {
+			h->has_cpu = true;
+			return p;
 		}
 	}
-	r = &s->rows[s->nr_rows++];
-	memset(r, 0, sizeof(*r));
-	r->kind = kind;
-	r->owner = t->owner;
-	r->sub = t->exit_vcpu;
-	r->code = code;
-	if (paired) {
-		r->count = 1;
-		r->total_ns = delta;
-		r->hist[vflow_hist_slot(delta)] = 1;
-	} else {
-		r->skipped = 1;
-	}
-	return 0;
+	return NULL;
 }
 
-/* Time from @from to @to; an entry before its exit is a capture out of order. */
-static __u64 elapsed(__u64 from, __u64 to)
+/* "(   4240)" of record-tgid, or "(-------)" when it was not saved; *end moves before it. */
+static int tgid_parse(const char *start, const char **end, struct line_head *h)
 {
-	return to > from ? to - from : 0;
+	const char *close = *end - 1, *open = memrchr(start, '(', close - start);
+
+	if (!open)
+		return -EINVAL;
+	if (num_before(open, close, &h->tgid) == skip_space(open + 1))
+		h->has_tgid = true;
+	*end = trim_end(start, open);
+	return 0;
 }
 
 /*
- * Account the pending exit of @t: entered at @now, with its annotation and
- * exit to user space; or lost (another exit, or the end), where only the
- * exit itself is counted, as skipped.
+ * The task, [start, end): "comm-tid" (ftrace), "comm tid" or "comm
+ * pid/tid" (perf), "tid" alone, or a comm alone; with record-tgid's
+ * "(tgid)" after it, perf-prof's flags column after it.
  */
-static int pending_close(struct importer *im, struct thread *t, __u64 now, bool paired)
+static int task_parse(const char *start, const char *end, struct line_head *h)
 {
-	int err = row_add(im, t, t->exit_kind, t->exit_code, elapsed(t->exit_ts, now), paired);
+	const char *tok = token_start(start, end), *d;
+	__u32 tgid;
 
-	if (!err && im->on_event) {
-		/* as the BPF side streams it; a lost entry leaves it untimed */
-		struct vflow_event ev = {
-			.kind = VFLOW_EV_TRAP, .trap = t->exit_kind, .flags = VFLOW_EVF_IMPORTED,
-			.pid = (__u32)t->owner, .tid = t->tid, .ts_ns = paired ? now : t->exit_ts,
-			.latency_ns = paired ? elapsed(t->exit_ts, now) : 0, .code = t->exit_code,
-			.sub = t->exit_vcpu,
-			.aux_trap = !paired ? 0 : t->ann_kind ? t->ann_kind :
-				    t->uexit_ts ? VFLOW_TRAP_USERSPACE_EXIT : 0,
-			.ret = !paired ? 0 : t->ann_kind ? (__s64)t->ann_code :
-			       t->uexit_ts ? (__s64)t->uexit_code : 0,
-		};
+	if (tok > start && is_flags(tok, end) && num_before(start, trim_end(start, tok), &tgid) &&
+	    isdigit((unsigned char)trim_end(start, tok)[-1]))
+		end = trim_end(start, tok);	/* perf-prof: "comm tid flags" */
+	if (end > start && end[-1] == ')' && tgid_parse(start, &end, h))
+		return -EINVAL;
+	d = num_before(start, end, &h->tid);
+	if (d && (d == start || d[-1] == '-' || d[-1] == '/' || isspace((unsigned char)d[-1]))) {
+		h->has_tid = true;
+		if (d > start && d[-1] == '/') {
+			/* perf's "pid/tid" */
+			const char *p = num_before(start, d - 1, &h->tgid);
 
-		err = im->on_event(im->ctx, &ev);
+			if (!p || (p > start && !isspace((unsigned char)p[-1])))
+				return -EINVAL;
+			h->has_tgid = true;
+			d = p;
+		}
+		end = d > start ? trim_end(start, d - (d[-1] == '-')) : d;
 	}
-
-	if (!err && paired && t->ann_kind)
-		err = row_add(im, t, t->ann_kind, t->ann_code, elapsed(t->exit_ts, now), true);
-	if (!err && paired && t->uexit_ts)
-		err = row_add(im, t, VFLOW_TRAP_USERSPACE_EXIT, t->uexit_code,
-			      elapsed(t->uexit_ts, now), true);
-	if (!paired)
-		im->st->unpaired_exits++;
-	t->pending = false;
-	t->ann_kind = 0;
-	t->uexit_ts = 0;
-	return err;
-}
-
-static int ev_exit(struct importer *im, struct thread *t, const struct line_head *h)
-{
-	const char *p = strstr(h->args, "reason "), *end;
-	__u64 vcpu, code;
-	__u32 kind;
-	int err;
-
-	if (!p || (p != h->args && p[-1] != ' '))
-		return -EINVAL;
-	p += strlen("reason ");
-	end = strstr(p, " rip ");
-	if (kvm_exit_reason_parse(p, end ? (size_t)(end - p) : strlen(p), &kind, &code))
-		return -EINVAL;
-	/* before 5.14 kvm_exit has no vcpu: the thread's last kvm_entry names it */
-	if (!field_u64(h->args, "vcpu", 10, &vcpu))
-		vcpu = t->vcpu_known ? t->vcpu : 0;
-	else if (vcpu > UINT32_MAX)
-		return -EINVAL;
-	im->seen_vmx |= kind == VFLOW_TRAP_VMEXIT_VMX;
-	im->seen_svm |= kind == VFLOW_TRAP_VMEXIT_SVM;
-	/* the previous exit never saw its entry */
-	if (t->pending) {
-		err = pending_close(im, t, 0, false);
-		if (err)
-			return err;
+	/* what is left is the comm, "<...>" when ftrace did not save it */
+	if (end > start) {
+		h->comm = start;
+		h->comm_len = end - start;
 	}
-	t->pending = true;
-	t->exit_kind = kind;
-	t->exit_code = code;
-	t->exit_ts = h->ts;
-	t->exit_vcpu = (__u32)vcpu;
-	t->owner = h->owner;
 	return 0;
 }
 
-static int ev_entry(struct importer *im, struct thread *t, const struct line_head *h)
+/* What is in front of the timestamp: the task, the CPU, flags. */
+static int prefix_parse(const char *start, const char *end, struct line_head *h)
 {
+	const char *cpu;
+
+	end = trim_end(start, end);
+	cpu = cpu_find(start, end, h);
+	if (cpu) {
+		/* ftrace's flags come after the CPU: one token at most */
+		const char *close = memchr(cpu, ']', end - cpu);
+		const char *after = skip_space(close + 1);
+
+		if (after < end && !is_flags(after, end))
+			return -EINVAL;
+		end = trim_end(start, cpu);
+	}
+	return task_parse(start, end, h);
+}
+
+static int head_parse(const char *line, struct line_head *h)
+{
+	unsigned int f[WALL_DATE_FIELDS];
+	const char *p = skip_space(line), *ts;
+	int used = 0;
+
+	memset(h, 0, sizeof(*h));
+	/* perf-prof: the wall clock, then a line like ftrace's */
+	if (sscanf(p, WALL_DATE_FMT, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &used) ==
+	    WALL_DATE_FIELDS && used) {
+		p += used;
+		if (*p == '.')
+			p += 1 + strspn(p + 1, DIGITS);
+		p = skip_space(p);
+	}
+	ts = ts_find(p, h);
+	if (!ts)
+		return -EINVAL;
+	return prefix_parse(p, ts, h);
+}
+
+/* kvm_exit: the reason (today's name, an old one, hex), the vCPU when 5.14+ gives it. */
+static void exit_fields(const struct line_head *h, struct import_record *rec)
+{
+	const char *p = token_find(h->args, "reason"), *end;
 	__u64 vcpu;
 
-	if (!field_u64(h->args, "vcpu", 10, &vcpu) || vcpu > UINT32_MAX)
-		return -EINVAL;
-	t->vcpu = (__u32)vcpu;
-	t->vcpu_known = true;
-	if (!t->pending) {
-		im->st->unpaired_entries++;
-		return 0;
+	rec->what = IMPORT_EXIT;
+	if (field_u64(h->args, "vcpu", 10, &vcpu) && vcpu <= UINT32_MAX) {
+		rec->has_vcpu = true;
+		rec->vcpu = (__u32)vcpu;
 	}
-	return pending_close(im, t, h->ts, true);
-}
-
-/*
- * Hypercall, PIO, MMIO: one slot per exit, the last one wins. With no exit
- * pending there is nothing to time it against (the exit is before the
- * capture): taken, not counted.
- */
-static int ev_annotate(struct thread *t, const struct line_head *h, const struct event_type *ev)
-{
-	__u64 code;
-
-	if (!field_u64(h->args, ev->key, 16, &code))
-		return -EINVAL;
-	if (t->pending) {
-		t->ann_kind = ev->kind;
-		/* MMIO is kept per guest page: one key per device region */
-		t->ann_code = ev->kind == VFLOW_TRAP_MMIO || ev->kind == VFLOW_TRAP_FAST_MMIO ?
-			      code & VFLOW_GPA_PAGE_MASK : code;
+	if (p) {
+		p += strlen("reason ");
+		end = strstr(p, " rip ");
+		if (!kvm_exit_reason_parse(p, end ? (size_t)(end - p) : strlen(p), &rec->kind,
+					   &rec->code)) {
+			/*
+			 * A 2.6.3x name both isas printed: a kernel whose kvm_exit has
+			 * a vcpu (5.14) or info1 (5.12) prints VMX in upper case.
+			 */
+			if ((rec->code & KVM_EXIT_REASON_AMBIGUOUS) &&
+			    (rec->has_vcpu || token_find(h->args, "info1"))) {
+				rec->kind = VFLOW_TRAP_VMEXIT_SVM;
+				rec->code = kvm_exit_reason_resolve(rec->code, rec->kind);
+			}
+			return;
+		}
 	}
-	return 0;
+	/* cut short, or a name no kernel printed: still an exit */
+	rec->kind = VFLOW_TRAP_VMEXIT_UNKNOWN;
+	rec->code = KVM_EXIT_REASON_NONE;
+	rec->unknown_reason = true;
 }
 
 /* "reason KVM_EXIT_IO (2)"; "restart (4)" / "error (14)" when KVM_RUN failed. */
-static int ev_userspace_exit(struct thread *t, const struct line_head *h)
+static int userspace_exit_fields(const struct line_head *h, struct import_record *rec)
 {
 	const char *what, *p;
 	__u64 reason;
@@ -421,93 +359,110 @@ static int ev_userspace_exit(struct thread *t, const struct line_head *h)
 	if (!strncmp(what, "restart", strlen("restart")))
 		reason = KVM_EXIT_INTR;
 	/* other errors print the errno: the reason field is not in the text */
-	else if (!strncmp(what, "error", strlen("error")))
+	else if (!strncmp(what, "error", strlen("error"))) {
+		rec->what = IMPORT_OTHER;
 		return 0;
-	if (t->pending) {
-		t->uexit_ts = h->ts;
-		t->uexit_code = reason;
 	}
+	rec->what = IMPORT_USERSPACE_EXIT;
+	rec->code = reason;
 	return 0;
 }
 
-static const struct event_type event_types[] = {
-	{ "kvm_exit", EV_EXIT, 0, NULL },
-	{ "kvm_entry", EV_ENTRY, 0, NULL },
-	{ "kvm_userspace_exit", EV_USERSPACE_EXIT, VFLOW_TRAP_USERSPACE_EXIT, NULL },
-	{ "kvm_hypercall", EV_ANNOTATE, VFLOW_TRAP_HCALL_KVM, "nr" },
-	{ "kvm_xen_hypercall", EV_ANNOTATE, VFLOW_TRAP_HCALL_XEN, "nr" },
-	{ "kvm_hv_hypercall", EV_ANNOTATE, VFLOW_TRAP_HCALL_HV, "code" },
-	{ "kvm_pio", EV_ANNOTATE, VFLOW_TRAP_PIO, "at" },
-	{ "kvm_mmio", EV_ANNOTATE, VFLOW_TRAP_MMIO, "gpa" },
-	{ "kvm_fast_mmio", EV_ANNOTATE, VFLOW_TRAP_FAST_MMIO, "gpa" },
-};
-
-/* 0: a KVM event, taken; -EINVAL: anything else; -ENOMEM. */
-static int line_import(struct importer *im, char *line)
+/* The record of a KVM event line: 0 or -EINVAL. */
+static int record_fill(const struct line_head *h, const struct import_event_type *ev,
+		       struct import_record *rec)
 {
-	const struct event_type *ev = NULL;
+	__u64 v = 0;
+
+	switch (ev->what) {
+	case IMPORT_EXIT:
+		exit_fields(h, rec);
+		return 0;
+	case IMPORT_ENTRY:
+		/* a kvm_entry cut before its vcpu still ends the exit */
+		rec->what = IMPORT_ENTRY;
+		rec->has_vcpu = field_u64(h->args, "vcpu", 10, &v) && v <= UINT32_MAX;
+		rec->vcpu = (__u32)v;
+		return 0;
+	case IMPORT_USERSPACE_EXIT:
+		return userspace_exit_fields(h, rec);
+	default:
+		if (!field_u64(h->args, ev->text_key, 16, &v))
+			return -EINVAL;
+		rec->what = IMPORT_ANNOTATE;
+		rec->kind = ev->kind;
+		rec->code = v;
+		return 0;
+	}
+}
+
+/* Lines that are not events: blank, comments, headers, lost-event markers. */
+static bool line_not_event(struct import_stats *st, const char *line)
+{
+	const char *p = skip_space(line), *lost;
+	unsigned long n;
+	unsigned int cpu;
+	int used = 0;
+
+	if (!*p) {
+		import_stats__skip(st, IMPORT_SKIP_BLANK, NULL, 0);
+		return true;
+	}
+	/* '#' comments; trace-cmd report's "version = 6", "cpus=2", "CPU 1 is empty" */
+	if (*p == '#' || !strncmp(p, "version = ", strlen("version = ")) ||
+	    (sscanf(p, "cpus=%u%n", &cpu, &used) == 1 && !p[used]) ||
+	    (sscanf(p, "CPU %u is empty%n", &cpu, &used) == 1 && !p[used])) {
+		import_stats__skip(st, IMPORT_SKIP_COMMENT, NULL, 0);
+		return true;
+	}
+	/* "CPU:1 [LOST 12 EVENTS]" of trace and trace-cmd report */
+	lost = strstr(line, "[LOST ");
+	if (lost && sscanf(lost, "[LOST %lu EVENTS]", &n) == 1) {
+		st->lost_events += n;
+		import_stats__skip(st, IMPORT_SKIP_LOST, NULL, 0);
+		return true;
+	}
+	return false;
+}
+
+/* 0: taken or skipped (counted in st); -ENOMEM or the event callback's error. */
+static int line_import(struct import_pair *p, struct import_stats *st, char *line)
+{
+	const struct import_event_type *ev;
+	struct import_record rec = {};
+	char comm[IMPORT_OWNER_NAME_LEN];
 	struct line_head h;
-	struct thread *t;
-	int err;
 
 	line[strcspn(line, "\r\n")] = '\0';
-	if (head_parse(line, &h))
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++) {
-		if (strlen(event_types[i].name) == h.event_len &&
-		    !strncmp(event_types[i].name, h.event, h.event_len))
-			ev = &event_types[i];
+	if (line_not_event(st, line))
+		return 0;
+	if (head_parse(line, &h)) {
+		if (!st->first_unparsed)
+			st->first_unparsed = st->lines;
+		import_stats__skip(st, IMPORT_SKIP_UNPARSED, NULL, 0);
+		return 0;
 	}
-	if (!ev)
-		return -EINVAL;
-	t = thread_get(im, h.tid);
-	if (!t)
-		return -ENOMEM;
-	switch (ev->cls) {
-	case EV_EXIT:
-		err = ev_exit(im, t, &h);
-		break;
-	case EV_ENTRY:
-		err = ev_entry(im, t, &h);
-		break;
-	case EV_USERSPACE_EXIT:
-		err = ev_userspace_exit(t, &h);
-		break;
-	default:
-		err = ev_annotate(t, &h, ev);
+	ev = import_event_type(h.event, h.event_len);
+	if (!ev) {
+		import_stats__skip(st, IMPORT_SKIP_OTHER_EVENT, h.event, h.event_len);
+		return 0;
 	}
-	if (err)
-		return err;
-	if (!im->st->events)
-		im->st->first_ns = h.ts;
-	im->st->last_ns = h.ts;
-	return 0;
-}
-
-/* End of input: open exits are lost, unnamed reasons take the file's isa. */
-static int import_finish(struct importer *im)
-{
-	__u32 isa = VFLOW_TRAP_VMEXIT_UNKNOWN;
-	int err;
-
-	for (size_t i = 0; i < im->nr_threads; i++) {
-		if (im->threads[i].pending) {
-			err = pending_close(im, &im->threads[i], 0, false);
-			if (err)
-				return err;
-		}
+	if (record_fill(&h, ev, &rec)) {
+		import_stats__skip(st, IMPORT_SKIP_BAD_FIELDS, h.event, h.event_len);
+		return 0;
 	}
-	/* a host is VMX or SVM: a hex reason has the isa of the named ones */
-	if (im->seen_vmx != im->seen_svm)
-		isa = im->seen_vmx ? VFLOW_TRAP_VMEXIT_VMX : VFLOW_TRAP_VMEXIT_SVM;
-	for (size_t i = 0; i < im->s->nr_rows; i++) {
-		if (im->s->rows[i].kind == VFLOW_TRAP_VMEXIT_UNKNOWN)
-			im->s->rows[i].kind = isa;
+	rec.ts_ns = h.ts;
+	rec.has_tid = h.has_tid;
+	rec.tid = h.tid;
+	rec.has_tgid = h.has_tgid;
+	rec.tgid = h.tgid;
+	rec.has_cpu = h.has_cpu;
+	rec.cpu = h.cpu;
+	if (h.comm) {
+		snprintf(comm, sizeof(comm), "%.*s", (int)h.comm_len, h.comm);
+		rec.comm = comm;
 	}
-	snapshot__sort(im->s);
-	snapshot__merge(im->s);
-	im->s->ts_ns = im->st->last_ns;
-	return 0;
+	return import_pair__add(p, &rec);
 }
 
 int ftrace_import(FILE *f, struct snapshot **out, struct import_stats *st)
@@ -519,17 +474,16 @@ int ftrace_import_events(FILE *f, struct snapshot **out, struct import_stats *st
 			 ftrace_event_fn fn, void *ctx)
 {
 	struct import_stats local = {};
-	struct importer im = { .cap_rows = ROWS_INIT, .on_event = fn, .ctx = ctx };
+	struct import_stats *s = st ? st : &local;
+	struct import_pair *p = import_pair__new(s, fn, ctx);
 	size_t cap = 0;
 	char *line = NULL;
 	int err = 0;
 
-	im.st = st ? st : &local;
-	memset(im.st, 0, sizeof(*im.st));
 	*out = NULL;
-	im.s = snapshot__new(im.cap_rows);
-	if (!im.s)
+	if (!p)
 		return -ENOMEM;
+	s->format = "ftrace text";
 	for (;;) {
 		errno = 0;
 		if (getline(&line, &cap, f) < 0) {
@@ -537,23 +491,16 @@ int ftrace_import_events(FILE *f, struct snapshot **out, struct import_stats *st
 				err = errno ? -errno : -EIO;
 			break;
 		}
-		im.st->lines++;
-		err = line_import(&im, line);
-		if (err == -ENOMEM)
-			break;
+		s->lines++;
+		err = line_import(p, s, line);
 		if (err)
-			im.st->skipped++;
-		else
-			im.st->events++;
-		err = 0;
+			break;
 	}
 	if (!err)
-		err = import_finish(&im);
-	free(im.threads);
+		err = import_pair__finish(p, out);
+	import_pair__free(p);
 	free(line);
-	if (err)
-		snapshot__free(im.s);
-	else
-		*out = im.s;
+	if (!st)
+		import_stats__free(&local);
 	return err;
 }

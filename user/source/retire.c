@@ -5,31 +5,62 @@
 
 #define EXPIRED_BATCH 256
 
-int retire_gone_cgroups(struct engine *e, const struct report *r, struct cgroup_resolver *cg)
+static int cmp_id(const void *a, const void *b)
 {
-	__u64 *ids, expired[EXPIRED_BATCH];
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct shown {
+	const __u64 *ids;	/* sorted */
+	size_t n;
+};
+
+/* An entity of the report: its identity names it, keep it. */
+static bool shown_in_report(void *ctx, const struct identity *e)
+{
+	const struct shown *s = ctx;
+
+	return bsearch(&e->id, s->ids, s->n, sizeof(*s->ids), cmp_id) != NULL;
+}
+
+int retire_gone_cgroups(struct engine *e, const struct report *r, struct identity_table *ident,
+			struct cgroup_resolver *cg, __u64 sweep_before_ns)
+{
+	__u64 *ids, *gone, expired[EXPIRED_BATCH];
 	size_t n = 0, k;
+	struct shown shown;
 	int ret;
 
-	if (!r->nr_entities)
-		goto forget;
-	ids = malloc(r->nr_entities * sizeof(*ids));
+	ids = malloc((r->nr_entities ? r->nr_entities : 1) * 2 * sizeof(*ids));
 	if (!ids)
 		return -ENOMEM;
+	gone = ids + (r->nr_entities ? r->nr_entities : 1);
 	for (size_t i = 0; i < r->nr_entities; i++) {
 		__u64 id = r->entities[i].cgroup_id;
+		const struct identity *known = identity__find(ident, IDENTITY_CGROUP, id);
 
-		/* removed for sure, not merely unresolved this time */
-		if (id != VFLOW_OWNER_GONE && cgroup_resolver__gone(cg, id))
-			ids[n++] = id;
+		ids[i] = id;
+		/* removed for sure, not merely unknown */
+		if (id != VFLOW_OWNER_GONE && known && known->gone)
+			gone[n++] = id;
 	}
-	ret = n ? engine__retire_cgroups(e, ids, n) : 0;
+	ret = n ? engine__retire_cgroups(e, gone, n) : 0;
+	if (!ret) {
+		/* removed long ago and in no row: made and removed without a trap counted */
+		qsort(ids, r->nr_entities, sizeof(*ids), cmp_id);
+		shown = (struct shown){ .ids = ids, .n = r->nr_entities };
+		identity__sweep_gone(ident, sweep_before_ns, shown_in_report, &shown);
+	}
 	free(ids);
 	if (ret)
 		return ret;
-forget:
 	while ((k = engine__expired(e, expired, EXPIRED_BATCH)))
-		for (size_t i = 0; i < k; i++)
+		for (size_t i = 0; i < k; i++) {
+			/* folded into "(removed cgroups)": no output names it any more */
+			identity__forget(ident, IDENTITY_CGROUP, expired[i]);
 			cgroup_resolver__forget(cg, expired[i]);
+		}
 	return 0;
 }

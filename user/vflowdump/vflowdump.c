@@ -7,13 +7,14 @@
  * command still runs on what was salvaged. docs/vflowdump.md.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <argp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "record/dump.h"
 #include "record/dumptool.h"
+#include "core/cli.h"
 
 /* exit codes: scripts tell a clean dump from a damaged one */
 #define EXIT_CLEAN 0
@@ -44,41 +45,44 @@ struct args {
 	size_t nr_fopts;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-"Usage: vflowdump [OPTION]... [COMMAND] FILE\n"
-"Show the events of a vflow post-mortem dump (a .vfd file written by vflowd).\n"
-"\n"
-"Commands:\n"
-"  print      one line per event (default)\n"
-"  summary    per paradigm and reason: samples, share, min/mean/max/p99 latency\n"
-"  chrome     Chrome trace event JSON (open in Perfetto or chrome://tracing)\n"
-"  csv        one CSV row per event, with a header line\n"
-"  info       what the dump says about itself: host, recorder, probes, entities, damage\n"
-"  model      the overhead model over the events (estimated from the samples)\n"
-"\n"
-"Filters (all that are given must match):\n"
-"  -e, --entity NAME        entity name, type, cgroup path part, process/VM/sandbox\n"
-"                           name, or a pid or cgroup id\n"
-"  -p, --paradigm NAME      container, host, vm (= fullvirt, with paravirt), paravirt, sandbox\n"
-"  -t, --trap CLASS|REASON  syscall, vmexit, hypercall, io, idle, userspace, sandbox,\n"
-"                           a sandbox action (errno, trap, user_notif, ptrace, ...)\n"
-"                           or a reason name (getppid, HLT, npf), any case\n"
-"      --pid PID            events of this process or thread\n"
-"      --from T, --to T     seconds after the first event (2.5), or a wall-clock time:\n"
-"                           2026-11-25T15:04:05[.frac][Z] or 15:04:05 (the dump's date);\n"
-"                           local time unless Z\n"
-"\n"
-"Output:\n"
-"  -o, --output FILE        write to FILE instead of stdout\n"
-"  -j, --json               summary and model as JSON\n"
-"  -V, --version            print the version and exit\n"
-"  -h, --help               this help\n"
-"\n"
-"Exit status: 0 clean, 1 unusable (not a dump, unreadable, write error),\n"
-"2 bad usage, 3 read but damaged (problems on stderr; output from what was salvaged).\n");
-}
+#define PROG "vflowdump"
+
+enum { OPT_PID = 256, OPT_FROM, OPT_TO };
+
+/* --help's groups, in order */
+enum { GRP_FILTER = 1, GRP_OUTPUT };
+
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "Filters (all that are given must match):", GRP_FILTER },
+	{ "entity", 'e', "NAME", 0, "entity name, type, cgroup path part, process/VM/sandbox name, "
+	  "or a pid or cgroup id", GRP_FILTER },
+	{ "paradigm", 'p', "NAME", 0, "container, host, vm (= fullvirt, with paravirt), paravirt, "
+	  "sandbox", GRP_FILTER },
+	{ "trap", 't', "CLASS|REASON", 0, "syscall, vmexit, hypercall, io, idle, userspace, sandbox, "
+	  "a sandbox action (errno, trap, user_notif, ptrace, ...) or a reason name (getppid, HLT, "
+	  "npf), any case", GRP_FILTER },
+	{ "pid", OPT_PID, "PID", 0, "events of this process or thread", GRP_FILTER },
+	{ "from", OPT_FROM, "T", 0, "seconds after the first event (2.5), or a wall-clock time: "
+	  "2026-11-25T15:04:05[.frac][Z] or 15:04:05 (the dump's date); local time unless Z",
+	  GRP_FILTER },
+	{ "to", OPT_TO, "T", 0, "the end of the window, as --from", GRP_FILTER },
+
+	{ NULL, 0, NULL, 0, "Output:", GRP_OUTPUT },
+	{ "output", 'o', "FILE", 0, "write to FILE instead of stdout", GRP_OUTPUT },
+	{ "json", 'j', NULL, 0, "summary and model as JSON", GRP_OUTPUT },
+
+	CLI_INFO_OPTIONS,
+	{},
+};
+
+/* argp's input: what is parsed, and the line to print when it fails */
+struct parse {
+	struct cli_parse cli;
+	struct args *a;
+	struct dump_filter probe;	/* checks the filters that need no dump */
+	char *words[2];			/* [COMMAND] FILE */
+	size_t nr_words;
+};
 
 static int add_filter(struct args *a, const char *key, const char *val)
 {
@@ -99,111 +103,113 @@ static int command_of(const char *s)
 	return -1;
 }
 
+/* The filter an option sets ("entity", ...), or NULL. */
+static const char *filter_of(int key)
+{
+	switch (key) {
+	case 'e': return "entity";
+	case 'p': return "paradigm";
+	case 't': return "trap";
+	case OPT_PID: return "pid";
+	case OPT_FROM: return "from";
+	case OPT_TO: return "to";
+	}
+	return NULL;
+}
+
+static int set_filter(struct parse *p, const char *key, const char *val)
+{
+	/* everything but times can be checked before the file is read */
+	if (strcmp(key, "from") && strcmp(key, "to") &&
+	    dump_filter__set(&p->probe, NULL, key, val, p->cli.err, sizeof(p->cli.err)))
+		return -EINVAL;
+	return add_filter(p->a, key, val);
+}
+
+/* After the last argument: the command and the file. */
+static int finish(struct parse *p)
+{
+	struct args *a = p->a;
+	int cmd;
+
+	if (p->nr_words == 2) {
+		cmd = command_of(p->words[0]);
+		if (cmd < 0)
+			return cli_fail(p->cli.err, sizeof(p->cli.err), "unknown command '%s': give "
+					"print, summary, chrome, csv, info or model", p->words[0]);
+		a->cmd = cmd;
+		a->file = p->words[1];
+	} else if (p->nr_words == 1) {
+		a->file = p->words[0];
+		if (command_of(a->file) >= 0)
+			return cli_fail(p->cli.err, sizeof(p->cli.err), "%s needs a dump file: "
+					PROG " %s FILE", a->file, a->file);
+	} else {
+		return cli_fail(p->cli.err, sizeof(p->cli.err), "give a dump file: " PROG
+				" [COMMAND] FILE (see --help)");
+	}
+	if (a->json && a->cmd != CMD_SUMMARY && a->cmd != CMD_MODEL)
+		return cli_fail(p->cli.err, sizeof(p->cli.err), "--json is for summary and model: "
+				"%s has its own format", cmd_names[a->cmd]);
+	return 0;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct parse *p = state->input;
+	const char *filter = filter_of(key);
+
+	if (filter)
+		return set_filter(p, filter, arg) ? EINVAL : 0;
+	switch (key) {
+	case 'o':
+		p->a->output = arg;
+		return 0;
+	case 'j':
+		p->a->json = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (p->nr_words == 2) {
+			cli_fail(p->cli.err, sizeof(p->cli.err), "unexpected argument '%s': give one "
+				 "command and one file", arg);
+			return EINVAL;
+		}
+		p->words[p->nr_words++] = arg;
+		return 0;
+	case ARGP_KEY_END:
+		return finish(p) ? EINVAL : 0;
+	}
+	return cli_key(key, arg, state, &p->cli);
+}
+
+static const struct argp argp = {
+	.options = options,
+	.parser = parse_opt,
+	.args_doc = "[COMMAND] FILE",
+	.doc = "Show the events of a vflow post-mortem dump (a .vfd file written by vflowd).\n\n"
+	       "Commands:\n"
+	       "  print      one line per event (default)\n"
+	       "  summary    per paradigm and reason: samples, share, min/mean/max/p99 latency\n"
+	       "  chrome     Chrome trace event JSON (open in Perfetto or chrome://tracing)\n"
+	       "  csv        one CSV row per event, with a header line\n"
+	       "  info       the dump's own account: host, recorder, probes, entities, damage\n"
+	       "  model      the overhead model over the events (estimated from the samples)"
+	       "\v"
+	       "Exit status: 0 clean, 1 unusable (not a dump, unreadable, write error), 2 bad usage, "
+	       "3 read but damaged (problems on stderr; output from what was salvaged).\n\n"
+	       "The dump format: docs/DUMP.md; this program: docs/vflowdump.md.",
+};
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { OPT_PID = 256, OPT_FROM, OPT_TO };
-	static const struct option longopts[] = {
-		{ "entity", required_argument, NULL, 'e' },
-		{ "paradigm", required_argument, NULL, 'p' },
-		{ "trap", required_argument, NULL, 't' },
-		{ "pid", required_argument, NULL, OPT_PID },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	struct dump_filter probe;
-	char err[256];
-	int c, cmd;
+	struct parse p = { .cli = { .prog = PROG, .out = stdout, .errs = stderr }, .a = a };
+	int ret;
 
-	dump_filter__init(&probe);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":e:p:t:o:jVh", longopts, NULL)) != -1) {
-		const char *key = NULL;
-
-		switch (c) {
-		case 'e':
-			key = "entity";
-			break;
-		case 'p':
-			key = "paradigm";
-			break;
-		case 't':
-			key = "trap";
-			break;
-		case OPT_PID:
-			key = "pid";
-			break;
-		case OPT_FROM:
-			key = "from";
-			break;
-		case OPT_TO:
-			key = "to";
-			break;
-		case 'o':
-			a->output = optarg;
-			break;
-		case 'j':
-			a->json = true;
-			break;
-		case 'V':
-			printf("vflowdump %s (%s)\n", VFLOW_VERSION, VFLOW_GIT_REV);
-			exit(EXIT_CLEAN);
-		case 'h':
-			usage(stdout);
-			exit(EXIT_CLEAN);
-		case ':':
-			fprintf(stderr, "vflowdump: option '%s' needs a value: see vflowdump --help\n",
-				argv[optind - 1]);
-			return -EINVAL;
-		default:
-			fprintf(stderr, "vflowdump: unknown option '%s': see vflowdump --help\n",
-				argv[optind - 1]);
-			return -EINVAL;
-		}
-		if (!key)
-			continue;
-		/* everything but times can be checked before the file is read */
-		if (strcmp(key, "from") && strcmp(key, "to") &&
-		    dump_filter__set(&probe, NULL, key, optarg, err, sizeof(err))) {
-			fprintf(stderr, "vflowdump: %s\n", err);
-			return -EINVAL;
-		}
-		add_filter(a, key, optarg);
-	}
-	if (argc - optind == 2) {
-		cmd = command_of(argv[optind]);
-		if (cmd < 0) {
-			fprintf(stderr, "vflowdump: unknown command '%s': give print, summary, chrome, "
-				"csv, info or model\n", argv[optind]);
-			return -EINVAL;
-		}
-		a->cmd = cmd;
-		a->file = argv[optind + 1];
-	} else if (argc - optind == 1) {
-		a->file = argv[optind];
-		if (command_of(a->file) >= 0) {
-			fprintf(stderr, "vflowdump: %s needs a dump file: vflowdump %s FILE\n", a->file,
-				a->file);
-			return -EINVAL;
-		}
-	} else if (argc - optind == 0) {
-		fprintf(stderr, "vflowdump: give a dump file: vflowdump [COMMAND] FILE (see --help)\n");
-		return -EINVAL;
-	} else {
-		fprintf(stderr, "vflowdump: unexpected argument '%s': give one command and one file\n",
-			argv[optind + 2]);
-		return -EINVAL;
-	}
-	if (a->json && a->cmd != CMD_SUMMARY && a->cmd != CMD_MODEL) {
-		fprintf(stderr, "vflowdump: --json is for summary and model: %s has its own format\n",
-			cmd_names[a->cmd]);
-		return -EINVAL;
-	}
-	return 0;
+	dump_filter__init(&p.probe);
+	ret = cli_parse_argv(&argp, argc, argv, &p, &p.cli);
+	if (ret > 0)
+		exit(EXIT_CLEAN);	/* --help, --version */
+	return ret;
 }
 
 static bool damaged(const struct dump *d)

@@ -1,181 +1,191 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * vflowtop's command line, in vflowd's style: long and short options, and
- * for anything wrong one line that ends in "see vflowtop --help".
+ * vflowtop's command line, on glibc argp as vflowd's: long and short
+ * options, values parsed by core/cli.c, and for anything wrong one
+ * line on stderr (exit status 2) that says what to give or ends in "see
+ * vflowtop --help".
  */
+#define _GNU_SOURCE	/* asprintf */
+#include <argp.h>
 #include <errno.h>
-#include <getopt.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "vflowtop/top_shared.h"
+#include "core/cli.h"
 
+#define PROG			"vflowtop"
 #define DEFAULT_INTERVAL_S	1.0
 #define MIN_INTERVAL_S		0.1
 #define MAX_INTERVAL_S		3600.0
 #define MAX_ITERATIONS		1e9
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-"Usage: vflowtop [OPTION]...\n"
-"Live view of how often each workload on this host traps out of its fast path:\n"
-"containers and host cgroups, VMs, sandboxes, and the sum per paradigm.\n"
-"\n"
-"  -d, --delay SECONDS      refresh every SECONDS (default %.0f; + and - change it)\n"
-"  -n, --iterations COUNT   exit after COUNT refreshes\n"
-"  -b, --batch              plain text frames on stdout, no screen (for logs)\n"
-"      --json               one JSON object per refresh (vflowd's schema, docs/vflowd.md)\n"
-"  -p, --pid PID            only the entities that hold process PID: its cgroup,\n"
-"                           its VM or its sandbox\n"
-"      --cgroup PATH        only cgroup PATH of the cgroup2 hierarchy (/system.slice/foo),\n"
-"                           and the VMs and sandboxes whose processes are in it\n"
-"      --paradigm NAME      only host, container, fullvirt, paravirt or sandbox\n"
-"      --attach PATH        read a running vflowd (started with --control PATH)\n"
-"                           instead of loading BPF programs again\n"
-"      --replay DUMP        play back a dump (vflowd --dump-dir, docs/DUMP.md) instead:\n"
-"                           its sampled traps scaled to estimates, space pauses\n"
-"      --speed X            replay X seconds of the dump per second (default 1)\n"
-"  -V, --version            print the version and exit\n"
-"  -h, --help               this help\n"
-"\n"
-"Keys: q quit, h help, Enter details, s/S sort, / filter, p paradigm, space pause,\n"
-"r reset, +/- interval.\n"
-"Without --attach or --replay, vflowtop loads its own BPF programs.\n",
-		DEFAULT_INTERVAL_S);
-}
-
-#define bad_usage(fmt, ...) \
-	fprintf(stderr, "vflowtop: " fmt ": see vflowtop --help\n", ##__VA_ARGS__)
-
-static int parse_num(const char *opt, const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) {
-		bad_usage("invalid value '%s' for %s (a number from %g to %g)", s, opt, lo, hi);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
+#define DEFAULT_SPEED		1.0
+#define MIN_SPEED		0.001
+#define MAX_SPEED		1e6
 
 enum { OPT_JSON = 256, OPT_CGROUP, OPT_PARADIGM, OPT_ATTACH, OPT_REPLAY, OPT_SPEED };
 
-int top_args__parse(int argc, char **argv, struct top_args *a)
+/* --help's groups, in order */
+enum { GRP_OUTPUT = 1, GRP_FILTER, GRP_SOURCE };
+
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "Output:", GRP_OUTPUT },
+	{ "delay", 'd', "SECONDS", 0, "refresh every SECONDS (default %g; + and - change it)",
+	  GRP_OUTPUT },
+	{ "iterations", 'n', "COUNT", 0, "exit after COUNT refreshes", GRP_OUTPUT },
+	{ "batch", 'b', NULL, 0, "plain text frames on stdout, no screen (for logs)", GRP_OUTPUT },
+	{ "json", OPT_JSON, NULL, 0, "one JSON object per refresh (vflowd's schema, docs/vflowd.md)",
+	  GRP_OUTPUT },
+
+	{ NULL, 0, NULL, 0, "What to show:", GRP_FILTER },
+	{ "pid", 'p', "PID", 0, "only the entities that hold process PID: its cgroup, its VM or its "
+	  "sandbox", GRP_FILTER },
+	{ "cgroup", OPT_CGROUP, "PATH", 0, "only cgroup PATH of the cgroup2 hierarchy "
+	  "(/system.slice/foo), and the VMs and sandboxes whose processes are in it", GRP_FILTER },
+	{ "paradigm", OPT_PARADIGM, "NAME", 0, "only host, container, fullvirt, paravirt or sandbox",
+	  GRP_FILTER },
+
+	{ NULL, 0, NULL, 0, "Where the data comes from (default: vflowtop loads its own BPF "
+	  "programs):", GRP_SOURCE },
+	{ "attach", OPT_ATTACH, "PATH", 0, "read a running vflowd (started with --control PATH) "
+	  "instead of loading BPF programs again", GRP_SOURCE },
+	{ "replay", OPT_REPLAY, "DUMP", 0, "play back a dump (vflowd --dump-dir, docs/DUMP.md) "
+	  "instead: its sampled traps scaled to estimates, space pauses", GRP_SOURCE },
+	{ "speed", OPT_SPEED, "X", 0, "replay X seconds of the dump per second (default %g)",
+	  GRP_SOURCE },
+
+	CLI_INFO_OPTIONS,
+	{},
+};
+
+/* argp's input: what is parsed, and the line to print when it fails */
+struct parse {
+	struct cli_parse cli;
+	struct top_args *a;
+};
+
+static int set_pid(struct top_args *a, const char *arg, char *err, size_t len)
 {
-	static const struct option longopts[] = {
-		{ "delay", required_argument, NULL, 'd' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "batch", no_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "cgroup", required_argument, NULL, OPT_CGROUP },
-		{ "paradigm", required_argument, NULL, OPT_PARADIGM },
-		{ "attach", required_argument, NULL, OPT_ATTACH },
-		{ "replay", required_argument, NULL, OPT_REPLAY },
-		{ "speed", required_argument, NULL, OPT_SPEED },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	char cg[PATH_MAX];
 	double v;
-	int c;
+
+	if (cli_parse_number("--pid", arg, 1, INT32_MAX, &v, err, len))
+		return -EINVAL;
+	if (v != (pid_t)v || top_pid_cgroup((pid_t)v, cg, sizeof(cg)))
+		return cli_fail(err, len, "no process '%s' for --pid: see " PROG " --help", arg);
+	a->pid = (pid_t)v;
+	return 0;
+}
+
+static int set_cgroup(struct top_args *a, char *arg, char *err, size_t len)
+{
+	if (arg[0] != '/')
+		return cli_fail(err, len, "invalid --cgroup '%s' (a path in the cgroup2 hierarchy, as "
+				"/system.slice/foo): see " PROG " --help", arg);
+	a->cgroup = arg;
+	/* "/a/b/" names the same cgroup as "/a/b" */
+	for (size_t n = strlen(arg); n > 1 && arg[n - 1] == '/'; n--)
+		arg[n - 1] = '\0';
+	return 0;
+}
+
+static int set_option(struct top_args *a, int key, char *arg, char *err, size_t len)
+{
+	switch (key) {
+	case 'd':
+		return cli_parse_number("--delay", arg, MIN_INTERVAL_S, MAX_INTERVAL_S, &a->interval_s,
+					err, len);
+	case 'n':
+		return cli_parse_whole("--iterations", arg, 1, MAX_ITERATIONS, &a->iterations, err, len);
+	case 'b':
+		a->batch = true;
+		return 0;
+	case OPT_JSON:
+		a->json = true;
+		return 0;
+	case 'p':
+		return set_pid(a, arg, err, len);
+	case OPT_CGROUP:
+		return set_cgroup(a, arg, err, len);
+	case OPT_PARADIGM:
+		a->paradigm = top_paradigm_filter_parse(arg);
+		if (a->paradigm < TOP_PARADIGM_ALL)
+			return cli_fail(err, len, "unknown paradigm '%s' (host, container, fullvirt, "
+					"paravirt, sandbox or all): see " PROG " --help", arg);
+		return 0;
+	case OPT_ATTACH:
+		a->attach = arg;
+		return 0;
+	case OPT_REPLAY:
+		a->replay = arg;
+		return 0;
+	case OPT_SPEED:
+		return cli_parse_number("--speed", arg, MIN_SPEED, MAX_SPEED, &a->speed, err, len);
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+/* After the last option: what the options say together. */
+static int finish(const struct top_args *a, char *err, size_t len)
+{
+	if (a->attach && a->replay)
+		return cli_fail(err, len, "--attach and --replay exclude each other: see " PROG " --help");
+	if (a->batch && a->json)
+		return cli_fail(err, len, "-b and --json exclude each other: see " PROG " --help");
+	return 0;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct parse *p = state->input;
+	int ret = set_option(p->a, key, arg, p->cli.err, sizeof(p->cli.err));
+
+	if (ret != ARGP_ERR_UNKNOWN)
+		return ret ? EINVAL : 0;
+	if (key == ARGP_KEY_END)
+		return finish(p->a, p->cli.err, sizeof(p->cli.err)) ? EINVAL : 0;
+	return cli_key(key, arg, state, &p->cli);
+}
+
+/* The defaults --help shows, from the constants the code uses. */
+static char *help_filter(int key, const char *text, void *input)
+{
+	static const struct {
+		int key;
+		double value;
+	} defaults[] = { { 'd', DEFAULT_INTERVAL_S }, { OPT_SPEED, DEFAULT_SPEED } };
+	char *out;
+
+	(void)input;
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (defaults[i].key == key && asprintf(&out, text, defaults[i].value) >= 0)
+			return out;	/* argp frees it */
+	return (char *)text;
+}
+
+static const struct argp argp = {
+	.options = options,
+	.parser = parse_opt,
+	.doc = "Live view of how often each workload on this host traps out of its fast path: "
+	       "containers and host cgroups, VMs, sandboxes, and the sum per paradigm."
+	       "\v"
+	       "Keys: q quit, h help, Enter details, s/S sort, / filter, p paradigm, space pause, "
+	       "r reset, +/- interval.\n\n"
+	       "The fields: docs/vflowd.md; the dumps: docs/DUMP.md.",
+	.help_filter = help_filter,
+};
+
+int top_args__parse(int argc, char **argv, struct top_args *a)
+{
+	struct parse p = { .cli = { .prog = PROG, .out = stdout, .errs = stderr }, .a = a };
+	int ret;
 
 	a->interval_s = DEFAULT_INTERVAL_S;
 	a->paradigm = TOP_PARADIGM_ALL;
-	a->speed = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:n:bp:Vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (parse_num("--delay", optarg, MIN_INTERVAL_S, MAX_INTERVAL_S, &a->interval_s))
-				return -EINVAL;
-			break;
-		case 'n':
-			if (parse_num("--iterations", optarg, 1, MAX_ITERATIONS, &v))
-				return -EINVAL;
-			if (v != (double)(long)v) {
-				bad_usage("invalid value '%s' for --iterations (a whole number)", optarg);
-				return -EINVAL;
-			}
-			a->iterations = v;
-			break;
-		case 'b':
-			a->batch = true;
-			break;
-		case OPT_JSON:
-			a->json = true;
-			break;
-		case 'p':
-			if (parse_num("--pid", optarg, 1, INT32_MAX, &v))
-				return -EINVAL;
-			a->pid = v;
-			if (v != (double)(long)v || top_pid_cgroup(a->pid, cg, sizeof(cg))) {
-				bad_usage("no process '%s' for --pid", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_CGROUP:
-			if (optarg[0] != '/') {
-				bad_usage("invalid --cgroup '%s' (a path in the cgroup2 hierarchy, as "
-					  "/system.slice/foo)", optarg);
-				return -EINVAL;
-			}
-			a->cgroup = optarg;
-			/* "/a/b/" names the same cgroup as "/a/b" */
-			for (size_t n = strlen(optarg); n > 1 && optarg[n - 1] == '/'; n--)
-				optarg[n - 1] = '\0';
-			break;
-		case OPT_ATTACH:
-			a->attach = optarg;
-			break;
-		case OPT_REPLAY:
-			a->replay = optarg;
-			break;
-		case OPT_SPEED:
-			if (parse_num("--speed", optarg, 0.001, 1e6, &a->speed))
-				return -EINVAL;
-			break;
-		case OPT_PARADIGM:
-			a->paradigm = top_paradigm_filter_parse(optarg);
-			if (a->paradigm < TOP_PARADIGM_ALL) {
-				bad_usage("unknown paradigm '%s' (host, container, fullvirt, paravirt, "
-					  "sandbox or all)", optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'V':
-			printf("vflowtop %s (%s)\n", VFLOW_VERSION, VFLOW_GIT_REV);
-			exit(0);
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case ':':
-			bad_usage("option '%s' needs a value", argv[optind - 1]);
-			return -EINVAL;
-		default:
-			bad_usage("unknown option '%s'", argv[optind - 1]);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		bad_usage("unexpected argument '%s'", argv[optind]);
-		return -EINVAL;
-	}
-	if (a->attach && a->replay) {
-		bad_usage("--attach and --replay exclude each other");
-		return -EINVAL;
-	}
-	if (a->batch && a->json) {
-		bad_usage("-b and --json exclude each other");
-		return -EINVAL;
-	}
-	return 0;
+	a->speed = DEFAULT_SPEED;
+	ret = cli_parse_argv(&argp, argc, argv, &p, &p.cli);
+	if (ret > 0)
+		exit(0);	/* --help, --version */
+	return ret;
 }

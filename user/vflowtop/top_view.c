@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include "core/trap.h"
+#include "host/procfs.h"
 #include "vflowtop/top_shared.h"
 
 #define P99		0.99
@@ -75,13 +77,14 @@ void top_copy_name(char *dst, size_t len, const char *s)
 
 int top_pid_cgroup(pid_t pid, char *buf, size_t len)
 {
-	char path[64], *line = NULL;
+	char path[PATH_MAX], *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	int ret = -ENOENT;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (procfs_path(path, sizeof(path), pid, "cgroup"))
+		return -ENAMETOOLONG;
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Who an entity is, learnt when it appears: every cgroup of the cgroup v2
+ * hierarchy made, removed or renamed, with its id, level and path, streamed
+ * to user space (user/identity/). A cgroup made and removed within one
+ * report interval is named all the same. Its own ring buffer, so that a
+ * storm of trap samples never crowds out a name; a record that finds it
+ * full is counted in cgroup_events_lost.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "vflow.h"
+
+/* the cgroup v2 hierarchy's id: the default root is set up first, as 0 */
+#define CGROUP2_HIERARCHY_ID 0
+/* __data_loc: offset in the low 16 bits, length in the high 16 */
+#define DATA_LOC_OFFSET(loc) ((loc) & 0xffff)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, VFLOW_CGROUP_RINGBUF_BYTES);
+} cgroup_events SEC(".maps");
+
+__u64 cgroup_events_lost;
+
+static __always_inline int emit(struct trace_event_raw_cgroup *ctx, __u32 op)
+{
+	struct vflow_cgroup_event *ev;
+
+	if (ctx->root != CGROUP2_HIERARCHY_ID)
+		return 0;	/* a cgroup v1 hierarchy: its ids are no bpf_get_current_cgroup_id() */
+	ev = bpf_ringbuf_reserve(&cgroup_events, sizeof(*ev), 0);
+	if (!ev) {
+		__sync_fetch_and_add(&cgroup_events_lost, 1);
+		return 0;
+	}
+	ev->op = op;
+	ev->level = ctx->level;
+	ev->id = ctx->id;
+	ev->ts_ns = bpf_ktime_get_ns();
+	if (bpf_probe_read_kernel_str(ev->path, sizeof(ev->path),
+				      (void *)ctx + DATA_LOC_OFFSET(ctx->__data_loc_path)) < 0)
+		ev->path[0] = '\0';
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+SEC("tracepoint/cgroup/cgroup_mkdir")
+int cgroup_mkdir(struct trace_event_raw_cgroup *ctx)
+{
+	return emit(ctx, VFLOW_CGROUP_MKDIR);
+}
+
+SEC("tracepoint/cgroup/cgroup_rmdir")
+int cgroup_rmdir(struct trace_event_raw_cgroup *ctx)
+{
+	return emit(ctx, VFLOW_CGROUP_RMDIR);
+}
+
+SEC("tracepoint/cgroup/cgroup_rename")
+int cgroup_rename(struct trace_event_raw_cgroup *ctx)
+{
+	return emit(ctx, VFLOW_CGROUP_RENAME);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

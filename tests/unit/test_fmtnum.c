@@ -41,6 +41,11 @@ static void test_known_values(void **state)
 	assert_string_equal(fmt(2.0 / 3), "0.6666666666666666");
 	assert_string_equal(fmt(0), "0");
 	assert_string_equal(fmt(-0.0), "-0");
+	/* integers, the fast path's, up to the last with 15 digits, and the first beyond */
+	assert_string_equal(fmt(3000), "3000");
+	assert_string_equal(fmt(-42), "-42");
+	assert_string_equal(fmt(999999999999999.0), "999999999999999");
+	assert_string_equal(fmt(1e15), "1e+15");
 	assert_string_equal(fmt(1), "1");
 	assert_string_equal(fmt(-2.5), "-2.5");
 	assert_string_equal(fmt(1e21), "1e+21");

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include "core/fmtnum.h"
 
+/* Integers below this have at most 15 digits: %.15g prints them in full. */
+#define INT15_LIMIT 1e15
+
 const char *fmt_double(double v, char *buf, size_t len)
 {
 	if (isnan(v)) {
@@ -14,6 +17,16 @@ const char *fmt_double(double v, char *buf, size_t len)
 	}
 	if (isinf(v)) {
 		snprintf(buf, len, "%s", v > 0 ? "+Inf" : "-Inf");
+		return buf;
+	}
+	/*
+	 * An integer of 15 digits or fewer (counts, bucket counts: most of
+	 * what vflow prints) is its own shortest form; %.15g would print it
+	 * the same, and it reads back, so neither a second try nor strtod is
+	 * needed (both cost a daemon that renders every interval).
+	 */
+	if (fabs(v) < INT15_LIMIT && v == trunc(v)) {
+		snprintf(buf, len, "%.0f", v);
 		return buf;
 	}
 	/*

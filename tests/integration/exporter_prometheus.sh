@@ -73,10 +73,7 @@ scrape_configs:
     static_configs:
       - targets: ["127.0.0.1:$PORT"]
 YML
-prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
-	--web.listen-address="127.0.0.1:$PPORT" >"$TMP/prometheus.log" 2>&1 &
-PROM_PID=$!
-on_exit "kill $PROM_PID; wait $PROM_PID"
+start_prometheus
 prom_q() { curl -sf --max-time 10 --data-urlencode "query=$1" "http://127.0.0.1:$PPORT/api/v1/query"; }
 # prom_values EXPR: Prometheus's answer, one "LABEL-VALUES<TAB>VALUE" line per series (nothing on error)
 prom_values() {

@@ -51,6 +51,15 @@ tap_from() {
 
 cgroup2_root() { awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts; }
 
+# start_prometheus: Debian's Prometheus with $TMP/prometheus.yml, its data
+# in $TMP/tsdb, listening on 127.0.0.1:$PPORT; PROM_PID, stopped on exit
+start_prometheus() {
+	prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
+		--web.listen-address="127.0.0.1:$PPORT" >"$TMP/prometheus.log" 2>&1 &
+	PROM_PID=$!
+	on_exit "kill $PROM_PID; wait $PROM_PID"
+}
+
 # free_port: a TCP port free on loopback now
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

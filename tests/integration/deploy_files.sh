@@ -67,8 +67,11 @@ if q_of(var.get("host", {})) != "label_values(vflow_build_info, instance)":
     problems.append("host variable: %r" % q_of(var.get("host", {})))
 if q_of(var.get("entity", {})) != 'label_values(vflow_syscalls_total{instance=~"$host"}, entity)':
     problems.append("entity variable: %r" % q_of(var.get("entity", {})))
+if q_of(var.get("paradigm", {})) != 'label_values(vflow_paradigm_work_seconds_total{instance=~"$host"}, paradigm)':
+    problems.append("paradigm variable: %r" % q_of(var.get("paradigm", {})))
 rows = [p["title"].lower() for p in d["panels"] if p["type"] == "row"]
-for want in ("container", "full virtualization", "paravirtualization", "sandbox", "model vs measured", "vflow itself"):
+for want in ("container", "full virtualization", "paravirtualization", "sandbox", "model vs measured",
+             "overhead model", "scheduling", "vflow itself"):
     if not any(want in r for r in rows):
         problems.append("no row for %s" % want)
 ids = [p["id"] for p in d["panels"]]
@@ -109,7 +112,8 @@ for pr in problems:
     print("# " + pr)
 
 def sub(e):
-    return e.replace("$__rate_interval", "1m").replace("$host", ".*").replace("$entity", ".*")
+    return (e.replace("$__rate_interval", "1m").replace("$host", ".*").replace("$entity", ".*")
+             .replace("$paradigm", ".*"))
 listed, bad = {}, []
 for n, line in enumerate(open(queries_path), 1):
     line = line.rstrip("\n")

@@ -123,10 +123,7 @@ job() { # NAME PORT [CERT] [basic]
 	job vflow_wrong_san "${MPORT:-1}" intruder basic
 	job vflow_basic "${BPORT:-1}" "" basic
 } >"$TMP/prometheus.yml"
-prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
-	--web.listen-address="127.0.0.1:$PPORT" >"$TMP/prometheus.log" 2>&1 &
-PROM_PID=$!
-on_exit "kill $PROM_PID; wait $PROM_PID"
+start_prometheus
 # prom JOB EXPR: the values of EXPR, space-separated ("" while it has none)
 prom() {
 	curl -sf --max-time 5 --data-urlencode "query=$1" "http://127.0.0.1:$PPORT/api/v1/query" |

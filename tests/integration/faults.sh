@@ -142,18 +142,18 @@ fi
 # --- SIGHUP: the model's band, read back from the JSON
 CONF=$TMP/model.conf
 cp "$ROOT/config/model.conf" "$CONF"
-band() { tail -1 "$VFLOWD_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(next(p["model"]["eta_band"][0] for p in d["paradigms"] if p["paradigm"] == "host"))' 2>/dev/null; }
+band() { tail -1 "$VFLOWD_OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(next(p["model"]["eta_band"][0] for p in d["paradigms"] if p["paradigm"] == "container"))' 2>/dev/null; }
 lines() { wc -l <"$VFLOWD_OUT"; }
 # the next report after $1 lines
 next_report() { local n=$1; wait_for 5 test "$(lines)" -gt "$((n + 1))"; }
 start_vflowd "$TMP/hup.jsonl" -i 0.2 --model-config "$CONF"
 B0=$(band)
-sed -i 's/^host.eta_lo = .*/host.eta_lo = 0.5/' "$CONF"
+sed -i 's/^container.eta_lo = .*/container.eta_lo = 0.5/' "$CONF"
 LINES=$(lines)
 kill -HUP "$VFLOWD_PID"; wait_for 5 grep -q "configuration reloaded" "$VFLOWD_OUT.err"; next_report "$LINES"
 B1=$(band)
 check "fault: SIGHUP: a changed config is applied" test "$B1" = 0.5 -a "$B0" != 0.5
-echo "host.eta_lo = lots" >>"$CONF"
+echo "container.eta_lo = lots" >>"$CONF"
 kill -HUP "$VFLOWD_PID"; wait_for 5 grep -q "reload failed: .*model.conf:[0-9]*: .*keeping the previous" "$VFLOWD_OUT.err"
 next_report "$(lines)"
 if grep -q "reload failed: .*model.conf:[0-9]*: .*keeping the previous configuration" "$VFLOWD_OUT.err" &&

@@ -4,13 +4,14 @@
 # eta, C_trap and C_schedule with their provenance, and the sandbox's trap
 # share (C_trap / on-CPU time) must be larger than the container's. The
 # exporter shows the L_trap bands of the model vflowd loaded (a model.conf
-# with other bands), and those of the one a SIGHUP reloads.
+# with other bands), and those of the one a SIGHUP reloads. A capture has
+# no on-CPU time: its VMs' eta is unknown (null in JSON), never 0.
 . "$(dirname "$0")/../lib.sh"
 
 NAMES=("container: eta, C_trap, C_schedule with provenance" "sandbox: eta, C_trap, C_schedule with provenance"
-       "sandbox trap share larger than the container's" "paradigm rows carry the document's bands"
+       "sandbox trap share larger than the container's" "paradigm rows carry the document's bands, the host none"
        "exporter: the bands of the loaded model.conf" "exporter: the bands of the model.conf SIGHUP reloaded"
-       "vflowd stopped cleanly")
+       "vflowd stopped cleanly" "an imported capture's VMs: eta and C_workload unknown (null), not 0")
 plan ${#NAMES[@]}
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, cgroups)" "${NAMES[@]}"
 [ -n "$(cgroup2_root)" ] || skip_all "no cgroup v2 hierarchy mounted" "${NAMES[@]}"
@@ -66,11 +67,11 @@ PROV = {"measured", "calibrated", "modelled"}
 def complete(m):
     return m and all(k in m and m[k]["provenance"] in PROV for k in ("eta", "c_trap_ns", "c_schedule_ns")) \
         and 0 <= m["eta"]["value"] <= 1
-# the interval where each was busiest
+# the interval where each was busiest (an interval with no on-CPU time measured has none)
 best_c = max((e["model"] for l in lines for e in l["entities"] if e.get("id") == cid and e["model"]),
-             key=lambda m: m["oncpu_ns"], default=None)
+             key=lambda m: m["oncpu_ns"] or 0, default=None)
 best_s = max((s["model"] for l in lines for s in l["sandboxes"] if s["model"] and
-              s["by_action"].get("user_notif", 0) > 0), key=lambda m: m["oncpu_ns"], default=None)
+              s["by_action"].get("user_notif", 0) > 0), key=lambda m: m["oncpu_ns"] or 0, default=None)
 tap(complete(best_c) and best_c["c_trap_ns"]["provenance"] == "modelled" and best_c["oncpu_ns"] > 0,
     "container: eta, C_trap, C_schedule with provenance", best_c)
 tap(complete(best_s) and best_s["c_trap_ns"]["value"] > 0, "sandbox: eta, C_trap, C_schedule with provenance", best_s)
@@ -78,8 +79,28 @@ tap(best_c and best_s and best_s["trap_share"] > best_c["trap_share"],
     "sandbox trap share larger than the container's",
     (best_s and best_s["trap_share"], best_c and best_c["trap_share"]))
 par = {p["paradigm"]: p["model"] for p in lines[-1]["paradigms"]}
+# the host has no band in the document: its eta is shown, never judged
 tap(par.get("container") and par["container"]["eta_band"] == [0.85, 0.95] and
-    par.get("sandbox") and par["sandbox"]["eta_band"] == [0.9, 0.98],
-    "paradigm rows carry the document's bands", {k: v and v["eta_band"] for k, v in par.items()})
+    par.get("sandbox") and par["sandbox"]["eta_band"] == [0.9, 0.98] and
+    par.get("host") and par["host"]["eta_band"] is None and not par["host"]["eta_out_of_band"],
+    "paradigm rows carry the document's bands, the host none", {k: v and v["eta_band"] for k, v in par.items()})
+PY
+)
+
+# an imported capture (tests/fixtures/ftrace): exits and their times, no on-CPU time
+F=$ROOT/tests/fixtures/ftrace/vmx_trace_cmd.txt
+"$VFLOWD" --import "$F" --json >"$TMP/import.json" 2>"$TMP/import.err" || diag "import: $(tail -1 "$TMP/import.err")"
+tap_from < <(python3 - "$TMP/import.json" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]).read().splitlines() if l.strip()]
+vms = [v["model"] for l in lines for v in l["vms"]]
+fv = [p["model"] for l in lines for p in l["paradigms"] if p["paradigm"] == "fullvirt"]
+unknown = lambda m: m and all(m[k] == {"value": None, "provenance": "unknown"} for k in ("eta", "work_ns"))
+# a VM's on-CPU time is null too (the paradigm's is a sum of the known ones: 0)
+ok = vms and fv and all(unknown(m) for m in vms + fv) and all(m["oncpu_ns"] is None for m in vms) \
+    and any(m["f_trap"]["value"] for m in vms)
+print(("ok" if ok else "not ok") + " - an imported capture's VMs: eta and C_workload unknown (null), not 0")
+if not ok:
+    print("# %r" % [(m and m["eta"], m and m["oncpu_ns"]) for m in vms + fv][:4])
 PY
 )

@@ -11,7 +11,8 @@ NAMES=("busy cgroup shown with a non-zero rate" "sandbox row shown" "s/S: sort i
        "s/S: rows reordered by NAME" "/: regex shows only the busy cgroup" "Enter: syscalls with histogram bars"
        "Esc: back to the entity table" "p: sandbox rows only" "q: vflowtop exits, status 0"
        "q: terminal restored, shell prompt back" "no sanitizer report" "SIGTERM: exits and restores the terminal"
-       "-b: 3 frames with header and columns" "--json: 2 objects with entities" "bad flag: one line, status 2")
+       "-b: 3 frames with header and columns" "-b: the host's eta without a band, never a !"
+       "--json: 2 objects with entities" "bad flag: one line, status 2")
 plan ${#NAMES[@]}
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, cgroups)" "${NAMES[@]}"
 command -v tmux >/dev/null || skip_all "tmux is not installed" "${NAMES[@]}"
@@ -147,6 +148,11 @@ else
 	diag "status $rc, headers $frames, column lines $cols, paradigm tables $pars, blank lines $blanks"
 	sed 's/^/# /' "$TMP/batch.err"
 fi
+# the document gives native processes no band: the host row shows its eta, unjudged
+hosts=$(grep -cE '^host +.* [0-9.]+% / no band$' "$TMP/batch.out")
+check "-b: the host's eta without a band, never a !" \
+	eval '[ "$hosts" -eq 3 ] && ! grep -qE "^host .*!" "$TMP/batch.out"'
+[ "$hosts" -eq 3 ] || diag "host rows: $(grep -E '^host ' "$TMP/batch.out" | tr '\n' '|')"
 
 # the busy cgroup busy for the whole run (its first loop may have ended by now)
 run_in_cgroup "$CG_BUSY" bash -c 'for ((i = 0; i < $1 && SECONDS < $2; i++)); do "$3" 3000000; done' \

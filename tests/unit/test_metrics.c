@@ -109,7 +109,7 @@ static void test_histogram_and_openmetrics(void **state)
 	assert_true(has(b, "vflow_syscall_latency_seconds_bucket{entity=\"/cg0\",paradigm=\"host\",runtime=\"host\",le=\"5.12e-07\"} 0\n"));
 	assert_true(has(b, "vflow_syscall_latency_seconds_bucket{entity=\"/cg0\",paradigm=\"host\",runtime=\"host\",le=\"1.024e-06\"} 50\n"));
 	assert_true(has(b, "vflow_syscall_latency_seconds_bucket{entity=\"/cg0\",paradigm=\"host\",runtime=\"host\",le=\"+Inf\"} 50\n"));
-	assert_true(has(b, "vflow_syscall_latency_seconds_sum{entity=\"/cg0\",paradigm=\"host\",runtime=\"host\"} 0.000050000\n"));
+	assert_true(has(b, "vflow_syscall_latency_seconds_sum{entity=\"/cg0\",paradigm=\"host\",runtime=\"host\"} 5e-05\n"));
 	assert_true(has(b, "# TYPE vflow_syscalls_total counter\n"));
 	free(b);
 	b = metrics__body(&m, true, &len);
@@ -149,6 +149,7 @@ static double sample_value(const char *body, const char *series)
 }
 
 #define BAND(p, bound) "vflow_model_trap_latency_seconds{paradigm=\"" p "\",bound=\"" bound "\"}"
+#define ETA_BAND(p, bound) "vflow_model_eta_band_ratio{paradigm=\"" p "\",bound=\"" bound "\"}"
 
 /* The bands come from the loaded model: an edited model.conf shows in /metrics. */
 static void test_bands_from_model(void **state)
@@ -179,6 +180,8 @@ static void test_bands_from_model(void **state)
 	assert_true(sample_value(b, BAND("fullvirt", "high")) == 3100 / 1e9);
 	assert_true(sample_value(b, BAND("paravirt", "low")) == 250 / 1e9);
 	assert_true(sample_value(b, BAND("paravirt", "high")) == 850 / 1e9);
+	/* the shortest form that reads back, as Prometheus's clients print: not 1.5999999999999999e-06 */
+	assert_true(has(b, BAND("fullvirt", "low") " 1.6e-06\n"));
 	free(b);
 	/* a config file that moves them, as SIGHUP reloads it */
 	fd = mkstemp(path);
@@ -196,7 +199,106 @@ static void test_bands_from_model(void **state)
 	assert_true(sample_value(b, BAND("paravirt", "low")) == 250 / 1e9);
 	assert_true(sample_value(b, BAND("paravirt", "high")) == 990 / 1e9);
 	/* only the VM paradigms' bands: the sandbox's is the filter's cost */
-	assert_false(has(b, "paradigm=\"sandbox\",bound="));
+	assert_false(has(b, "vflow_model_trap_latency_seconds{paradigm=\"sandbox\""));
+	/* eta bands: every paradigm's but the host's, which the document does not give */
+	assert_true(has(b, ETA_BAND("container", "low") " 0.85\n"));
+	assert_true(has(b, ETA_BAND("sandbox", "high") " 0.98\n"));
+	assert_true(has(b, ETA_BAND("fullvirt", "low") " 0.7\n"));
+	assert_false(has(b, ETA_BAND("host", "low")));
+	free(b);
+	/* unless the config gives the host one */
+	mc.p[VFLOW_PARADIGM_HOST].eta_lo = 0.5;
+	mc.p[VFLOW_PARADIGM_HOST].eta_hi = 1;
+	assert_int_equal(metrics__render(&m, &r, NULL, 0, 3 * NS), 0);
+	b = metrics__body(&m, false, &len);
+	assert_true(has(b, ETA_BAND("host", "low") " 0.5\n"));
+	assert_true(has(b, ETA_BAND("host", "high") " 1\n"));
+	free(b);
+	metrics__free(&m);
+}
+
+/*
+ * The model's running sums of each cgroup: /cg<i> worked (i + 1) s and paid
+ * 1 ms of C_schedule and 3 ms of C_isolation; /cg0 also waited 0.5 s on a
+ * run queue, in 1 000 waits of ~4 us. /cg1's last eta is unknown.
+ */
+static void fake_model(struct report *r)
+{
+	for (int i = 0; i < NR_ENT; i++) {
+		struct entity_model *m = &ents[i].model;
+
+		m->valid = m->has_totals = true;
+		m->totals = (struct model_totals){ .work_ns = (i + 1) * 1e9, .oncpu_ns = (i + 1) * 1e9,
+						   .schedule_ns = 1e6, .isolation_ns = 3e6 };
+		m->res.eta = (struct model_figure){ 0.998, PROV_MODELLED };
+	}
+	ents[1].model.res.eta = (struct model_figure){ 0, PROV_UNKNOWN };
+	ents[0].model.totals.runq_ns = 5e8;
+	ents[0].runq = (struct trap_row){ .kind = VFLOW_TRAP_SCHED_RUNQ, .count = 1000, .total_ns = 5e8 };
+	ents[0].runq.hist[vflow_hist_slot(4000)] = 1000;
+	r->paradigms[VFLOW_PARADIGM_HOST] = ents[0].model;
+	r->paradigms[VFLOW_PARADIGM_HOST].totals.work_ns = 15e9;
+	for (int p = 0; p < VFLOW_PARADIGM_MAX; p++)
+		r->paradigms[p].has_totals = true;
+}
+
+#define ENTITY(name, cg) name "{type=\"container\",entity=\"" cg "\",paradigm=\"host\""
+
+/* Render @r at @now_s and return the text body (OpenMetrics with @om). */
+static char *body_of(struct metrics *m, const struct report *r, __u64 now_s, bool om)
+{
+	size_t len;
+
+	assert_int_equal(metrics__render(m, r, NULL, 0, now_s * NS), 0);
+	return metrics__body(m, om, &len);
+}
+
+static void test_model_counters(void **state)
+{
+	struct metrics m;
+	struct report r;
+	char *b;
+
+	(void)state;
+	assert_int_equal(metrics__init(&m, 2, 300 * NS), 0);
+	fake_report(&r, false);
+	/* no ledger: no running sums, no model families */
+	b = body_of(&m, &r, 1, false);
+	assert_false(has(b, "vflow_entity_") || has(b, "vflow_paradigm_"));
+	free(b);
+
+	fake_model(&r);
+	b = body_of(&m, &r, 2, false);
+	/* base units: seconds */
+	assert_true(has(b, ENTITY("vflow_entity_work_seconds_total", "/cg0") "} 1\n"));
+	assert_true(has(b, ENTITY("vflow_entity_oncpu_seconds_total", "/cg1") "} 2\n"));
+	assert_true(has(b, ENTITY("vflow_entity_overhead_seconds_total", "/cg0") ",term=\"trap\"} 0\n"));
+	assert_true(has(b, ENTITY("vflow_entity_overhead_seconds_total", "/cg0") ",term=\"schedule\"} 0.001\n"));
+	assert_true(has(b, ENTITY("vflow_entity_overhead_seconds_total", "/cg0") ",term=\"isolation\"} 0.003\n"));
+	assert_true(has(b, ENTITY("vflow_entity_runq_wait_seconds_total", "/cg0") "} 0.5\n"));
+	/* the rest as "other", per paradigm: 3 + 4 + 5 s of work, 3 x 3 ms of isolation */
+	assert_true(has(b, ENTITY("vflow_entity_work_seconds_total", "other") "} 12\n"));
+	assert_true(has(b, ENTITY("vflow_entity_overhead_seconds_total", "other") ",term=\"isolation\"} 0.009\n"));
+	assert_false(has(b, "entity=\"/cg2\""));
+	/* the last eta with its provenance, where known; "other" has none of its own */
+	assert_true(has(b, ENTITY("vflow_entity_eta_ratio", "/cg0") ",provenance=\"modelled\"} 0.998\n"));
+	assert_false(has(b, ENTITY("vflow_entity_eta_ratio", "/cg1")));
+	assert_false(has(b, ENTITY("vflow_entity_eta_ratio", "other")));
+	/* run-queue latency: 4 us lies in [2048, 4096) ns */
+	assert_true(has(b, ENTITY("vflow_entity_runq_latency_seconds_bucket", "/cg0") ",le=\"4.096e-06\"} 1000\n"));
+	assert_true(has(b, ENTITY("vflow_entity_runq_latency_seconds_count", "/cg0") "} 1000\n"));
+	assert_false(has(b, ENTITY("vflow_entity_runq_latency_seconds_count", "/cg1")));
+	/* per paradigm, every one of them */
+	assert_true(has(b, "vflow_paradigm_work_seconds_total{paradigm=\"host\"} 15\n"));
+	assert_true(has(b, "vflow_paradigm_work_seconds_total{paradigm=\"sandbox\"} 0\n"));
+	assert_true(has(b, "vflow_paradigm_overhead_seconds_total{paradigm=\"host\",term=\"schedule\"} 0.001\n"));
+	assert_true(has(b, "vflow_paradigm_eta_ratio{paradigm=\"host\",provenance=\"modelled\"} 0.998\n"));
+	assert_false(has(b, "vflow_paradigm_eta_ratio{paradigm=\"sandbox\""));
+	assert_true(has(b, "# TYPE vflow_entity_work_seconds_total counter\n"));
+	free(b);
+	b = body_of(&m, &r, 3, true);
+	assert_true(has(b, "# TYPE vflow_entity_work_seconds counter\n"));
+	assert_true(has(b, "# TYPE vflow_entity_runq_latency_seconds histogram\n"));
 	free(b);
 	metrics__free(&m);
 }
@@ -209,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_histogram_and_openmetrics),
 		cmocka_unit_test(test_label_escaping),
 		cmocka_unit_test(test_bands_from_model),
+		cmocka_unit_test(test_model_counters),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

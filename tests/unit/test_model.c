@@ -87,10 +87,20 @@ static void test_defaults(void **state)
 	assert_true(sb->schedule_cycles == 500 && sb->isolation_cycles_lo == 10 &&
 		    sb->isolation_cycles_hi == 50);
 	assert_true(sb->eta_lo == 0.90 && sb->eta_hi == 0.98 && sb->path_length == 3);
-	assert_memory_equal(host, ct, sizeof(*host));
+	assert_true(model_eta_banded(ct) && model_eta_banded(fv) && model_eta_banded(pv) &&
+		    model_eta_banded(sb));
+	/* the host: the container's costs, and no band (the document gives none) */
+	assert_true(host->eta_lo == 0 && host->eta_hi == 0 && !model_eta_banded(host));
+	{
+		struct model_paradigm like = *ct;
+
+		like.eta_lo = like.eta_hi = 0;
+		assert_memory_equal(host, &like, sizeof(*host));
+	}
 	assert_string_equal(provenance_name(PROV_MEASURED), "measured");
 	assert_string_equal(provenance_name(PROV_CALIBRATED), "calibrated");
 	assert_string_equal(provenance_name(PROV_MODELLED), "modelled");
+	assert_string_equal(provenance_name(PROV_UNKNOWN), "unknown");
 }
 
 static void test_cycles_to_ns(void **state)
@@ -145,8 +155,10 @@ static void test_fullvirt(void **state)
 	assert_figure(r.c_trap_ns, 30 * MS, PROV_MEASURED);
 	assert_figure(r.c_schedule_ns, 2000 * 1000 / 3.0, PROV_MODELLED);
 	assert_figure(r.c_isolation_ns, 10000 * 500 / 3.0, PROV_MODELLED);
+	assert_figure(r.work_ns, 770 * MS, PROV_MEASURED);
 	assert_figure(r.eta, 770 * MS / (770 * MS + 30 * MS + 2e6 / 3 + 5e6 / 3), PROV_MODELLED);
 	assert_near(r.eta.value, 770 / 802.3333333333334);
+	assert_true(r.eta_banded);
 	assert_true(r.eta_lo == 0.70 && r.eta_hi == 0.80);
 	assert_true(r.eta_out_of_band);
 
@@ -178,6 +190,7 @@ static void test_fullvirt(void **state)
 	assert_false(r.l_trap_out_of_band);	/* only a measured mean is judged */
 	assert_near(r.eta.value, 800 / 810.6666666666666);
 	assert_int_equal(r.eta.prov, PROV_MODELLED);
+	assert_figure(r.work_ns, 800 * MS, PROV_MEASURED);
 }
 
 /*
@@ -258,11 +271,20 @@ static void test_container(void **state)
 	assert_figure(r.eta, 200 / 202.16666666666666, PROV_MODELLED);
 	assert_true(r.eta_out_of_band);
 
-	/* the host uses the container's constants */
+	/* the host uses the container's costs, and has no band: its eta is not judged */
 	in.paradigm = VFLOW_PARADIGM_HOST;
 	model_apply(&c, &in, &r);
 	assert_figure(r.c_trap_ns, 0, PROV_MODELLED);
 	assert_near(r.eta.value, 200 / 202.16666666666666);
+	assert_false(r.eta_banded);
+	assert_false(r.eta_out_of_band);
+	assert_true(r.eta_lo == 0 && r.eta_hi == 0);
+	/* unless the config gives it one */
+	c.p[VFLOW_PARADIGM_HOST].eta_lo = 0.995;
+	c.p[VFLOW_PARADIGM_HOST].eta_hi = 1;
+	model_apply(&c, &in, &r);
+	assert_true(r.eta_banded);
+	assert_true(r.eta_out_of_band);
 }
 
 /*
@@ -274,11 +296,14 @@ static void test_container(void **state)
  *   C_trap      = 20 ms + 100 000 * 30 ns = 23 ms  modelled (weakest part)
  *   C_schedule  = 3 000 * 500 / 3 GHz = 500 000 ns
  *   C_isolation = 100 000 * mid(10, 50) = 30 cycles = 10 ns -> 1 ms
- *   C_workload  = 500 - 20 = 480 ms
- *   eta         = 480 / (480 + 23 + 0.5 + 1) = 480 / 504.5 = 0.95144, in 0.90..0.98
+ *   C_workload  = 500 ms: the round trips are slept through, off the CPU
+ *   eta         = 500 / (500 + 23 + 0.5 + 1) = 500 / 524.5 = 0.95329, in 0.90..0.98
  * With the filter calibrated at 45 ns:
  *   C_trap      = 20 ms + 100 000 * 45 ns = 24.5 ms  calibrated
- *   eta         = 480 / (480 + 24.5 + 0.5 + 1) = 480 / 506 = 0.94862
+ *   eta         = 500 / (500 + 24.5 + 0.5 + 1) = 500 / 526 = 0.95057
+ * Round trips longer than the on-CPU time (a supervisor that takes 1 ms a
+ * reply): 10 ms on CPU, 1 000 round trips in 1 s, no filter run counted:
+ *   eta         = 10 / (10 + 1000 + 0.5 + 1) = 0.0098866, below the band (not 0)
  */
 static void test_sandbox(void **state)
 {
@@ -298,14 +323,24 @@ static void test_sandbox(void **state)
 	assert_figure(r.c_trap_ns, 23 * MS, PROV_MODELLED);
 	assert_figure(r.c_schedule_ns, 500000, PROV_MODELLED);
 	assert_figure(r.c_isolation_ns, 1 * MS, PROV_MODELLED);
-	assert_figure(r.eta, 480 / 504.5, PROV_MODELLED);
+	assert_figure(r.work_ns, 500 * MS, PROV_MEASURED);
+	assert_figure(r.eta, 500 / 524.5, PROV_MODELLED);
 	assert_false(r.eta_out_of_band);
 
 	c.cal_seccomp_filter_ns = 45;
 	model_apply(&c, &in, &r);
 	assert_figure(r.c_trap_ns, 24.5 * MS, PROV_CALIBRATED);
-	assert_figure(r.eta, 480 / 506.0, PROV_MODELLED);
+	assert_figure(r.eta, 500 / 526.0, PROV_MODELLED);
 	assert_false(r.eta_out_of_band);
+
+	c.cal_seccomp_filter_ns = 0;
+	in.oncpu_ns = 10 * MS;
+	in.trap_ns = 1 * SEC;
+	in.filtered_syscalls = 0;
+	model_apply(&c, &in, &r);
+	assert_figure(r.work_ns, 10 * MS, PROV_MEASURED);
+	assert_figure(r.eta, 10 / 1011.5, PROV_MODELLED);
+	assert_true(r.eta_out_of_band);
 }
 
 /*
@@ -322,11 +357,11 @@ static void test_provenance_of_sums(void **state)
 	struct model_result r;
 
 	(void)state;
-	/* only measured parts: eta = 90 / (90 + 10) = 0.9, measured */
+	/* only measured parts: eta = 100 / (100 + 10), measured */
 	model_apply(&c, &in, &r);
 	assert_figure(r.c_trap_ns, 10 * MS, PROV_MEASURED);
 	assert_figure(r.c_schedule_ns, 0, PROV_MEASURED);
-	assert_figure(r.eta, 0.9, PROV_MEASURED);
+	assert_figure(r.eta, 100 / 110.0, PROV_MEASURED);
 
 	/* + calibrated filter (1 000 * 40 ns) and context switches (100 * 1 000 ns) */
 	c.cal_seccomp_filter_ns = 40;
@@ -336,13 +371,13 @@ static void test_provenance_of_sums(void **state)
 	model_apply(&c, &in, &r);
 	assert_figure(r.c_trap_ns, 10.04 * MS, PROV_CALIBRATED);
 	assert_figure(r.c_schedule_ns, 0.1 * MS, PROV_CALIBRATED);
-	assert_figure(r.eta, 90 / (90 + 10.04 + 0.1), PROV_CALIBRATED);
+	assert_figure(r.eta, 100 / (100 + 10.04 + 0.1), PROV_CALIBRATED);
 
 	/* + modelled isolation (300 * 10 ns): eta becomes modelled */
 	in.isolation_events = 300;
 	model_apply(&c, &in, &r);
 	assert_figure(r.c_isolation_ns, 3000, PROV_MODELLED);
-	assert_figure(r.eta, 90 / (90 + 10.04 + 0.1 + 0.003), PROV_MODELLED);
+	assert_figure(r.eta, 100 / (100 + 10.04 + 0.1 + 0.003), PROV_MODELLED);
 
 	/* modelled filter cost with calibrated round trips: C_trap modelled */
 	c.cal_seccomp_filter_ns = 0;
@@ -360,8 +395,11 @@ static void test_zero_oncpu(void **state)
 	struct model_result r;
 
 	(void)state;
+	/* nothing ran: no efficiency to judge, whatever the modelled costs */
 	model_apply(&c, &in, &r);
-	assert_figure(r.eta, 0, PROV_MEASURED);
+	assert_figure(r.eta, 0, PROV_UNKNOWN);
+	assert_figure(r.work_ns, 0, PROV_UNKNOWN);
+	assert_figure(r.c_schedule_ns, 10 * 1000 / 3.0, PROV_MODELLED);
 	assert_false(r.eta_out_of_band);
 	assert_figure(r.f_trap, 0, PROV_MEASURED);
 	assert_figure(r.l_trap_mean_ns, 0, PROV_MEASURED);
@@ -373,7 +411,16 @@ static void test_zero_oncpu(void **state)
 	in.trap_ns = 2 * MS;
 	model_apply(&c, &in, &r);
 	assert_true(r.eta.value == 0);
+	assert_int_equal(r.eta.prov, PROV_MODELLED);
 	assert_true(r.eta_out_of_band);
+	/* no on-CPU time measured at all (a capture): unknown, never judged; the terms stay */
+	in.oncpu_ns = -1;
+	model_apply(&c, &in, &r);
+	assert_figure(r.eta, 0, PROV_UNKNOWN);
+	assert_figure(r.work_ns, 0, PROV_UNKNOWN);
+	assert_figure(r.c_trap_ns, 2 * MS, PROV_MEASURED);
+	assert_figure(r.f_trap, 1000, PROV_MEASURED);
+	assert_false(r.eta_out_of_band);
 }
 
 /* ---- config file ---- */

@@ -6,12 +6,12 @@
  * what was observed over an interval.
  */
 #include <errno.h>
-#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/conftext.h"
+#include "core/fmtnum.h"
 #include "core/model.h"
 #include "core/snapshot.h"
 #include "core/trap.h"
@@ -24,7 +24,6 @@
 /* hops of an execution path (8.1 has 2..5): more is a typo */
 #define MAX_PATH_LENGTH 1000
 #define ERR_MSG_MAX 256
-#define NUM_MAX 32
 
 /*
  * Where the document gives each paradigm's constants, and them; the
@@ -35,21 +34,19 @@ static const struct {
 	struct model_paradigm k;
 } paradigms[VFLOW_PARADIGM_MAX] = {
 	/*  trap cycles  L_trap ns   sched  isolation  eta band    path (8.1) */
-#define CONTAINER_CONSTANTS \
-	{ 0, 0,       0, 0,       500,   30, 150,   0.85, 0.95, 2 }
-	[VFLOW_PARADIGM_HOST] = { "not isolated: the container's constants",
-	CONTAINER_CONSTANTS },
+	/* the document has no band for native processes: their eta is shown, not judged */
+	[VFLOW_PARADIGM_HOST] = { "not isolated: the container's costs; no eta band (0, 0: none)",
+	{ 0, 0,       0, 0,       500,   30, 150,   0,    0,    2 } },
 	/* "> 1000, typically 2000-4000" cycles; L_exit 1600-3100 ns */
 	[VFLOW_PARADIGM_FULLVIRT] = { "sections 3.5, 7.2, 8.2: VM exits",
 	{ 1000, 4000, 1600, 3100, 1000,  500, 500,  0.70, 0.80, 5 } },
 	[VFLOW_PARADIGM_PARAVIRT] = { "sections 4.5, 7.2, 8.2: hypercalls",
 	{ 200, 400,   250, 850,   1000,  300, 300,  0.75, 0.85, 4 } },
 	[VFLOW_PARADIGM_CONTAINER] = { "sections 5.5, 7.2, 8.2: no traps (S_trap = 0)",
-	CONTAINER_CONSTANTS },
+	{ 0, 0,       0, 0,       500,   30, 150,   0.85, 0.95, 2 } },
 	/* 8.2: S_trap = f_filter x L_bpf, with L_bpf 10-50 ns (6.5) */
 	[VFLOW_PARADIGM_SANDBOX] = { "sections 6.5, 7.2, 8.2: seccomp-BPF filter",
 	{ 10, 50,     10, 50,     500,   10, 50,    0.90, 0.98, 3 } },
-#undef CONTAINER_CONSTANTS
 };
 
 enum field_kind { FIELD_COST, FIELD_ETA, FIELD_PATH };
@@ -262,23 +259,9 @@ int model_config__parse(struct model_config *c, const char *text, size_t len, co
 	return ret;
 }
 
-/*
- * The shortest of %.15g..%.17g that reads back to exactly @v: 0.85 stays
- * "0.85" for the human who edits the file, and load(save(c)) == c.
- */
-static const char *exact(double v, char *buf, size_t len)
-{
-	for (int prec = DBL_DIG; prec <= DBL_DECIMAL_DIG; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	return buf;
-}
-
 int model_config__save(const struct model_config *c, FILE *f)
 {
-	char name[ERR_MSG_MAX], num[NUM_MAX];
+	char name[ERR_MSG_MAX], num[FMT_DOUBLE_LEN];
 
 	fprintf(f,
 		"# vflow model constants: the source document's overhead model (section 8.2)\n"
@@ -287,8 +270,9 @@ int model_config__save(const struct model_config *c, FILE *f)
 		"# with the constants of sections 3.5, 4.5, 5.5, 6.5 and 7.2 (docs/DESIGN.md).\n"
 		"# `key = value`, '#' starts a comment; a key left out keeps its default.\n"
 		"# *_cycles: CPU cycles per event, converted to ns at tsc_hz; trap_ns_*:\n"
-		"# the L_trap band in ns; eta_*: the efficiency band (0..1); path_length:\n"
-		"# hops of the execution path (8.1). Figures from these are `modelled`.\n");
+		"# the L_trap band in ns; eta_*: the efficiency band (0..1; 0 and 0: no\n"
+		"# band, eta shown unjudged); path_length: hops of the execution path\n"
+		"# (8.1). Figures from these are `modelled`.\n");
 	for (size_t key = 0; key < NR_KEYS; key++) {
 		size_t p = (key - GLOBAL_KEYS) / NR_FIELDS;
 
@@ -303,7 +287,8 @@ int model_config__save(const struct model_config *c, FILE *f)
 		/* a fallback is not this host's rate: leave it to the next start to read */
 		if (key == KEY_TSC_HZ && c->tsc_prov == PROV_MODELLED)
 			fputs("# ", f);
-		fprintf(f, "%s = %s\n", name, exact(key_value(c, key), num, sizeof(num)));
+		/* the shortest exact form: 0.85 stays "0.85", and load(save(c)) == c */
+		fprintf(f, "%s = %s\n", name, fmt_double(key_value(c, key), num, sizeof(num)));
 	}
 	return ferror(f) ? -EIO : 0;
 }
@@ -323,6 +308,11 @@ const char *provenance_name(enum provenance p)
 double model_cycles_to_ns(const struct model_config *c, double cycles)
 {
 	return c->tsc_hz > 0 ? cycles / c->tsc_hz * NS_PER_SEC : 0;
+}
+
+bool model_eta_banded(const struct model_paradigm *p)
+{
+	return p->eta_hi > 0;
 }
 
 /* The weaker of two provenances: unknown < modelled < calibrated < measured. */
@@ -415,17 +405,58 @@ static void trap_latency(const struct model_config *c, const struct model_paradi
 				  (mean.value < p->trap_ns_lo || mean.value > p->trap_ns_hi);
 }
 
+/*
+ * Timed traps that ran on the entity's own threads, inside its on-CPU
+ * time: a VM exit or a hypercall is handled on the vCPU thread (in KVM, or
+ * in the VMM's user space). A sandbox's timed traps are round trips its
+ * thread sleeps through (a user-notify supervisor's reply, a ptrace stop):
+ * off the CPU, so not part of its on-CPU time.
+ */
+static bool traps_on_cpu(enum vflow_paradigm pd)
+{
+	return pd == VFLOW_PARADIGM_FULLVIRT || pd == VFLOW_PARADIGM_PARAVIRT;
+}
+
+/* eta = C_workload / (C_workload + S), with its band judged where it has one. */
+static void efficiency(const struct model_paradigm *p, const struct model_inputs *in,
+		       enum vflow_paradigm pd, struct model_result *out)
+{
+	double s = out->c_trap_ns.value + out->c_schedule_ns.value + out->c_isolation_ns.value;
+	double work;
+
+	/*
+	 * No on-CPU time measured (a capture, a process gone before it was
+	 * read), or none at all (nothing ran): no efficiency to judge. It is
+	 * unknown, not zero.
+	 */
+	if (in->oncpu_ns <= 0) {
+		out->work_ns = out->eta = figure(0, PROV_UNKNOWN);
+		return;
+	}
+	/* modelled trap time is an estimate: the measured on-CPU time stays the workload's base */
+	work = in->oncpu_ns;
+	if (in->trap_ns >= 0 && traps_on_cpu(pd))
+		work = fmax(0, work - in->trap_ns);
+	out->work_ns = figure(work, PROV_MEASURED);
+	/* work + s > 0: the on-CPU time is in work, or in C_trap where it was all traps */
+	out->eta = figure(work / (work + s), weakest(out->c_trap_ns.prov,
+						     weakest(out->c_schedule_ns.prov,
+							     out->c_isolation_ns.prov)));
+	out->eta_out_of_band = out->eta_banded && (out->eta.value < p->eta_lo ||
+						   out->eta.value > p->eta_hi);
+}
+
 void model_apply(const struct model_config *c, const struct model_inputs *in,
 		 struct model_result *out)
 {
 	enum vflow_paradigm pd = in->paradigm < VFLOW_PARADIGM_MAX ? in->paradigm
 								    : VFLOW_PARADIGM_HOST;
 	const struct model_paradigm *p = &c->p[pd];
-	double work, s, on_cpu_trap = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->eta_lo = p->eta_lo;
 	out->eta_hi = p->eta_hi;
+	out->eta_banded = model_eta_banded(p);
 	out->f_trap = figure(in->interval_ns > 0 ? (double)in->traps / in->interval_ns * NS_PER_SEC
 						 : 0, PROV_MEASURED);
 	trap_latency(c, p, in, out);
@@ -440,30 +471,5 @@ void model_apply(const struct model_config *c, const struct model_inputs *in,
 	out->c_isolation_ns = per_event(in->isolation_events, mid_ns(c, p->isolation_cycles_lo,
 								     p->isolation_cycles_hi),
 					PROV_MODELLED);
-
-	if (in->oncpu_ns < 0) {
-		/* not measured (a capture): the efficiency is unknown, not zero */
-		out->eta = figure(0, PROV_UNKNOWN);
-		return;
-	}
-	if (in->oncpu_ns == 0) {
-		/* nothing ran: no efficiency to judge */
-		out->eta = figure(0, PROV_MEASURED);
-		return;
-	}
-	/*
-	 * Exits and sandbox round trips that were timed ran on the entity's
-	 * threads, so they are inside oncpu_ns: take them out of the workload.
-	 * Modelled trap time is not subtracted: it is an estimate, and the
-	 * measured on-CPU time stays the workload's base.
-	 */
-	if (in->trap_ns >= 0 && (pd == VFLOW_PARADIGM_FULLVIRT || pd == VFLOW_PARADIGM_PARAVIRT ||
-				 pd == VFLOW_PARADIGM_SANDBOX))
-		on_cpu_trap = in->trap_ns;
-	work = fmax(0, in->oncpu_ns - on_cpu_trap);
-	s = out->c_trap_ns.value + out->c_schedule_ns.value + out->c_isolation_ns.value;
-	out->eta = figure(work + s > 0 ? work / (work + s) : 0,
-			  weakest(out->c_trap_ns.prov,
-				  weakest(out->c_schedule_ns.prov, out->c_isolation_ns.prov)));
-	out->eta_out_of_band = out->eta.value < p->eta_lo || out->eta.value > p->eta_hi;
+	efficiency(p, in, pd, out);
 }

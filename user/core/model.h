@@ -32,12 +32,12 @@ struct model_paradigm {
 	double trap_ns_lo, trap_ns_hi;			/* L_trap band (ns) */
 	double schedule_cycles;				/* C_schedule per scheduling event */
 	double isolation_cycles_lo, isolation_cycles_hi;/* C_isolation per event */
-	double eta_lo, eta_hi;				/* efficiency band, 0..1 */
+	double eta_lo, eta_hi;				/* efficiency band, 0..1; 0, 0: none */
 	int path_length;
 };
 
 struct model_config {
-	struct model_paradigm p[VFLOW_PARADIGM_MAX];	/* HOST uses CONTAINER's by default */
+	struct model_paradigm p[VFLOW_PARADIGM_MAX];	/* HOST: CONTAINER's costs, no eta band */
 	double tsc_hz;					/* cycles <-> ns */
 	enum provenance tsc_prov;			/* calibrated (read or measured) or modelled */
 	/* host profile from `vflowd --calibrate`: 0 = not calibrated */
@@ -83,15 +83,21 @@ struct model_result {
 	struct model_figure f_trap;	/* traps per second */
 	struct model_figure l_trap_mean_ns, l_trap_p50_ns, l_trap_p99_ns;
 	struct model_figure c_trap_ns, c_schedule_ns, c_isolation_ns;	/* over the interval */
-	struct model_figure eta;	/* 0..1; PROV_UNKNOWN (value 0) without on-CPU time */
-	double eta_lo, eta_hi;		/* the document's band */
-	bool eta_out_of_band;
+	/* C_workload: on-CPU time less the timed traps that ran on it; PROV_UNKNOWN as eta */
+	struct model_figure work_ns;
+	/* 0..1; PROV_UNKNOWN (value 0) where no on-CPU time was measured, or none was spent */
+	struct model_figure eta;
+	double eta_lo, eta_hi;		/* the band of the loaded model */
+	bool eta_banded;		/* it has one (the host has none unless the config sets it) */
+	bool eta_out_of_band;		/* a known eta outside a band */
 	bool l_trap_out_of_band;	/* measured mean outside [trap_ns_lo, trap_ns_hi] */
 };
 
 void model_apply(const struct model_config *c, const struct model_inputs *in, struct model_result *out);
 /* "measured", "calibrated", "modelled", "unknown" */
 const char *provenance_name(enum provenance p);
+/* The paradigm has an efficiency band to judge eta against (eta_hi > 0). */
+bool model_eta_banded(const struct model_paradigm *p);
 double model_cycles_to_ns(const struct model_config *c, double cycles);
 
 #endif

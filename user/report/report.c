@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
+#include "core/fmtnum.h"
 #include "report/report_internal.h"
 
 #define P50 0.50
@@ -116,6 +118,7 @@ int report__build(struct report *r, const struct snapshot *cum, const struct sna
 	const struct model_config *model = r->model;
 	const struct advice_rules *advice = r->advice;
 	struct proc_cache *procs = r->procs;
+	struct report_ledger *ledger = r->ledger;
 	const struct identity_table *ident = r->ident;
 	bool offline = r->offline;
 	const char *(*vm_name)(const void *, __u64) = r->vm_name;
@@ -128,6 +131,7 @@ int report__build(struct report *r, const struct snapshot *cum, const struct sna
 	r->vm_name_ctx = vm_name_ctx;
 	r->import_json = import_json;
 	r->procs = procs;
+	r->ledger = ledger;
 	r->ident = ident;
 	r->model = model;
 	r->advice = advice;
@@ -206,10 +210,30 @@ static const struct trap_row *top_row(const struct entity *en)
 	return best;
 }
 
-/* One line per active paradigm: the model's figures and the document's band. */
+/* The eta column: "-" where unknown */
+static const char *eta_text(const struct model_result *x, char *buf, size_t len)
+{
+	if (x->eta.prov == PROV_UNKNOWN)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f%%", 100 * x->eta.value);
+	return buf;
+}
+
+/* The band column: "-" where the paradigm has none (eta shown, not judged) */
+static const char *band_text(const struct model_result *x, char *buf, size_t len)
+{
+	if (x->eta_banded)
+		snprintf(buf, len, "%.0f-%.0f%%", 100 * x->eta_lo, 100 * x->eta_hi);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+/* One line per active paradigm: the model's figures and the loaded model's band. */
 static void print_paradigms_text(const struct report *r, FILE *f)
 {
-	char b1[32], b2[32], eta[16];
+	char b1[32], b2[32], eta[16], band[32];
 	bool header = false;
 
 	for (int p = 0; r->model && p < VFLOW_PARADIGM_MAX; p++) {
@@ -219,20 +243,15 @@ static void print_paradigms_text(const struct report *r, FILE *f)
 			continue;
 		if (!header) {
 			fprintf(f, "%-10s %10s %9s %9s %9s %7s %11s  %s\n", "PARADIGM", "TRAPS/s", "C_TRAP",
-				"C_SCHED", "C_ISOL", "ETA", "DOC BAND", "");
+				"C_SCHED", "C_ISOL", "ETA", "BAND", "");
 			header = true;
 		}
-		/* an unknown eta is no number: "-", never 0% */
-		if (m->res.eta.prov == PROV_UNKNOWN)
-			snprintf(eta, sizeof(eta), "-");
-		else
-			snprintf(eta, sizeof(eta), "%.1f%%", 100 * m->res.eta.value);
-		fprintf(f, "%-10s %10.1f %9s %9s %9s %7s %4.0f-%3.0f%%  %s%s\n",
+		fprintf(f, "%-10s %10.1f %9s %9s %9s %7s %11s  %s%s\n",
 			paradigm_name(p), m->res.f_trap.value,
 			fmt_ns(m->res.c_trap_ns.value, b1, sizeof(b1)),
 			fmt_ns(m->res.c_schedule_ns.value, b2, sizeof(b2)),
 			fmt_ns(m->res.c_isolation_ns.value, b1 + 16, sizeof(b1) - 16),
-			eta, 100 * m->res.eta_lo, 100 * m->res.eta_hi,
+			eta_text(&m->res, eta, sizeof(eta)), band_text(&m->res, band, sizeof(band)),
 			m->res.eta_out_of_band ? "outside the band " : "",
 			provenance_name(m->res.eta.prov));
 	}
@@ -299,13 +318,30 @@ void report_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* ,"key":ns with one decimal, or null for TRAP_UNTIMED_NS */
+void report_json_num(FILE *f, double v)
+{
+	char buf[FMT_DOUBLE_LEN];
+
+	if (isfinite(v))
+		fputs(fmt_double(v, buf, sizeof(buf)), f);
+	else
+		fputs("null", f);
+}
+
+/* ,"key":ns, or null for TRAP_UNTIMED_NS */
 static void json_ns(FILE *f, const char *key, double ns)
 {
-	if (ns < 0)
-		fprintf(f, ",\"%s\":null", key);
-	else
-		fprintf(f, ",\"%s\":%.1f", key, ns);
+	fprintf(f, ",\"%s\":", key);
+	report_json_num(f, ns < 0 ? NAN : ns);
+}
+
+/* ,"rate":R,"skipped_rate":S of an interval's count and skips */
+static void json_rates(FILE *f, const struct report *r, __u64 count, __u64 skipped)
+{
+	fputs(",\"rate\":", f);
+	report_json_num(f, rate_per_sec(count, r->dt_ns));
+	fputs(",\"skipped_rate\":", f);
+	report_json_num(f, rate_per_sec(skipped, r->dt_ns));
 }
 
 void report_json_row_latency(FILE *f, const struct trap_row *row)
@@ -332,9 +368,8 @@ static void json_row(FILE *f, const struct report *r, const struct trap_row *row
 	report_json_str(f, trap_name(row->kind, row->code, nbuf, sizeof(nbuf)));
 	fputc(',', f);
 	report_json_latency(f, row);
-	fprintf(f, ",\"rate\":%.3f,\"skipped_rate\":%.3f,\"hist\":[",
-		d ? rate_per_sec(d->count, r->dt_ns) : 0.0,
-		d ? rate_per_sec(d->skipped, r->dt_ns) : 0.0);
+	json_rates(f, r, d ? d->count : 0, d ? d->skipped : 0);
+	fputs(",\"hist\":[", f);
 	for (int i = 0; i < VFLOW_HIST_SLOTS; i++)
 		fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)row->hist[i]);
 	fputs("]}", f);
@@ -359,18 +394,20 @@ static void json_identity(FILE *f, const struct entity *en)
 static void json_sched(FILE *f, const struct report *r, const struct entity *en)
 {
 	fprintf(f, "\"sched\":{\"oncpu_ns\":%llu,\"switches_vol\":%llu,\"switches_invol\":%llu,"
-		"\"cpu_share\":%.4f,\"runq\":{", (unsigned long long)en->oncpu.total_ns,
-		(unsigned long long)en->oncpu.count, (unsigned long long)en->oncpu.skipped,
-		r->dt_ns ? (double)en->d_oncpu.total_ns / r->dt_ns : 0.0);
+		"\"cpu_share\":", (unsigned long long)en->oncpu.total_ns,
+		(unsigned long long)en->oncpu.count, (unsigned long long)en->oncpu.skipped);
+	report_json_num(f, r->dt_ns ? (double)en->d_oncpu.total_ns / r->dt_ns : 0.0);
+	fputs(",\"runq\":{", f);
 	report_json_latency(f, &en->runq);
 	fputc('}', f);
 	/* PSI "some" of the cgroup (its subtree): time some task waited to run */
-	if (en->has_psi)
-		fprintf(f, ",\"runq_pressure_ns\":%llu,\"runq_pressure_share\":%.4f",
-			(unsigned long long)en->psi.total_ns,
-			r->dt_ns ? (double)en->d_psi.total_ns / r->dt_ns : 0.0);
-	else
+	if (en->has_psi) {
+		fprintf(f, ",\"runq_pressure_ns\":%llu,\"runq_pressure_share\":",
+			(unsigned long long)en->psi.total_ns);
+		report_json_num(f, r->dt_ns ? (double)en->d_psi.total_ns / r->dt_ns : 0.0);
+	} else {
 		fputs(",\"runq_pressure_ns\":null,\"runq_pressure_share\":null", f);
+	}
 	fputc('}', f);
 }
 
@@ -379,12 +416,13 @@ void report__print_json(const struct report *r, FILE *f)
 	char timing[TRAP_TIMING_NAME_LEN];
 
 	trap_timing_name(r->cum->time_period, timing, sizeof(timing));
-	fprintf(f, "{\"version\":\"%s\",\"ts_ns\":%llu,\"interval_s\":%.6f,\"elapsed_s\":%.6f,"
-		"\"syscall_via\":\"%s\",\"syscall_timing\":\"%s\",\"syscall_time_period\":%u,"
-		"\"probes\":[",
-		VFLOW_VERSION, (unsigned long long)r->cum->ts_ns, r->dt_ns / 1e9,
-		r->elapsed_ns / 1e9, r->syscall_via, timing,
-		r->cum->time_period > 1 ? r->cum->time_period : 1);
+	fprintf(f, "{\"version\":\"%s\",\"ts_ns\":%llu,\"interval_s\":", VFLOW_VERSION,
+		(unsigned long long)r->cum->ts_ns);
+	report_json_num(f, r->dt_ns / 1e9);
+	fputs(",\"elapsed_s\":", f);
+	report_json_num(f, r->elapsed_ns / 1e9);
+	fprintf(f, ",\"syscall_via\":\"%s\",\"syscall_timing\":\"%s\",\"syscall_time_period\":%u,"
+		"\"probes\":[", r->syscall_via, timing, r->cum->time_period > 1 ? r->cum->time_period : 1);
 	for (size_t i = 0; i < r->nr_probes; i++) {
 		fprintf(f, "%s{\"name\":", i ? "," : "");
 		report_json_str(f, r->probes[i].name);
@@ -420,8 +458,8 @@ void report__print_json(const struct report *r, FILE *f)
 		fprintf(f, ",\"timed\":%llu,\"latency_provenance\":\"%s\"",
 			(unsigned long long)hist_count(en->total.hist),
 			r->cum->time_period > 1 ? timing : "measured");
-		fprintf(f, ",\"rate\":%.3f,\"skipped_rate\":%.3f,", rate_per_sec(en->delta.count, r->dt_ns),
-			rate_per_sec(en->delta.skipped, r->dt_ns));
+		json_rates(f, r, en->delta.count, en->delta.skipped);
+		fputc(',', f);
 		json_sched(f, r, en);
 		fputs(",\"model\":", f);
 		report_json_model(f, &en->model);

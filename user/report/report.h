@@ -28,14 +28,40 @@ struct model_advice {
 	char text[256];
 };
 
+/*
+ * The model over every interval since an entity (or paradigm) was first
+ * seen: each interval's inputs and terms, added up (the exporter's
+ * counters). An interval whose eta is unknown adds nothing, so that
+ * work / (work + trap + schedule + isolation) between any two of these
+ * sums is the model's eta over the intervals between them.
+ */
+struct model_totals {
+	double work_ns;			/* C_workload */
+	double oncpu_ns;
+	double trap_ns, schedule_ns, isolation_ns;	/* C_trap, C_schedule, C_isolation */
+	double runq_ns;			/* waiting on a run queue: beside the model, not a term */
+	__u64 traps;			/* traps that count as overhead */
+};
+
+/* @sum += @add, sum by sum. */
+void model_totals__add(struct model_totals *sum, const struct model_totals *add);
+
 /* The model applied to one entity (or one paradigm) over the interval. */
 struct entity_model {
 	bool valid;
 	struct model_inputs in;
 	struct model_result res;
+	double runq_ns;			/* the interval's run-queue wait; < 0: not known */
+	bool has_totals;		/* the report had a ledger */
+	struct model_totals totals;
 	struct model_advice advice[MODEL_MAX_ADVICE];
 	size_t nr_advice;
 };
+
+/* The running sums of the model per entity, kept between reports by their builder. */
+struct report_ledger;
+struct report_ledger *report_ledger__new(void);
+void report_ledger__free(struct report_ledger *l);
 
 struct entity {
 	__u64 cgroup_id;
@@ -129,6 +155,8 @@ struct report {
 	const void *vm_name_ctx;
 	const char *import_json;
 	struct proc_cache *procs;	/* identities of exited processes; may be NULL */
+	/* the model's running sums, added to by each report built with it; may be NULL */
+	struct report_ledger *ledger;
 	/*
 	 * Who each cgroup is, learnt before the report (identity/identity.h):
 	 * when set, entities are named from it alone, and a cgroup it does

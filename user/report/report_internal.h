@@ -22,8 +22,24 @@ void report__print_sandboxes_json(const struct report *r, FILE *f);
 
 int report__build_model(struct report *r);
 
+/* What a ledger keeps sums of; cgroups first. */
+enum ledger_type { LEDGER_CGROUP, LEDGER_VM, LEDGER_SANDBOX };
+/* A report starts adding to @l. */
+void report_ledger__begin(struct report_ledger *l);
+/*
+ * Add @m's interval to the sums of (@type, @id, @name) and copy them into
+ * m->totals. 0 or -ENOMEM.
+ */
+int report_ledger__add(struct report_ledger *l, enum ledger_type type, __u64 id, const char *name,
+		       struct entity_model *m);
+void report_ledger__paradigm(struct report_ledger *l, enum vflow_paradigm p, struct entity_model *m);
+/* After the report's entities: the sums of those it no longer has leave. 0 or -ENOMEM. */
+int report_ledger__sweep(struct report_ledger *l, struct report *r);
+
 void report_json_model(FILE *f, const struct entity_model *m);
 void report_json_str(FILE *f, const char *s);
+/* A float in the shortest form that reads back exactly (core/fmtnum.h); null if not finite */
+void report_json_num(FILE *f, double v);
 /* "count", "skipped", "total_ns" and report_json_row_latency() of a row */
 void report_json_latency(FILE *f, const struct trap_row *row);
 /* ,"mean_ns","p50_ns","p99_ns" of a row's timed traps: null where none was timed */

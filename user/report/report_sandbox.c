@@ -203,7 +203,9 @@ void report__print_sandboxes_json(const struct report *r, FILE *f)
 			fprintf(f, "%s%u", k ? "," : "", sb->pids[k]);
 		fputs("],\"traps\":{", f);
 		json_timed(f, &sb->total);
-		fprintf(f, "},\"rate\":%.3f,\"by_action\":{", rate_per_sec(sb->delta.count, r->dt_ns));
+		fputs("},\"rate\":", f);
+		report_json_num(f, rate_per_sec(sb->delta.count, r->dt_ns));
+		fputs(",\"by_action\":{", f);
 		for (__u32 a = VFLOW_ACT_SKIPPED, first = 1; a < VFLOW_ACT_MAX; a++, first = 0)
 			fprintf(f, "%s\"%s\":%llu", first ? "" : ",", sys_action_name(a),
 				(unsigned long long)sb->by_action[a]);

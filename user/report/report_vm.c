@@ -235,7 +235,9 @@ static void json_kvm_row(FILE *f, const struct report *r, const struct trap_row 
 	fprintf(f, ",\"bucket\":\"%s\",\"paradigm\":\"%s\",", vm_bucket_name(vm_bucket_of(row)),
 		paradigm_name(trap_paradigm(row->kind, row->code)));
 	report_json_latency(f, row);
-	fprintf(f, ",\"rate\":%.3f,\"hist\":[", d ? rate_per_sec(d->count, r->dt_ns) : 0.0);
+	fputs(",\"rate\":", f);
+	report_json_num(f, d ? rate_per_sec(d->count, r->dt_ns) : 0.0);
+	fputs(",\"hist\":[", f);
 	for (int i = 0; i < VFLOW_HIST_SLOTS; i++)
 		fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)row->hist[i]);
 	fputs("]}", f);
@@ -255,13 +257,15 @@ void report__print_vms_json(const struct report *r, FILE *f)
 			fprintf(f, "%s{\"pid\":%u,\"name\":", i ? "," : "", vm->pid);
 		report_json_str(f, vm->id.name);
 		fprintf(f, ",\"vmm\":\"%s\",\"libvirt\":%s,\"gone\":%s,\"paradigm\":\"fullvirt\","
-			"\"paravirt_share\":%.4f", vmm_kind_name(vm->id.vmm),
-			vm->id.libvirt ? "true" : "false", vm->gone ? "true" : "false",
-			exits ? (double)pv / exits : 0.0);
+			"\"paravirt_share\":", vmm_kind_name(vm->id.vmm),
+			vm->id.libvirt ? "true" : "false", vm->gone ? "true" : "false");
+		report_json_num(f, exits ? (double)pv / exits : 0.0);
 		for (int b = 0; b < VM_BUCKET_MAX; b++) {
 			fprintf(f, ",\"%s\":{", vm_bucket_name(b));
 			report_json_latency(f, &vm->total[b]);
-			fprintf(f, ",\"rate\":%.3f}", rate_per_sec(vm->delta[b].count, r->dt_ns));
+			fputs(",\"rate\":", f);
+			report_json_num(f, rate_per_sec(vm->delta[b].count, r->dt_ns));
+			fputc('}', f);
 		}
 		/* vCPU threads as the host schedules them; the guest's own scheduler is not visible */
 		fputs(",\"sched_scope\":\"host half of the two-level scheduling\",\"model\":", f);

@@ -2,8 +2,10 @@
 /*
  * The exporter's metrics (docs/metrics.md): vflow itself, the traps per
  * paradigm and the model's bands here, each entity type in its own file
- * (metrics_containers.c, metrics_vms.c, metrics_sandboxes.c); the
- * exposition in metrics_format.c, the series' ages in metrics_series.c.
+ * (metrics_containers.c, metrics_vms.c, metrics_sandboxes.c), the model
+ * per paradigm and entity in metrics_model.c; the exposition in
+ * metrics_format.c, which entities are named and the series' ages in
+ * metrics_series.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -56,9 +58,8 @@ char *metrics__body(void *ctx, bool openmetrics, size_t *len)
 }
 
 static void render_self(struct out *o, const struct report *r, const struct prog_stat *progs,
-			size_t nr_progs, const size_t exported[3], double render_s)
+			size_t nr_progs, const struct metrics_names *names, double render_s)
 {
-	static const char *const types[3] = { "container", "vm", "sandbox" };
 	char buf[64];
 
 	out_family(o, "vflow_build_info", "gauge", "vflow version, revision and syscall attach type.");
@@ -81,9 +82,9 @@ static void render_self(struct out *o, const struct report *r, const struct prog
 	out_family(o, "vflow_ringbuf_samples_total", "counter", "Samples received through the ring buffer.");
 	out_sample(o, "vflow_ringbuf_samples_total", NULL, r->cum->events);
 	out_family(o, "vflow_exported_entities", "gauge", "Entities exported by name, by type.");
-	for (int t = 0; t < 3; t++)
-		out_sample(o, "vflow_exported_entities", (const char *const[]){ "type", types[t], NULL },
-			   exported[t]);
+	for (int t = 0; t < METRICS_TYPES; t++)
+		out_sample(o, "vflow_exported_entities", (const char *const[]){ "type",
+			   metrics_type_name(t), NULL }, names->exported[t]);
 	out_family(o, "vflow_render_duration_seconds", "gauge", "Time to render the previous /metrics body.");
 	out_sample(o, "vflow_render_duration_seconds", NULL, render_s);
 	if (!nr_progs)
@@ -151,11 +152,25 @@ static void render_paradigms(struct out *o, const struct report *r)
 				      pc[i].paradigm, "class", pc[i].cls, NULL }, &pc[i].row);
 }
 
-/* The loaded model's L_trap bands (config/model.conf, reloaded on SIGHUP), in seconds. */
+/*
+ * The loaded model's bands (config/model.conf, reloaded on SIGHUP): L_trap
+ * in seconds, and eta for each paradigm that has a band (the host has
+ * none unless the config gives it one: its eta is shown, not judged).
+ */
 static void render_bands(struct out *o, const struct model_config *model)
 {
 	if (!model)
 		return;
+	out_family(o, "vflow_model_eta_band_ratio", "gauge",
+		   "The model's efficiency band per paradigm (modelled, not measured).");
+	for (int p = 0; p < VFLOW_PARADIGM_MAX; p++) {
+		if (!model_eta_banded(&model->p[p]))
+			continue;
+		out_sample(o, "vflow_model_eta_band_ratio", (const char *const[]){ "paradigm",
+			   paradigm_name(p), "bound", "low", NULL }, model->p[p].eta_lo);
+		out_sample(o, "vflow_model_eta_band_ratio", (const char *const[]){ "paradigm",
+			   paradigm_name(p), "bound", "high", NULL }, model->p[p].eta_hi);
+	}
 	out_family(o, "vflow_model_trap_latency_seconds", "gauge",
 		   "The model's trap latency band (modelled, not measured).");
 	for (size_t i = 0; i < sizeof(banded) / sizeof(banded[0]); i++) {
@@ -170,9 +185,9 @@ static void render_bands(struct out *o, const struct model_config *model)
 }
 
 static int render_one(struct metrics *m, const struct report *r, const struct prog_stat *progs,
-		      size_t nr_progs, __u64 now, bool om, char **body, size_t *len)
+		      size_t nr_progs, const struct metrics_names *names, bool om, char **body,
+		      size_t *len)
 {
-	size_t exported[3] = {};
 	struct out o = { .om = om };
 
 	o.f = open_memstream(body, len);
@@ -180,10 +195,11 @@ static int render_one(struct metrics *m, const struct report *r, const struct pr
 		return -ENOMEM;
 	render_paradigms(&o, r);
 	render_bands(&o, r->model);
-	metrics_render_containers(m, &o, r, now, &exported[0]);
-	metrics_render_vms(m, &o, r, now, &exported[1]);
-	metrics_render_sandboxes(m, &o, r, now, &exported[2]);
-	render_self(&o, r, progs, nr_progs, exported, m->render_s);
+	metrics_render_containers(&o, r, names);
+	metrics_render_vms(&o, r, names);
+	metrics_render_sandboxes(m, &o, r, names);
+	metrics_render_model(&o, r, names);
+	render_self(&o, r, progs, nr_progs, names, m->render_s);
 	if (om)
 		fputs("# EOF\n", o.f);
 	if (fclose(o.f)) {
@@ -199,11 +215,18 @@ int metrics__render(struct metrics *m, const struct report *r, const struct prog
 {
 	char *text = NULL, *om = NULL;
 	size_t text_len = 0, om_len = 0;
+	struct metrics_names names;
 	struct timespec a, b;
+	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	if (render_one(m, r, progs, nr_progs, now_ns, false, &text, &text_len) ||
-	    render_one(m, r, progs, nr_progs, now_ns, true, &om, &om_len)) {
+	ret = metrics_names__pick(m, r, now_ns, &names);
+	if (!ret)
+		ret = render_one(m, r, progs, nr_progs, &names, false, &text, &text_len);
+	if (!ret)
+		ret = render_one(m, r, progs, nr_progs, &names, true, &om, &om_len);
+	metrics_names__free(&names);
+	if (ret) {
 		free(text);
 		return -ENOMEM;
 	}

@@ -14,21 +14,19 @@ static int row_ptr_count_cmp(const void *a, const void *b)
 }
 
 /* The busiest syscalls of each entity exported by name, the rest of them as "other". */
-static void render_calls(struct metrics *m, struct out *o, const struct report *r, __u64 now,
-			 size_t exported)
+static void render_calls(struct out *o, const struct report *r, const bool *named)
 {
 	char nbuf[32];
 
 	out_family(o, "vflow_syscall_calls_total", "counter", "Syscalls per entity and syscall (busiest 10).");
-	for (size_t i = 0, shown = 0; i < r->nr_entities && shown < exported; i++) {
+	for (size_t i = 0; i < r->nr_entities; i++) {
 		const struct entity *en = &r->entities[i];
 		const struct trap_row *top[VFLOW_MAX_SYSCALL_NR];
 		__u64 rest = 0;
 		size_t n = 0;
 
-		if (!series_live(m, "c", en->wl.name, en->total.count + en->total.skipped, en->gone, now))
+		if (!named[i])
 			continue;
-		shown++;
 		for (size_t k = 0; k < en->nr_rows && n < VFLOW_MAX_SYSCALL_NR; k++)
 			top[n++] = &en->rows[k];
 		qsort(top, n, sizeof(const struct trap_row *), row_ptr_count_cmp);
@@ -47,16 +45,15 @@ static void render_calls(struct metrics *m, struct out *o, const struct report *
 	}
 }
 
-void metrics_render_containers(struct metrics *m, struct out *o, const struct report *r, __u64 now,
-			       size_t *exported)
+void metrics_render_containers(struct out *o, const struct report *r, const struct metrics_names *names)
 {
+	const bool *named = names->named[METRICS_CONTAINER];
 	const char *rt, *par;
 	struct trap_row other = {};
 	bool any_other = false;
 
 	/* a family's samples must follow its TYPE line: one pass per family */
 	for (int pass = 0; pass < 3; pass++) {
-		*exported = 0;
 		any_other = false;
 		if (pass == 0)
 			out_family(o, "vflow_syscalls_total", "counter",
@@ -69,16 +66,13 @@ void metrics_render_containers(struct metrics *m, struct out *o, const struct re
 		for (size_t i = 0; i < r->nr_entities; i++) {
 			const struct entity *en = &r->entities[i];
 			const char *name = en->wl.name;
-			bool live = series_live(m, "c", name, en->total.count + en->total.skipped,
-						en->gone, now);
 
-			if (!live || *exported >= m->max_entities) {
+			if (!named[i]) {
 				if (pass == 0)
 					trap_row__add(&other, &en->total);
 				any_other = true;
 				continue;
 			}
-			(*exported)++;
 			rt = workload_runtime_name(en->wl.runtime);
 			par = paradigm_name(en->wl.paradigm);
 			const char *const kv[] = { "entity", name, "paradigm", par, "runtime", rt, NULL };
@@ -103,5 +97,5 @@ void metrics_render_containers(struct metrics *m, struct out *o, const struct re
 				out_histogram(o, "vflow_syscall_latency_seconds", kv, &other);
 		}
 	}
-	render_calls(m, o, r, now, *exported);
+	render_calls(o, r, named);
 }

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
+#include "core/fmtnum.h"
 #include "serve/metrics_internal.h"
 
 /* the last histogram slot is open-ended: buckets stop before it */
@@ -43,14 +44,20 @@ static void put_u64(FILE *f, unsigned long long v)
 	fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), f);
 }
 
-/* " VALUE\n": integers (most samples are counts) without printf */
+/*
+ * " VALUE\n": integers (most samples are counts) without printf, other
+ * values in the shortest form that reads back exactly, as Prometheus's
+ * client libraries write them
+ */
 static void put_value(FILE *f, double v)
 {
+	char buf[FMT_DOUBLE_LEN];
+
 	fputc(' ', f);
 	if (v >= 0 && v < 9007199254740992.0 && v == (double)(unsigned long long)v)
 		put_u64(f, (unsigned long long)v);
 	else
-		fprintf(f, "%.17g", v);
+		fputs(fmt_double(v, buf, sizeof(buf)), f);
 	fputc('\n', f);
 }
 
@@ -85,14 +92,16 @@ void out_sample(struct out *o, const char *name, const char *const *kv, double v
 
 void out_histogram(struct out *o, const char *name, const char *const *kv, const struct trap_row *row)
 {
-	static char le[BUCKETS][32];
+	static char le[BUCKETS][FMT_DOUBLE_LEN + sizeof("le=\"\"")];
 	static bool le_done;
+	char num[FMT_DOUBLE_LEN];
 	__u64 cum = 0, n = hist_count(row->hist);
 
 	/* the bucket bounds never change: format them once */
 	if (!le_done) {
 		for (int i = 0; i < BUCKETS; i++)
-			snprintf(le[i], sizeof(le[i]), "le=\"%.9g\"", (double)hist_slot_high_ns(i) / NS_PER_SEC);
+			snprintf(le[i], sizeof(le[i]), "le=\"%s\"",
+				 fmt_double((double)hist_slot_high_ns(i) / NS_PER_SEC, num, sizeof(num)));
 		le_done = true;
 	}
 	for (int i = 0; i < BUCKETS; i++) {
@@ -109,7 +118,7 @@ void out_histogram(struct out *o, const char *name, const char *const *kv, const
 	fputs(name, o->f);
 	fputs("_sum", o->f);
 	labels(o->f, kv, NULL);
-	fprintf(o->f, " %.9f\n", (double)row->total_ns / NS_PER_SEC);
+	put_value(o->f, (double)row->total_ns / NS_PER_SEC);
 	fputs(name, o->f);
 	fputs("_count", o->f);
 	labels(o->f, kv, NULL);

@@ -39,21 +39,34 @@ void out_sample(struct out *o, const char *name, const char *const *kv, double v
 /* A row's log2 histogram in seconds: cumulative le buckets, _sum, _count. */
 void out_histogram(struct out *o, const char *name, const char *const *kv, const struct trap_row *row);
 
+/* The entity types, each with its own label ("entity", "vm", "sandbox") and limit. */
+enum metrics_type { METRICS_CONTAINER, METRICS_VM, METRICS_SANDBOX, METRICS_TYPES };
+
 /*
- * Note activity of series @name of entity type @type (its count @total);
- * false if it is gone and has been idle past the TTL: fold it into "other".
+ * Which entities a rendering exports by name, one flag per entity of the
+ * report in its order (busiest first): those not gone and idle past the
+ * TTL, up to --max-entities per type. The rest are summed as "other".
  */
-bool series_live(struct metrics *m, const char *type, const char *name, __u64 total, bool gone,
-		 __u64 now);
+struct metrics_names {
+	bool *named[METRICS_TYPES];
+	size_t exported[METRICS_TYPES];
+};
+
+/* Pick them, noting each series' activity; 0 or -ENOMEM. */
+int metrics_names__pick(struct metrics *m, const struct report *r, __u64 now,
+			struct metrics_names *n);
+void metrics_names__free(struct metrics_names *n);
 /* Forget series no report has had for a TTL: their names are in "other". */
 void series_prune(struct metrics *m, __u64 now);
+/* "container", "vm", "sandbox": the model families' type label */
+const char *metrics_type_name(enum metrics_type t);
 
-/* The families of each entity type; @exported: how many were exported by name. */
-void metrics_render_containers(struct metrics *m, struct out *o, const struct report *r, __u64 now,
-			       size_t *exported);
-void metrics_render_vms(struct metrics *m, struct out *o, const struct report *r, __u64 now,
-			size_t *exported);
-void metrics_render_sandboxes(struct metrics *m, struct out *o, const struct report *r, __u64 now,
-			      size_t *exported);
+/* The families of each entity type. */
+void metrics_render_containers(struct out *o, const struct report *r, const struct metrics_names *n);
+void metrics_render_vms(struct out *o, const struct report *r, const struct metrics_names *n);
+void metrics_render_sandboxes(struct metrics *m, struct out *o, const struct report *r,
+			      const struct metrics_names *n);
+/* The model per paradigm and per entity, and the entities' scheduling (metrics_model.c). */
+void metrics_render_model(struct out *o, const struct report *r, const struct metrics_names *n);
 
 #endif

@@ -6,8 +6,8 @@
 #include "core/trap.h"
 #include "serve/metrics_internal.h"
 
-void metrics_render_sandboxes(struct metrics *m, struct out *o, const struct report *r, __u64 now,
-			      size_t *exported)
+void metrics_render_sandboxes(struct metrics *m, struct out *o, const struct report *r,
+			      const struct metrics_names *names)
 {
 	static const __u32 timed[] = { VFLOW_ACT_USER_NOTIF, VFLOW_ACT_NOTIF_CONTINUE, VFLOW_ACT_PTRACE };
 	struct trap_row per[VFLOW_ACT_MAX];
@@ -18,7 +18,6 @@ void metrics_render_sandboxes(struct metrics *m, struct out *o, const struct rep
 		struct trap_row other[VFLOW_ACT_MAX] = {};
 		bool any_other = false;
 
-		*exported = 0;
 		if (pass == 0)
 			out_family(o, "vflow_sandbox_traps_total", "counter",
 				   "Sandbox traps per sandbox and action.");
@@ -36,14 +35,12 @@ void metrics_render_sandboxes(struct metrics *m, struct out *o, const struct rep
 				for (size_t k = 0; k < sb->nr_rows; k++)
 					if (sb->rows[k]->sub < VFLOW_ACT_MAX)
 						trap_row__add(&per[sb->rows[k]->sub], sb->rows[k]);
-				if (!series_live(m, "sb", name, sb->total.count, sb->gone, now) ||
-				    *exported >= m->max_entities) {
+				if (!names->named[METRICS_SANDBOX][i]) {
 					for (int a = 0; a < VFLOW_ACT_MAX; a++)
 						trap_row__add(&other[a], &per[a]);
 					any_other = true;
 					continue;
 				}
-				(*exported)++;
 			} else if (!any_other) {
 				continue;
 			}

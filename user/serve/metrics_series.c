@@ -63,7 +63,11 @@ static struct series_age *age_find(struct metrics *m, const char *key)
 	return NULL;
 }
 
-bool series_live(struct metrics *m, const char *type, const char *name, __u64 total,
+/*
+ * Note activity of series @name of entity type @type (its count @total);
+ * false if it is gone and has been idle past the TTL: fold it into "other".
+ */
+static bool series_live(struct metrics *m, const char *type, const char *name, __u64 total,
 			bool gone, __u64 now)
 {
 	struct series_age *a = NULL;
@@ -95,6 +99,72 @@ bool series_live(struct metrics *m, const char *type, const char *name, __u64 to
 	}
 	a->seen_ns = now;
 	return !(gone && now - a->last_change_ns > m->ttl_ns);
+}
+
+const char *metrics_type_name(enum metrics_type t)
+{
+	static const char *const names[METRICS_TYPES] = {
+		[METRICS_CONTAINER] = "container", [METRICS_VM] = "vm", [METRICS_SANDBOX] = "sandbox",
+	};
+
+	return names[t];
+}
+
+/* Entity @i of type @t: its series key's prefix, name, count of activity and whether it is gone. */
+static const char *entity_of(const struct report *r, enum metrics_type t, size_t i, __u64 *total,
+			     bool *gone)
+{
+	const struct vm_entity *vm;
+
+	switch (t) {
+	case METRICS_CONTAINER:
+		*total = r->entities[i].total.count + r->entities[i].total.skipped;
+		*gone = r->entities[i].gone;
+		return r->entities[i].wl.name;
+	case METRICS_VM:
+		vm = &r->vms[i];
+		*total = vm->total[VM_EXITS].count + vm->total[VM_IDLE].count;
+		*gone = vm->gone;
+		return vm->id.name;
+	default:
+		*total = r->sandboxes[i].total.count;
+		*gone = r->sandboxes[i].gone;
+		return r->sandboxes[i].info.name;
+	}
+}
+
+int metrics_names__pick(struct metrics *m, const struct report *r, __u64 now,
+			struct metrics_names *n)
+{
+	/* the series keys' prefixes, as before the names were picked in one place */
+	static const char *const key[METRICS_TYPES] = { "c", "vm", "sb" };
+	const size_t count[METRICS_TYPES] = { r->nr_entities, r->nr_vms, r->nr_sandboxes };
+
+	memset(n, 0, sizeof(*n));
+	for (int t = 0; t < METRICS_TYPES; t++) {
+		n->named[t] = calloc(count[t] + 1, sizeof(bool));
+		if (!n->named[t]) {
+			metrics_names__free(n);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < count[t]; i++) {
+			__u64 total;
+			bool gone;
+			const char *name = entity_of(r, t, i, &total, &gone);
+
+			n->named[t][i] = series_live(m, key[t], name, total, gone, now) &&
+					 n->exported[t] < m->max_entities;
+			n->exported[t] += n->named[t][i];
+		}
+	}
+	return 0;
+}
+
+void metrics_names__free(struct metrics_names *n)
+{
+	for (int t = 0; t < METRICS_TYPES; t++)
+		free(n->named[t]);
+	memset(n, 0, sizeof(*n));
 }
 
 void series_prune(struct metrics *m, __u64 now)

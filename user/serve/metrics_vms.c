@@ -26,22 +26,16 @@ static void vm_buckets(struct out *o, const struct report *r, size_t i,
 	}
 }
 
-void metrics_render_vms(struct metrics *m, struct out *o, const struct report *r, __u64 now,
-			size_t *exported)
+void metrics_render_vms(struct out *o, const struct report *r, const struct metrics_names *names)
 {
+	const bool *use = names->named[METRICS_VM];
 	struct trap_row other[VM_BUCKET_MAX] = {};
-	bool *use = calloc(r->nr_vms + 1, sizeof(*use)), any_other = false;
+	bool any_other = false;
 	char rbuf[64];
 
-	*exported = 0;
-	if (!use)
-		return;
 	for (size_t i = 0; i < r->nr_vms; i++) {
 		const struct vm_entity *vm = &r->vms[i];
 
-		use[i] = series_live(m, "vm", vm->id.name, vm->total[VM_EXITS].count +
-				     vm->total[VM_IDLE].count, vm->gone, now) && *exported < m->max_entities;
-		*exported += use[i];
 		for (int b = 0; !use[i] && b < VM_BUCKET_MAX; b++) {
 			trap_row__add(&other[b], &vm->total[b]);
 			any_other = true;
@@ -88,5 +82,4 @@ void metrics_render_vms(struct metrics *m, struct out *o, const struct report *r
 			shown++;
 		}
 	}
-	free(use);
 }

@@ -54,15 +54,19 @@ static void learn(struct tick *t, const struct snapshot *cur)
 	}
 }
 
-/* A report of @cum and @delta, set up as the source needs; 0 or -ENOMEM. */
+/*
+ * A report of @cum and @delta, set up as the source needs, adding to
+ * @ledger (may be NULL); 0 or -ENOMEM.
+ */
 static int build(struct tick *t, struct report *r, const struct snapshot *cum,
-		 const struct snapshot *delta, __u64 dt_ns, __u64 elapsed_ns)
+		 const struct snapshot *delta, __u64 dt_ns, __u64 elapsed_ns,
+		 struct report_ledger *ledger)
 {
 	struct source *s = t->src;
 	int ret;
 
-	*r = (struct report){ .procs = &s->pc, .ident = &s->ident, .model = t->model,
-			      .advice = t->advice, .offline = s->offline };
+	*r = (struct report){ .procs = &s->pc, .ident = &s->ident, .ledger = ledger,
+			      .model = t->model, .advice = t->advice, .offline = s->offline };
 	if (s->kind == SOURCE_IMPORT) {
 		r->vm_name = import_vm_name;
 		r->vm_name_ctx = &s->st;
@@ -132,7 +136,7 @@ int tick__next(struct tick *t, __u64 advance_ns, char *err, size_t err_len)
 	from = t->rate_ref ? t->rate_ref->ts_ns : t->src->origin_ns;
 	since = t->base ? t->base->ts_ns : t->src->origin_ns;
 	if (!delta || (t->base && !cum) ||
-	    build(t, &r, cum ? cum : cur, delta, cur->ts_ns - from, cur->ts_ns - since)) {
+	    build(t, &r, cum ? cum : cur, delta, cur->ts_ns - from, cur->ts_ns - since, t->ledger)) {
 		snapshot__free(delta);
 		snapshot__free(cum);
 		snapshot__free(cur);
@@ -171,7 +175,8 @@ int tick__rebase(struct tick *t, char *err, size_t err_len)
 		return 0;
 	cum = snapshot__delta(base, t->snap);
 	delta = snapshot__new(0);
-	if (!cum || !delta || build(t, &r, cum, delta, t->r.dt_ns, 0)) {
+	/* no interval passed: the running sums stay as they are */
+	if (!cum || !delta || build(t, &r, cum, delta, t->r.dt_ns, 0, NULL)) {
 		snapshot__free(cum);
 		snapshot__free(delta);
 		drop_report(t);

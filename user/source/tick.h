@@ -20,6 +20,8 @@ struct tick {
 	/* set by the program, read at each report: the model and rules in use (may change) */
 	const struct model_config *model;
 	const struct advice_rules *advice;
+	/* the model's running sums each interval adds to (the exporter's counters); may be NULL */
+	struct report_ledger *ledger;
 	struct snapshot *snap;		/* the latest read, cumulative */
 	struct snapshot *rate_ref;	/* where the next interval starts: snap, or a read at resume */
 	struct snapshot *base;		/* totals since this one (tick__rebase); NULL: since the start */

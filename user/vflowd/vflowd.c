@@ -108,7 +108,11 @@ static int daemon_start(struct daemon *d, struct args *a)
 	int ret = 0;
 
 	tick__init(&d->t, &d->src);
-	if (a->listen) {
+	d->ledger = report_ledger__new();
+	d->t.ledger = d->ledger;
+	if (!d->ledger)
+		ret = -ENOMEM;
+	if (!ret && a->listen) {
 		ret = exporter_prepare(a, d->web, &d->mt, err, sizeof(err));
 		d->have_metrics = !ret;
 	}
@@ -204,6 +208,7 @@ static void daemon_stop(struct daemon *d)
 	web_config__free(&d->webs[0]);
 	web_config__free(&d->webs[1]);
 	tick__free(&d->t);
+	report_ledger__free(d->ledger);
 	source__close(&d->src);
 	recorder__free(&d->rec);
 	model_in_use__free(&d->model);

@@ -88,6 +88,7 @@ struct daemon {
 	struct model_in_use model;
 	struct source src;		/* the engine, and the names of what it counts */
 	struct tick t;			/* the last report and its cumulative snapshot (t.snap) */
+	struct report_ledger *ledger;	/* the model's running sums, for the counters */
 	char cgroup_filter[PATH_MAX + 64];	/* --cgroup below the cgroup2 mount */
 	struct recorder rec;
 	struct flight fl;

@@ -196,18 +196,21 @@ static void paradigm_table(struct top_frame *fr, const struct top_info *info,
 			      TOP_PUT_RIGHT);
 		snprintf(b, sizeof(b), "%.1f%%", s->cpu_pct);
 		top_put(line, pos, PAR_NUM_W, have_data ? b : "-", TOP_PUT_RIGHT);
-		/* the model's eta where the paradigm ran, against the document's band */
-		if (have_data && r->paradigms[p].valid && r->paradigms[p].in.oncpu_ns > 0) {
+		/* the model's eta where the paradigm ran, against its band where it has one */
+		if (have_data && r->paradigms[p].valid && r->paradigms[p].res.eta.prov != PROV_UNKNOWN) {
 			const struct model_result *m = &r->paradigms[p].res;
 
-			snprintf(band, sizeof(band), "%.1f%% / %.0f-%.0f%%%s", 100 * m->eta.value,
-				 100 * m->eta_lo, 100 * m->eta_hi, m->eta_out_of_band ? " !" : "");
+			if (m->eta_banded)
+				snprintf(band, sizeof(band), "%.1f%% / %.0f-%.0f%%%s", 100 * m->eta.value,
+					 100 * m->eta_lo, 100 * m->eta_hi, m->eta_out_of_band ? " !" : "");
+			else
+				snprintf(band, sizeof(band), "%.1f%% / no band", 100 * m->eta.value);
 		} else {
 			snprintf(band, sizeof(band), "-");
 		}
 		top_frame__add(fr, TOP_A_NORMAL, "%s  %s", line, band);
 	}
-	top_frame__add(fr, TOP_A_DIM, "%s: the model's efficiency / the document's band (! outside).  "
+	top_frame__add(fr, TOP_A_DIM, "%s: the model's efficiency / its band (! outside; - unknown).  "
 		       "TRAP CPU%%: the model's C_trap / on-CPU time", eta);
 }
 

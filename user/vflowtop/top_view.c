@@ -142,13 +142,14 @@ static void fill_latency(struct top_item *it, const struct trap_row *cum)
 /*
  * Where the model has a figure for the entity, its trap share replaces the
  * raw trap time (which counts threads blocked inside syscalls), and its eta
- * shows with the band flag.
+ * shows, flagged only outside a band (the host has none by default). An
+ * unknown eta (no on-CPU time measured) shows as "-".
  */
 static void fill_model(struct top_item *it, const struct entity_model *m)
 {
 	it->eta = -1;
 	it->eta_out = false;
-	if (!m->valid || m->in.oncpu_ns <= 0)
+	if (!m->valid || m->res.eta.prov == PROV_UNKNOWN)
 		return;
 	it->cpu_pct = PERCENT * report_trap_share(m);
 	it->eta = m->res.eta.value;

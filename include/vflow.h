@@ -218,6 +218,14 @@ struct vflow_sched_val {
  * hash when another takes the entry. User space adds them to the hash's.
  */
 #define VFLOW_SCHED_STAGE_SLOTS 64
+/*
+ * After them, a few spill entries per CPU: where an entry goes whose fold
+ * into the hash failed (no element to be had in the switch's context, or
+ * the hash full for now), to be folded at a later switch, so that the
+ * cgroup taking its place is counted. The array holds both.
+ */
+#define VFLOW_SCHED_SPILL_SLOTS 4
+#define VFLOW_SCHED_STAGE_ENTRIES (VFLOW_SCHED_STAGE_SLOTS + VFLOW_SCHED_SPILL_SLOTS)
 
 struct vflow_sched_stage {
 	__u64 cgroup_id;	/* 0: empty */

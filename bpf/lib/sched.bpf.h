@@ -17,13 +17,15 @@
  * The aggregate goes to a small per-CPU array indexed by the cgroup id's
  * low bits, each entry holding one cgroup, folded into the per-CPU hash
  * when another cgroup takes the entry: switches between the same few
- * cgroups cost no hash lookup. A removed cgroup can sit in an entry for
- * as long as no other cgroup takes it: user space names such cgroups in
- * sched_evict (at their entry's index) and bumps sched_drain_gen; each
- * CPU then looks at one entry per switch, from its own program (racing
- * nothing), and folds it if it holds the named cgroup. One at a time:
- * each fold may allocate a hash element, and the allocator refills its
- * per-CPU cache only once interrupts are back on.
+ * cgroups cost no hash lookup. A fold that fails (the switch's context
+ * may find no free hash element: the allocator refills its per-CPU cache
+ * only once interrupts are back on) moves the entry to a spill entry,
+ * folded at a later switch. A removed cgroup can sit in an entry for as
+ * long as no other cgroup takes it: user space names such cgroups in
+ * sched_evict (at their entry's index) as soon as they are removed, and
+ * bumps sched_drain_gen; each CPU then looks at a few entries per switch,
+ * from its own program (racing nothing), and folds one that holds a
+ * named cgroup. At most one fold per switch, for the allocator's sake.
  */
 #ifndef VFLOW_SCHED_BPF_H
 #define VFLOW_SCHED_BPF_H
@@ -48,12 +50,12 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, VFLOW_SCHED_STAGE_SLOTS);
+	__uint(max_entries, VFLOW_SCHED_STAGE_ENTRIES);	/* the spill entries last */
 	__type(key, __u32);
 	__type(value, struct vflow_sched_stage);
 } sched_stage SEC(".maps");
 
-/* Bumped by user space: every CPU folds its whole staging array at its next switch. */
+/* Bumped by user space: every CPU looks through its staging array for the cgroups in sched_evict. */
 __u32 sched_drain_gen;
 
 /* The cgroups to fold out of the staging array, each at its entry's index. */
@@ -67,6 +69,7 @@ struct {
 struct sched_drain_state {
 	__u32 gen;		/* the drain generation this CPU finished last */
 	__u32 next;		/* the next entry to fold */
+	__u32 spilled;		/* spill entries in use */
 };
 
 struct {
@@ -109,7 +112,31 @@ static __always_inline int sched_fold(struct vflow_sched_stage *st)
 	return 0;
 }
 
-/* This CPU's aggregate of cgroup @cgid, or NULL (the hash is full: counted). */
+/* Move entry @st into a free spill entry of this CPU: 0, or -1 (none free). */
+static __always_inline int sched_spill(struct vflow_sched_stage *st)
+{
+	__u32 zero = 0;
+	struct sched_drain_state *d = bpf_map_lookup_elem(&sched_drained, &zero);
+
+	if (!d)
+		return -1;
+#pragma unroll
+	for (__u32 k = VFLOW_SCHED_STAGE_SLOTS; k < VFLOW_SCHED_STAGE_ENTRIES; k++) {
+		__u32 key = k;	/* k stays a constant: the key goes to the stack */
+		struct vflow_sched_stage *sp = bpf_map_lookup_elem(&sched_stage, &key);
+
+		if (!sp || sp->cgroup_id)
+			continue;
+		*sp = *st;
+		__builtin_memset(&st->val, 0, sizeof(st->val));
+		st->cgroup_id = 0;
+		d->spilled++;
+		return 0;
+	}
+	return -1;
+}
+
+/* This CPU's aggregate of cgroup @cgid, or NULL (the hash and the spill entries full: counted). */
 static __always_inline struct vflow_sched_val *sched_val_get(__u64 cgid)
 {
 	__u32 idx = cgid & (VFLOW_SCHED_STAGE_SLOTS - 1);
@@ -119,8 +146,8 @@ static __always_inline struct vflow_sched_val *sched_val_get(__u64 cgid)
 		return NULL;
 	if (st->cgroup_id == cgid)
 		return &st->val;
-	/* another cgroup's: fold it into the hash, then take the entry */
-	if (sched_fold(st)) {
+	/* another cgroup's: fold it into the hash (or spill it), then take the entry */
+	if (sched_fold(st) && sched_spill(st)) {
 		counter_inc(VFLOW_CNT_SCHED_KEYS_FULL);	/* @cgid's event is not counted */
 		return NULL;
 	}
@@ -128,25 +155,56 @@ static __always_inline struct vflow_sched_val *sched_val_get(__u64 cgid)
 	return &st->val;
 }
 
-/* User space asked for a drain this CPU has not finished: its next entry. */
+/* Entries looked at per switch while a drain is under way */
+#define SCHED_DRAIN_STEP 8
+
+/*
+ * Each switch: a spilled entry, if any, is folded (one at a time); and
+ * while user space has asked for a drain this CPU has not finished, the
+ * next few entries are looked at, and folded if they hold a cgroup named
+ * in sched_evict.
+ */
 static __always_inline void sched_drain(void)
 {
-	__u32 zero = 0, gen = sched_drain_gen, idx;
+	__u32 zero = 0, gen = sched_drain_gen;
 	struct sched_drain_state *d = bpf_map_lookup_elem(&sched_drained, &zero);
-	struct vflow_sched_stage *st;
-	__u64 *evict;
+	bool folded = false;
 
-	if (!d || d->gen == gen)
+	if (!d)
 		return;
-	idx = d->next;
-	st = bpf_map_lookup_elem(&sched_stage, &idx);
-	evict = bpf_map_lookup_elem(&sched_evict, &idx);
-	/* one that cannot be folded now stays: a later drain takes it */
-	if (st && evict && st->cgroup_id && st->cgroup_id == *evict)
-		sched_fold(st);
-	if (++d->next >= VFLOW_SCHED_STAGE_SLOTS) {
-		d->next = 0;
-		d->gen = gen;
+	if (d->spilled) {
+#pragma unroll
+		for (__u32 k = VFLOW_SCHED_STAGE_SLOTS; k < VFLOW_SCHED_STAGE_ENTRIES; k++) {
+			__u32 key = k;
+			struct vflow_sched_stage *sp = bpf_map_lookup_elem(&sched_stage, &key);
+
+			if (!sp || !sp->cgroup_id)
+				continue;
+			/* one that cannot be folded now stays: a later switch tries again */
+			if (!sched_fold(sp))
+				d->spilled--;
+			folded = true;
+			break;
+		}
+		if (!folded)
+			d->spilled = 0;
+	}
+	for (int i = 0; i < SCHED_DRAIN_STEP && d->gen != gen; i++) {
+		__u32 idx = d->next;
+		struct vflow_sched_stage *st = bpf_map_lookup_elem(&sched_stage, &idx);
+		__u64 *evict = bpf_map_lookup_elem(&sched_evict, &idx);
+
+		if (st && evict && st->cgroup_id && st->cgroup_id == *evict) {
+			/* one fold per switch: the next waits for the next switch */
+			if (folded)
+				break;
+			sched_fold(st);
+			folded = true;
+		}
+		if (++d->next >= VFLOW_SCHED_STAGE_SLOTS) {
+			d->next = 0;
+			d->gen = gen;
+		}
 	}
 }
 

@@ -200,8 +200,8 @@ static int read_sched(struct engine *e, struct snapshot *s, size_t *cap)
 }
 
 /*
- * The scheduling staging array: a pair of rows per CPU's entry that holds
- * a cgroup (merged with the hash's by snapshot__merge). Read after the
+ * The scheduling staging array (spill entries included): a pair of rows
+ * per CPU's entry that holds a cgroup (merged with the hash's by snapshot__merge). Read after the
  * hash, as the syscall path's.
  */
 static int read_sched_stage(struct engine *e, struct snapshot *s, size_t *cap)
@@ -209,7 +209,7 @@ static int read_sched_stage(struct engine *e, struct snapshot *s, size_t *cap)
 	int fd = bpf_map__fd(e->skel->maps.sched_stage);
 	size_t stride = PERCPU_STRIDE(sizeof(struct vflow_sched_stage));
 
-	for (__u32 k = 0; k < VFLOW_SCHED_STAGE_SLOTS; k++) {
+	for (__u32 k = 0; k < VFLOW_SCHED_STAGE_ENTRIES; k++) {
 		if (bpf_map_lookup_elem(fd, &k, e->sched_stage_vals))
 			continue;
 		for (int cpu = 0; cpu < e->nr_cpus; cpu++) {

@@ -159,9 +159,11 @@ static int retired_expire(struct engine *e, const struct snapshot *s, const stru
 		/*
 		 * The scheduling staging array holds a cgroup until another one
 		 * with the same low bits switches on that CPU, which may never
-		 * come: name it for eviction, and have every CPU look.
+		 * come: name it for eviction, and have every CPU look. At once:
+		 * a removed cgroup has no task left to switch, so what its entry
+		 * holds is final, and it is out of the entry well before the TTL.
 		 */
-		if (sched_staged && now - r->since_ns >= e->opts.retire_ttl_ns) {
+		if (sched_staged) {
 			__u32 idx = r->id & (VFLOW_SCHED_STAGE_SLOTS - 1);
 
 			if (!bpf_map_update_elem(bpf_map__fd(e->skel->maps.sched_evict), &idx, &r->id,

@@ -126,7 +126,7 @@ import json, sys
 last = json.loads(open(sys.argv[1]).read().splitlines()[-1])
 calls, prefix = int(sys.argv[2]), sys.argv[3]
 c = last["counters"]
-print("lost", c["keys_full"] + c["sched_keys_full"])
+print("lost", c["keys_full"] + c["sched_keys_full"], "keys_full", c["keys_full"], "sched_keys_full", c["sched_keys_full"])
 # the sum, and the few still shown one by one: a CPU's staging entry may
 # hold a removed cgroup's last calls until another cgroup makes that call.
 # A removed cgroup keeps the path it had (docs/IDENTITY.md): a straggler
@@ -143,7 +143,7 @@ print("entities", len(last["entities"]))
 print("stragglers", len(ours))
 print("detail", [(e["path"], getppid(e)) for e in last["entities"] if getppid(e)][:8])
 PY
-read -r _ LOST <<<"$(sed -n 1p "$TMP/churn.res")"
+read -r _ LOST _ <<<"$(sed -n 1p "$TMP/churn.res")"
 read -r _ REMOVED <<<"$(sed -n 2p "$TMP/churn.res")"
 read -r _ ENTS <<<"$(sed -n 3p "$TMP/churn.res")"
 read -r _ STRAGGLERS <<<"$(sed -n 4p "$TMP/churn.res")"

@@ -7,7 +7,8 @@
 N=40009
 NAMES=("control socket is owner-only" "attached vflowtop loads no BPF programs"
        "attached vflowtop sees the workload exactly" "other users cannot attach"
-       "a second vflowd on the same socket is refused" "vflowd stopped cleanly")
+       "a second vflowd on the same socket is refused" "vflowd stopped cleanly"
+       "attached vflowtop says vflowd times 1 syscall in 16" "sampled: vflowd stopped cleanly")
 plan ${#NAMES[@]}
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, cgroups)" "${NAMES[@]}"
 [ -n "$(cgroup2_root)" ] || skip_all "no cgroup v2 hierarchy mounted" "${NAMES[@]}"
@@ -57,3 +58,20 @@ else
 	not_ok "a second vflowd on the same socket is refused"; diag "status $rc: $(cat "$TMP/second.err")"
 fi
 stop_vflowd
+
+# A vflowd that times 1 syscall in 16: the viewer's latencies are that
+# sample too, and it says so (the period travels in the control header)
+start_vflowd "$TMP/sampled.jsonl" -i 0.5 --control "$SOCK" --syscall-timing sampled:16 ||
+	fail_all "sampled vflowd did not start" "${NAMES[@]:6}"
+run_in_cgroup "$CG" "$BUILD/tests/sysloop" "$N"
+"$VFLOWTOP" --attach "$SOCK" --json -d 0.3 -n 2 >"$TMP/top2.jsonl" 2>"$TMP/top2.err" ||
+	diag "vflowtop: $(cat "$TMP/top2.err")"
+python3 - "$TMP/top2.jsonl" "/$CGNAME" <<'PY' && ok "${NAMES[6]}" || not_ok "${NAMES[6]}"
+import json, sys
+last = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+e = next(e for e in last["entities"] if e["path"] == sys.argv[2])
+print("# %s, period %s, %s" % (last["syscall_timing"], last["syscall_time_period"], e["latency_provenance"]))
+sys.exit(0 if last["syscall_timing"] == "sampled 1/16" and last["syscall_time_period"] == 16 and
+         e["latency_provenance"] == "sampled 1/16" else 1)
+PY
+stop_vflowd "sampled"

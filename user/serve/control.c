@@ -67,6 +67,7 @@ static void serve_one(struct control_server *s, int c)
 	n = engine__probes(s->e, &probes);
 	h.ts_ns = snap->ts_ns;
 	h.events = snap->events;
+	h.time_period = snap->time_period;
 	memcpy(h.counters, snap->counters, sizeof(h.counters));
 	h.nr_rows = snap->nr_rows;
 	h.nr_probes = n;

@@ -98,6 +98,7 @@ int control_fetch(const char *path, struct control_reply *out, char *err, size_t
 	snapshot__merge(out->snap);
 	out->snap->ts_ns = h.ts_ns;
 	out->snap->events = h.events;
+	out->snap->time_period = h.time_period;
 	memcpy(out->snap->counters, h.counters, sizeof(h.counters));
 	snprintf(out->syscall_via, sizeof(out->syscall_via), "%.*s", CONTROL_VIA_LEN - 1, h.syscall_via);
 	return 0;

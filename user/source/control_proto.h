@@ -4,7 +4,7 @@
  * in vflowd) and its clients (source/attach.c: vflowtop --attach, vflowd
  * --dump-request).
  *
- * Version 1, one request line per connection: the client writes
+ * Version 2, one request line per connection: the client writes
  * "SNAPSHOT\n"; the server answers struct control_hdr, then nr_probes
  * struct control_probe, then nr_rows struct trap_row, and closes. Or it
  * writes "DUMP\n": the server writes a flight-recorder dump and answers one
@@ -19,7 +19,7 @@
 #include "core/snapshot.h"
 
 #define CONTROL_MAGIC 0x776c6676U	/* "vflw" */
-#define CONTROL_VERSION 1
+#define CONTROL_VERSION 2	/* 2: the header carries the syscall timing period */
 #define CONTROL_REQUEST "SNAPSHOT\n"
 #define CONTROL_REQUEST_DUMP "DUMP\n"
 #define CONTROL_REPLY_LEN 1024
@@ -39,6 +39,8 @@ struct control_hdr {
 	__u32 nr_rows;
 	__u32 nr_probes;
 	char syscall_via[CONTROL_VIA_LEN];
+	__u32 time_period;	/* syscalls timed 1 in time_period (1: every one) */
+	__u32 pad;
 };
 
 struct control_probe {

@@ -95,9 +95,11 @@ print("# on-CPU: vflow %d ns, schedstat %d ns; run-queue wait: vflow %d ns, run_
 tap(run - 3 * MS <= on <= run + MS, "on-CPU time: the sum of the tasks' own",
     "vflow %d ns, schedstat %d ns" % (on, run))
 # The same difference the kernel adds at the same switch. It also adds to
-# run_delay where a queued task is dequeued before it runs (a requeue),
-# which no switch shows: 1 % (0.4 % measured here under load) and 1 ms.
-tap(delay > 0 and abs(rq - delay) <= MS + delay // 100, "run-queue wait: the sum of the tasks' run_delay",
+# run_delay where a queued task is dequeued before it runs (a requeue: a
+# delayed dequeue, a priority or group change), which no switch shows, so
+# vflow's figure is the lower: 0.4-1.2 % below here under load; 2 % and
+# 1 ms. A wait lost or doubled is far outside.
+tap(delay > 0 and abs(rq - delay) <= MS + delay // 50, "run-queue wait: the sum of the tasks' run_delay",
     "vflow %d ns, run_delay %d ns" % (rq, delay))
 tap(busy.get("switches_invol", 0) >= 1, "contention: involuntary switches", busy)
 # "some" time: at least one of the cgroup's tasks waited; never longer

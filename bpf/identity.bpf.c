@@ -41,7 +41,14 @@ static __always_inline int emit(struct trace_event_raw_cgroup *ctx, __u32 op)
 	if (bpf_probe_read_kernel_str(ev->path, sizeof(ev->path),
 				      (void *)ctx + DATA_LOC_OFFSET(ctx->__data_loc_path)) < 0)
 		ev->path[0] = '\0';
-	bpf_ringbuf_submit(ev, 0);
+	/*
+	 * Wake the reader only when a quarter of the ring waits: a wakeup is
+	 * an irq_work, a self-IPI, which in a VM is an exit. Below that the
+	 * reader finds the records when its poll times out (every 100 ms at
+	 * most), and before every snapshot.
+	 */
+	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&cgroup_events, BPF_RB_AVAIL_DATA) >=
+			       VFLOW_CGROUP_RINGBUF_BYTES / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	return 0;
 }
 

@@ -52,6 +52,8 @@ static void learn(struct tick *t, const struct snapshot *cur)
 		else if (cgroup_resolver__gone(&s->cg, id))
 			identity__cgroup_removed(&s->ident, id, now);
 	}
+	/* names asked for at mkdir (or before) that the resolver has now */
+	source__name_containers(s);
 }
 
 /*

@@ -288,7 +288,7 @@ say(2, ok, "missing %s; long-lived before %r after %r" % (missing, before, after
 ids = {e["cgroup_id"] for e in short if e}
 reports = [json.loads(l) for l in open(T + "/out.jsonl")]
 host = [brief(e) for r in reports for e in r["entities"]
-        if (e["cgroup_id"] in ids and (e["paradigm"] != "container" or e["name"] != name))
+        if (e["cgroup_id"] in ids and e["paradigm"] != "container")
         or (e["paradigm"] != "container" and "/" + top + "/" in e["path"] + "/" and getppid(e))]
 say(3, len(ids) == 2 and not host, "its cgroups %s counted elsewhere: %s" % (sorted(ids), host[:4]))
 

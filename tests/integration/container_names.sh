@@ -17,6 +17,9 @@
 #  - no other entity (the host's rows) holds its calls;
 #  - a dump names it RUNTIME:NAME (vflowdump info), and so does vflowtop
 #    --replay of the dump.
+# podman's API socket is one that accepts and never answers: every podman
+# container is named all the same, from containers/storage, after the
+# lookup's time limit (counted in the JSON's runtime_lookups.timeouts).
 . "$(dirname "$0")/../lib.sh"
 
 N1=100003
@@ -40,7 +43,8 @@ CHECKS=("a --rm container shorter than an interval is named RUNTIME:NAME, contai
 	"named RUNTIME:NAME in a dump (vflowdump info) and in vflowtop --replay of it")
 NAMES=()
 for rt in "${RUNTIMES[@]}"; do for c in "${CHECKS[@]}"; do NAMES+=("$rt: $c"); done; done
-NAMES+=("vflowd stopped cleanly")
+NAMES+=("podman: its API socket hangs: each container named from containers/storage, the timeouts counted"
+	"vflowd stopped cleanly")
 plan ${#NAMES[@]}
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, container runtimes, cgroups)" "${NAMES[@]}"
 missing=()
@@ -165,11 +169,23 @@ tar -C "$T/rootfs" -cf "$T/rootfs.tar" .
 DOCKER_UP=1
 start_docker || { DOCKER_UP=0; diag "dockerd log: $(tail -5 "$T/dockerd.log" 2>/dev/null | tr '\n' ' ')"; }
 
+# a podman API socket that accepts and never answers (a service that hangs):
+# each lookup waits its limit, then podman's state answers
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(64)
+held = []
+while True:
+    held.append(s.accept()[0])' "$T/hung.sock" &
+HUNG_PID=$!
+on_exit "kill $HUNG_PID; wait $HUNG_PID"
+wait_for 10 test -S "$T/hung.sock" || fail_all "the hung socket did not listen" "${NAMES[@]}"
+
 PORT=$(free_port)
 # every runtime's paths in this test's folder; none of the host's
 start_vflowd "$T/out.jsonl" -i "$INTERVAL_S" --web.listen-address "127.0.0.1:$PORT" \
 	--dump-dir "$T/dumps" --dump-cooldown 0 --record-seconds 0 \
-	--runtime "docker-socket=$T/docker.sock,docker-root=$T/docker,podman-socket=,storage-root=$T/podman/root,storage-runroot=$T/podman/run,containerd-state=" ||
+	--runtime "docker-socket=$T/docker.sock,docker-root=$T/docker,podman-socket=$T/hung.sock,storage-root=$T/podman/root,storage-runroot=$T/podman/run,containerd-state=" ||
 	fail_all "vflowd did not start" "${NAMES[@]}"
 
 # ---- the containers, per runtime -------------------------------------------
@@ -307,6 +323,19 @@ PY
 done
 # VFLOW_TEST_KEEP=DIR: what the checks read, kept for a look
 [ -z "${VFLOW_TEST_KEEP:-}" ] || cp "$T"/*.jsonl "$T"/*.txt "$T"/*.err "$DUMP" "$VFLOW_TEST_KEEP"/
+python3 - "$T/out.jsonl" "${RAN[podman.short1]:-}" "${RAN[podman.short2]:-}" <<'PY' >"$T/hung.res" 2>&1
+import json, sys
+out, s1, s2 = sys.argv[1:]
+what = "podman: its API socket hangs: each container named from containers/storage, the timeouts counted"
+last = json.loads(open(out).readlines()[-1])
+srcs = [(e.get("names") or {}).get("source") for e in last["entities"] if e.get("id") in (s1, s2)]
+look = last.get("runtime_lookups") or {}
+ok = srcs == ["containers/storage state"] * 2 and look.get("timeouts", 0) >= 1
+print(("ok - " if ok else "not ok - ") + what)
+if not ok:
+    print("# sources %s, runtime_lookups %s" % (srcs, look))
+PY
+tap_from <"$T/hung.res"
 if [ "$STOP_RC" -eq 0 ]; then
 	ok "vflowd stopped cleanly"
 else

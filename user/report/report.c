@@ -492,8 +492,15 @@ void report__print_json(const struct report *r, FILE *f)
 	for (int k = 0; k < VFLOW_CNT_MAX; k++)
 		fprintf(f, "%s\"%s\":%llu", k ? "," : "", counter_name(k),
 			(unsigned long long)r->cum->counters[k]);
-	fprintf(f, "},\"lost\":%llu,\"samples\":%llu,\"entities\":[",
+	fprintf(f, "},\"lost\":%llu,\"samples\":%llu,\"runtime_lookups\":",
 		(unsigned long long)report__lost(r), (unsigned long long)r->cum->events);
+	if (r->has_names_stats)
+		fprintf(f, "{\"lookups\":%llu,\"timeouts\":%llu,\"skipped\":%llu,\"cached\":%u,"
+			"\"queued\":%u}", r->names_stats.lookups, r->names_stats.timeouts,
+			r->names_stats.skipped, r->names_stats.cached, r->names_stats.queued);
+	else
+		fputs("null", f);
+	fputs(",\"entities\":[", f);
 	for (size_t i = 0; i < r->nr_entities; i++) {
 		const struct entity *en = &r->entities[i];
 

@@ -151,6 +151,9 @@ struct report {
 	const struct engine_probe *probes;
 	size_t nr_probes;
 	const char *syscall_via;
+	/* what the runtimes were asked for containers' names; has_names_stats false: nothing asked */
+	bool has_names_stats;
+	struct runtime_stats names_stats;
 	bool offline;			/* from a capture: do not look processes up on this host */
 	/*
 	 * An import's name for a VM owner that is no pid (a comm, or "" for

@@ -81,6 +81,8 @@ static int build(struct tick *t, struct report *r, const struct snapshot *cum,
 	}
 	r->nr_probes = source__probes(s, &r->probes);
 	r->syscall_via = source__via(s);
+	r->has_names_stats = s->names != NULL;
+	runtime_resolver__stats(s->names, &r->names_stats);
 	return 0;
 }
 

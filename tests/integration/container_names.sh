@@ -43,7 +43,8 @@ CHECKS=("a --rm container shorter than an interval is named RUNTIME:NAME, contai
 	"named RUNTIME:NAME in a dump (vflowdump info) and in vflowtop --replay of it")
 NAMES=()
 for rt in "${RUNTIMES[@]}"; do for c in "${CHECKS[@]}"; do NAMES+=("$rt: $c"); done; done
-NAMES+=("podman: its API socket hangs: each container named from containers/storage, the timeouts counted"
+NAMES+=("podman: one running before vflowd started: learnt by the walk, named by podman"
+	"podman: its API socket hangs: each container named from containers/storage, the timeouts counted"
 	"vflowd stopped cleanly")
 plan ${#NAMES[@]}
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF, container runtimes, cgroups)" "${NAMES[@]}"
@@ -165,6 +166,15 @@ mkdir -p "$T/rootfs/bin" "$T/podman/tmp"
 cp /bin/busybox "$SYSLOOP" "$T/rootfs/bin/"
 for a in sh sleep; do ln -s busybox "$T/rootfs/bin/$a"; done
 tar -C "$T/rootfs" -cf "$T/rootfs.tar" .
+
+# running before vflowd starts, making a few calls every second
+PRE=vflow-pre-$$
+on_exit "$PODMAN_BIN ${PODMAN_OPTS[*]} rm -f -t 0 $PRE >/dev/null 2>&1"
+podman import "$T/rootfs.tar" "localhost/$IMAGE" >/dev/null 2>"$T/pre.err" &&
+podman run -d --network=none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
+	--cgroup-parent "/$CGROUP_TOP/libpod_parent" --name "$PRE" "localhost/$IMAGE" \
+	/bin/sh -c 'while :; do /bin/sysloop 10; sleep 1; done' >"$T/pre.id" 2>>"$T/pre.err" ||
+	diag "podman run $PRE: $(tail -1 "$T/pre.err")"
 
 DOCKER_UP=1
 start_docker || { DOCKER_UP=0; diag "dockerd log: $(tail -5 "$T/dockerd.log" 2>/dev/null | tr '\n' ' ')"; }
@@ -335,6 +345,19 @@ print(("ok - " if ok else "not ok - ") + what)
 if not ok:
     print("# sources %s, runtime_lookups %s" % (srcs, look))
 PY
+python3 - "$T/out.jsonl" "$(cat "$T/pre.id" 2>/dev/null)" "$PRE" <<'PY' >"$T/pre.res" 2>&1
+import json, sys
+out, cid, pre = sys.argv[1:]
+what = "podman: one running before vflowd started: learnt by the walk, named by podman"
+last = json.loads(open(out).readlines()[-1])
+e = [x for x in last["entities"] if cid and x.get("id") == cid]
+ok = (len(e) == 1 and e[0]["learnt"] == "walk" and e[0]["name"] == "podman:" + pre
+      and e[0]["paradigm"] == "container")
+print(("ok - " if ok else "not ok - ") + what)
+if not ok:
+    print("# %s" % [{k: x.get(k) for k in ("name", "entity", "learnt", "names")} for x in e])
+PY
+tap_from <"$T/pre.res"
 tap_from <"$T/hung.res"
 if [ "$STOP_RC" -eq 0 ]; then
 	ok "vflowd stopped cleanly"

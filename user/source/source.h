@@ -91,8 +91,9 @@ void source__close(struct source *s);
 /*
  * Ask the runtimes for containers' names from now on (source_names.c):
  * a resolver with its worker thread, which has the capabilities of the
- * caller (start it after dropping them). A source that is offline asks
- * nothing. 0 or -errno.
+ * caller (start it after dropping them); every container known by then
+ * (the walk's) is asked at once. A source that is offline asks nothing.
+ * 0 or -errno.
  */
 int source__start_names(struct source *s, const struct runtime_config *cfg);
 /* Cgroup @id was just learnt: ask for its names, if it is a container's. */

@@ -9,13 +9,6 @@
 #include <errno.h>
 #include "source/source.h"
 
-int source__start_names(struct source *s, const struct runtime_config *cfg)
-{
-	if (s->names || s->offline)
-		return 0;
-	s->names = runtime_resolver__new(cfg);
-	return s->names ? 0 : -errno;
-}
 
 /*
  * How long after a container's removal its names are still looked for: a
@@ -58,4 +51,16 @@ void source__name_containers(struct source *s)
 	for (size_t i = 0; i < s->ident.cap; i++)
 		if (s->ident.slots[i].id && s->ident.slots[i].kind == IDENTITY_CGROUP)
 			name_one(s, &s->ident.slots[i], now);
+}
+
+int source__start_names(struct source *s, const struct runtime_config *cfg)
+{
+	if (s->names || s->offline)
+		return 0;
+	s->names = runtime_resolver__new(cfg);
+	if (!s->names)
+		return -errno;
+	/* the walk's containers asked now: named in the first report after */
+	source__name_containers(s);
+	return 0;
 }

@@ -17,6 +17,8 @@
 #  - no other entity (the host's rows) holds its calls;
 #  - a dump names it RUNTIME:NAME (vflowdump info), and so does vflowtop
 #    --replay of the dump.
+# A podman container running before vflowd started is learnt by the walk
+# and named all the same.
 # podman's API socket is one that accepts and never answers: every podman
 # container is named all the same, from containers/storage, after the
 # lookup's time limit (counted in the JSON's runtime_lookups.timeouts).

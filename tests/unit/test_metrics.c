@@ -159,6 +159,8 @@ static void test_runtime_name_labels(void **state)
 	ents[0].wl.paradigm = VFLOW_PARADIGM_CONTAINER;
 	ents[0].names = &names;
 	ents[0].display = (char *)"podman:web-1";
+	ents[0].model.has_totals = true;
+	ents[0].model.totals.traps = 7;
 	assert_int_equal(metrics__render(&m, &r, NULL, 0, 1 * NS), 0);
 	b = metrics__body(&m, false, &len);
 	assert_true(has(b, "vflow_syscalls_total{entity=\"podman:371d585015de\",paradigm=\"container\","
@@ -168,6 +170,9 @@ static void test_runtime_name_labels(void **state)
 	assert_true(has(b, "vflow_syscall_latency_seconds_count{entity=\"podman:371d585015de\","
 			   "paradigm=\"container\",runtime=\"podman\",container=\"web-1\","
 			   "image=\"localhost/shop/web:1.4\"} 50\n"));
+	/* the model's per-entity families too */
+	assert_true(has(b, "vflow_entity_overhead_traps_total{type=\"container\",entity=\"podman:371d585015de\","
+			   "paradigm=\"container\",container=\"web-1\",image=\"localhost/shop/web:1.4\"} 7\n"));
 	assert_false(has(b, "pod=\""));
 	assert_false(has(b, "namespace=\""));
 	/* a cgroup no runtime named: the labels of before */

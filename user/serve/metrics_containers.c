@@ -13,8 +13,24 @@ static int row_ptr_count_cmp(const void *a, const void *b)
 	return x->count != y->count ? (x->count > y->count ? -1 : 1) : 0;
 }
 
+size_t metrics_runtime_labels(const struct runtime_names *names, const char **kv)
+{
+	size_t n = 0;
+
+	/* a value a runtime never gave is no label: "" and absent are one series to Prometheus */
+	for (int l = 0; names && l < RUNTIME_LABEL_MAX; l++) {
+		const char *v = runtime_label_value(names, l);
+
+		if (v[0]) {
+			kv[n++] = runtime_label_name(l);
+			kv[n++] = v;
+		}
+	}
+	return n;
+}
+
 /* "entity", its key; then @k1/@v1 and @k2/@v2 where not NULL; then the runtime's names that are known. */
-#define ENTITY_KV_MAX (2 * (3 + RUNTIME_LABEL_MAX) + 1)
+#define ENTITY_KV_MAX (2 * 3 + RUNTIME_KV_MAX + 1)
 
 static void entity_labels(const struct entity *en, const char *k1, const char *v1, const char *k2,
 			  const char *v2, const char *kv[ENTITY_KV_MAX])
@@ -31,15 +47,7 @@ static void entity_labels(const struct entity *en, const char *k1, const char *v
 		kv[n++] = k2;
 		kv[n++] = v2;
 	}
-	/* a value a runtime never gave is no label: "" and absent are one series to Prometheus */
-	for (int l = 0; en->names && l < RUNTIME_LABEL_MAX; l++) {
-		const char *v = runtime_label_value(en->names, l);
-
-		if (v[0]) {
-			kv[n++] = runtime_label_name(l);
-			kv[n++] = v;
-		}
-	}
+	n += metrics_runtime_labels(en->names, kv + n);
 	kv[n] = NULL;
 }
 

@@ -305,6 +305,9 @@ after = open("%s/%s.labels.after" % (T, rt)).read()
 metrics = open("%s/%s.metrics.after" % (T, rt)).read().splitlines()
 want = ['vflow_syscalls_total{entity="%s:%s",paradigm="container",runtime="%s",container="vflow-short-%s-%s",image="%s"}'
         % (rt, cid[:12], rt, rt, pid, image) for cid in (s1, s2)]
+# the model's per-entity families name it too
+want += ['vflow_entity_overhead_traps_total{type="container",entity="%s:%s",paradigm="container",container="vflow-short-%s-%s",image="%s"}'
+         % (rt, cid[:12], rt, pid, image) for cid in (s1, s2)]
 missing = [w for w in want if not any(l.startswith(w + " ") for l in metrics)]
 ok = (not missing and before and before == after
       and 'container="vflow-long-%s-%s"' % (rt, pid) in before)

@@ -316,7 +316,8 @@ void report__print_text(const struct report *r, const struct report_text_opts *o
 		if (en->display)
 			snprintf(name, sizeof(name), "%s [%.12s]", en->display, en->wl.id);
 		fprintf(f, "%-32.32s %-9s %-10s %12.1f %10.1f %9s %9s  %s (%.0f%%)\n",
-			en->display ? name : en->wl.name, paradigm_name(en->wl.paradigm), workload_runtime_name(en->wl.runtime),
+			en->display ? name : en->wl.name, paradigm_name(en->wl.paradigm),
+			workload_runtime_name(en->wl.runtime),
 			rate_per_sec(en->delta.count, r->dt_ns), rate_per_sec(en->delta.skipped, r->dt_ns),
 			fmt_ns(trap_row_mean_ns(&en->total), b1, sizeof(b1)),
 			fmt_ns(trap_row_quantile_ns(&en->total, P99), b2, sizeof(b2)),

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include "source/source.h"
 
-
 /*
  * How long after a container's removal its names are still looked for: a
  * lookup queued while it existed has answered by then (unless the queue

@@ -116,13 +116,21 @@ static void assert_event_equal(const struct vflow_event *a, const struct vflow_e
 	assert_memory_equal(a->comm, b->comm, sizeof(a->comm));
 }
 
+#define ENT(k, i, t, n, p) { .kind = (k), .id = (i), .type = (t), .name = (n), .path = (p) }
 static const struct dump_entity ents_in[] = {
-	{ DUMP_ENT_CGROUP, 1, "host", "/", "/" },
-	{ DUMP_ENT_CGROUP, 7, "docker", "docker:4f3a9c2e1b7d", "/system.slice/docker-4f3a.scope" },
-	{ DUMP_ENT_CGROUP, UINT64_MAX, "kubernetes", "pod\twith\ttabs", "/kubepods\n/x" },
-	{ DUMP_ENT_PROC, 7, "vm", "guest1", "qemu-system-x86_64 -name guest1" },
-	{ DUMP_ENT_PROC, 4242, "sandbox", "gVisor", "runsc --platform ptrace" },
+	ENT(DUMP_ENT_CGROUP, 1, "host", "/", "/"),
+	ENT(DUMP_ENT_CGROUP, 7, "docker", "docker:4f3a9c2e1b7d", "/system.slice/docker-4f3a.scope"),
+	ENT(DUMP_ENT_CGROUP, UINT64_MAX, "kubernetes", "pod\twith\ttabs", "/kubepods\n/x"),
+	ENT(DUMP_ENT_PROC, 7, "vm", "guest1", "qemu-system-x86_64 -name guest1"),
+	ENT(DUMP_ENT_PROC, 4242, "sandbox", "gVisor", "runsc --platform ptrace"),
+	/* a container its runtime named: the names follow the five fields */
+	{ .kind = DUMP_ENT_CGROUP, .id = 9, .type = "docker", .name = "k8s:prod/web-7d9f/nginx",
+	  .path = "/docker/9e1c",
+	  .names = { .name = "k8s_nginx_web", .image = "nginx:1.25\twith tab", .pod = "web-7d9f",
+		     .pod_namespace = "prod", .pod_container = "nginx",
+		     .source = RUNTIME_SRC_DOCKER_API } },
 };
+#undef ENT
 
 #define NR_ENTS (sizeof(ents_in) / sizeof(ents_in[0]))
 
@@ -367,6 +375,18 @@ static void test_round_trip(void **state)
 	assert_string_equal(e->type, "docker");
 	assert_string_equal(e->name, "docker:4f3a9c2e1b7d");
 	assert_string_equal(e->path, "/system.slice/docker-4f3a.scope");
+	assert_int_equal(e->names.source, RUNTIME_SRC_NONE);
+	e = dump__entity(d, DUMP_ENT_CGROUP, 9);
+	assert_non_null(e);
+	assert_string_equal(e->name, "k8s:prod/web-7d9f/nginx");
+	assert_string_equal(e->path, "/docker/9e1c");
+	assert_string_equal(e->names.name, "k8s_nginx_web");
+	assert_string_equal(e->names.image, "nginx:1.25 with tab");
+	assert_string_equal(e->names.pod, "web-7d9f");
+	assert_string_equal(e->names.pod_namespace, "prod");
+	assert_string_equal(e->names.pod_container, "nginx");
+	assert_int_equal(e->names.source, RUNTIME_SRC_DOCKER_API);
+	assert_false(e->names.sandbox);
 	e = dump__entity(d, DUMP_ENT_PROC, 7);
 	assert_non_null(e);
 	assert_string_equal(e->type, "vm");

@@ -137,6 +137,50 @@ static void test_label_escaping(void **state)
 	metrics__free(&m);
 }
 
+/*
+ * A container its runtime named: its series keep "entity" (its id) and add
+ * the names the runtime gave, no label for one it did not; the others
+ * are as before.
+ */
+static void test_runtime_name_labels(void **state)
+{
+	struct runtime_names names = { .name = "web-1", .image = "localhost/shop/web:1.4",
+				       .source = RUNTIME_SRC_STORAGE_STATE };
+	struct metrics m;
+	struct report r;
+	size_t len;
+	char *b;
+
+	(void)state;
+	assert_int_equal(metrics__init(&m, 10, 300 * NS), 0);
+	fake_report(&r, true);
+	snprintf(ents[0].wl.name, sizeof(ents[0].wl.name), "podman:371d585015de");
+	ents[0].wl.runtime = WORKLOAD_RT_PODMAN;
+	ents[0].wl.paradigm = VFLOW_PARADIGM_CONTAINER;
+	ents[0].names = &names;
+	ents[0].display = (char *)"podman:web-1";
+	ents[0].model.has_totals = true;
+	ents[0].model.totals.traps = 7;
+	assert_int_equal(metrics__render(&m, &r, NULL, 0, 1 * NS), 0);
+	b = metrics__body(&m, false, &len);
+	assert_true(has(b, "vflow_syscalls_total{entity=\"podman:371d585015de\",paradigm=\"container\","
+			   "runtime=\"podman\",container=\"web-1\",image=\"localhost/shop/web:1.4\"} 50\n"));
+	assert_true(has(b, "vflow_syscall_calls_total{entity=\"podman:371d585015de\",syscall=\"getppid\","
+			   "container=\"web-1\",image=\"localhost/shop/web:1.4\"} 50\n"));
+	assert_true(has(b, "vflow_syscall_latency_seconds_count{entity=\"podman:371d585015de\","
+			   "paradigm=\"container\",runtime=\"podman\",container=\"web-1\","
+			   "image=\"localhost/shop/web:1.4\"} 50\n"));
+	/* the model's per-entity families too */
+	assert_true(has(b, "vflow_entity_overhead_traps_total{type=\"container\",entity=\"podman:371d585015de\","
+			   "paradigm=\"container\",container=\"web-1\",image=\"localhost/shop/web:1.4\"} 7\n"));
+	assert_false(has(b, "pod=\""));
+	assert_false(has(b, "namespace=\""));
+	/* a cgroup no runtime named: the labels of before */
+	assert_true(has(b, "vflow_syscalls_total{entity=\"/cg1\",paradigm=\"host\",runtime=\"host\"} 40\n"));
+	free(b);
+	metrics__free(&m);
+}
+
 /* The value of the sample @series ("name{labels}") in @body, or -1 if absent. */
 static double sample_value(const char *body, const char *series)
 {
@@ -310,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_gone_and_idle_expire),
 		cmocka_unit_test(test_histogram_and_openmetrics),
 		cmocka_unit_test(test_label_escaping),
+		cmocka_unit_test(test_runtime_name_labels),
 		cmocka_unit_test(test_bands_from_model),
 		cmocka_unit_test(test_model_counters),
 	};

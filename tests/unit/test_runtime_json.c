@@ -370,6 +370,33 @@ static void test_resolve_arguments(void **state)
 	assert_int_equal(runtime_resolve(NULL, WORKLOAD_RT_DOCKER, ID_ZEROES, &n), -EINVAL);
 }
 
+/* --runtime: paths changed or switched off, the timeout, "off", and one line for anything else. */
+static void test_config_parse(void **state)
+{
+	char spec[] = "docker-socket=/t/docker.sock,podman-socket=,storage-root=/t/root,timeout-ms=40";
+	char off[] = "off", bad_key[] = "docker-sock=/x", bad_ms[] = "timeout-ms=0", no_eq[] = "docker-root";
+	struct runtime_config cfg;
+	char err[512] = "";
+	bool is_off = true;
+
+	(void)state;
+	runtime_config_default(&cfg);
+	assert_int_equal(runtime_config_parse(&cfg, spec, &is_off, err, sizeof(err)), 0);
+	assert_false(is_off);
+	assert_string_equal(cfg.docker_socket, "/t/docker.sock");
+	assert_null(cfg.podman_socket);		/* empty: not asked */
+	assert_string_equal(cfg.storage_graphroot, "/t/root");
+	assert_string_equal(cfg.docker_root, RUNTIME_DOCKER_ROOT);	/* not named: the default */
+	assert_int_equal(cfg.timeout_ms, 40);
+	assert_int_equal(runtime_config_parse(&cfg, off, &is_off, err, sizeof(err)), 0);
+	assert_true(is_off);
+	assert_int_equal(runtime_config_parse(&cfg, bad_key, &is_off, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "'docker-sock=/x'"));
+	assert_null(strchr(err, '\n'));
+	assert_int_equal(runtime_config_parse(&cfg, bad_ms, &is_off, err, sizeof(err)), -EINVAL);
+	assert_int_equal(runtime_config_parse(&cfg, no_eq, &is_off, err, sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_fill_only_empty),
 		cmocka_unit_test(test_display_edges),
 		cmocka_unit_test(test_resolve_arguments),
+		cmocka_unit_test(test_config_parse),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -93,6 +93,19 @@ struct runtime_config {
 /* The defaults above. */
 void runtime_config_default(struct runtime_config *cfg);
 
+/* The longest timeout_ms runtime_config_parse() takes: a report waits on none, a name on this. */
+#define RUNTIME_TIMEOUT_MAX_MS		(60 * 1000)
+
+/*
+ * A command line's "KEY=VALUE,...": docker-socket, podman-socket,
+ * docker-root, storage-root, storage-runroot, containerd-state (a path;
+ * empty: not looked at) and timeout-ms change @cfg (its paths point into
+ * @spec, which is cut at the commas); "off" sets *@off (no lookups). 0,
+ * or -EINVAL with one line in @err.
+ */
+int runtime_config_parse(struct runtime_config *cfg, char *spec, bool *off, char *err,
+			 size_t err_len);
+
 /*
  * Ask the sources of runtime @rt about container @id (64 lowercase hex, as
  * host/workload.c parses it), in order, until one knows it. Blocks: up to

@@ -4,7 +4,10 @@
  * labels, and the defaults of where the runtimes keep their sockets and
  * state.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "host/runtime.h"
 
@@ -99,4 +102,54 @@ const char *runtime_label_value(const struct runtime_names *n, enum runtime_labe
 	default:
 		return "";
 	}
+}
+
+/* The keys of runtime_config_parse(), and where each value goes. */
+static const char **config_path(struct runtime_config *cfg, const char *key, size_t len)
+{
+	static const char *const keys[] = { "docker-socket", "podman-socket", "docker-root",
+					    "storage-root", "storage-runroot", "containerd-state" };
+	const char **to[] = { &cfg->docker_socket, &cfg->podman_socket, &cfg->docker_root,
+			      &cfg->storage_graphroot, &cfg->storage_runroot,
+			      &cfg->containerd_state };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strlen(keys[i]) == len && !strncmp(keys[i], key, len))
+			return to[i];
+	return NULL;
+}
+
+int runtime_config_parse(struct runtime_config *cfg, char *spec, bool *off, char *err,
+			 size_t err_len)
+{
+	char *save = NULL;
+
+	*off = !strcmp(spec, "off");
+	if (*off)
+		return 0;
+	for (char *kv = strtok_r(spec, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '='), *end;
+		const char **path;
+		unsigned long ms;
+
+		path = eq ? config_path(cfg, kv, (size_t)(eq - kv)) : NULL;
+		if (path) {
+			*path = eq[1] ? eq + 1 : NULL;	/* KEY=: not looked at */
+			continue;
+		}
+		if (eq && (size_t)(eq - kv) == strlen("timeout-ms") && !strncmp(kv, "timeout-ms", eq - kv)) {
+			errno = 0;
+			ms = strtoul(eq + 1, &end, 10);
+			if (!errno && *end == '\0' && ms >= 1 && ms <= RUNTIME_TIMEOUT_MAX_MS) {
+				cfg->timeout_ms = (unsigned int)ms;
+				continue;
+			}
+		}
+		snprintf(err, err_len, "--runtime: '%s' is not KEY=VALUE with KEY docker-socket, "
+			 "podman-socket, docker-root, storage-root, storage-runroot, containerd-state "
+			 "(a path, empty: not looked at) or timeout-ms (1 to %d), or 'off'", kv,
+			 RUNTIME_TIMEOUT_MAX_MS);
+		return -EINVAL;
+	}
+	return 0;
 }

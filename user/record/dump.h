@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include "vflow.h"
 #include "core/snapshot.h"
+#include "host/runtime.h"
 
 #define DUMP_FORMAT_VERSION 1
 #define DUMP_BLOCK_MAGIC 0x4b424656U		/* "VFBK" little-endian */
@@ -89,6 +90,8 @@ struct dump_entity {
 	char type[24];			/* cgroup: "docker", "kubernetes", "host", ...; proc: "vm", "sandbox", "process" */
 	char name[128];			/* entity / VM / sandbox / comm name */
 	char path[256];			/* cgroup path, or the process's cmdline (spaces for NULs) */
+	/* a container cgroup: what its runtime called it (name is then its display); source NONE: nothing */
+	struct runtime_names names;
 };
 
 /* What reading found wrong; the dump is still usable when blocks_ok > 0. */

@@ -20,8 +20,11 @@
 #define READ_MAX_ROWS		(1U << 22)
 /* The first capacity of the entity table. */
 #define ENTS_MIN		64
-/* An entity line: kind, id, type, name, path. */
+/* An entity line: kind, id, type, name, path; a container's names may follow (ENT_NAMES_FIELDS). */
 #define ENT_FIELDS		5
+/* name, image, pod, namespace, pod container, source, sandbox */
+#define ENT_NAMES_FIELDS	7
+#define ENT_FIELDS_MAX		(ENT_FIELDS + ENT_NAMES_FIELDS)
 /* The longest decimal __u64. */
 #define U64_MAX_DIGITS		20
 /* The END block's line of the events written. */
@@ -208,6 +211,24 @@ static int add_entity(struct dump_reader *r, const struct dump_entity *e)
 	return 0;
 }
 
+/* A container's names from the fields after the fifth; left empty when they are not all there. */
+static void parse_names(struct dump_entity *e, const char *const *f, const size_t *fn)
+{
+	struct runtime_names *n = &e->names;
+
+	for (int src = RUNTIME_SRC_NONE + 1; src < RUNTIME_SRC_MAX; src++)
+		if (key_is(f[5], fn[5], runtime_source_name(src)))
+			n->source = src;
+	if (n->source == RUNTIME_SRC_NONE)
+		return;	/* a source this reader does not know: no names rather than wrong ones */
+	copy_str(n->name, sizeof(n->name), f[0], fn[0]);
+	copy_str(n->image, sizeof(n->image), f[1], fn[1]);
+	copy_str(n->pod, sizeof(n->pod), f[2], fn[2]);
+	copy_str(n->pod_namespace, sizeof(n->pod_namespace), f[3], fn[3]);
+	copy_str(n->pod_container, sizeof(n->pod_container), f[4], fn[4]);
+	n->sandbox = key_is(f[6], fn[6], "1");
+}
+
 static int parse_entities(struct dump_reader *r, const struct dump_block *b, size_t at)
 {
 	unsigned long bad = 0;
@@ -216,14 +237,14 @@ static int parse_entities(struct dump_reader *r, const struct dump_block *b, siz
 	int err;
 
 	while (next_line(b, &pos, &line, &n)) {
-		const char *f[ENT_FIELDS], *end = line + n, *t;
-		size_t fn[ENT_FIELDS], i;
+		const char *f[ENT_FIELDS_MAX], *end = line + n, *t;
+		size_t fn[ENT_FIELDS_MAX], i;
 		struct dump_entity e = { 0 };
 
 		if (!n)
 			continue;
 		/* tab-separated fields; a newer writer may add more after them */
-		for (i = 0, t = line; i < ENT_FIELDS; i++) {
+		for (i = 0, t = line; i < ENT_FIELDS_MAX; i++) {
 			const char *tab = memchr(t, '\t', end - t);
 
 			f[i] = t;
@@ -249,6 +270,8 @@ static int parse_entities(struct dump_reader *r, const struct dump_block *b, siz
 		copy_str(e.type, sizeof(e.type), f[2], fn[2]);
 		copy_str(e.name, sizeof(e.name), f[3], fn[3]);
 		copy_str(e.path, sizeof(e.path), f[4], fn[4]);
+		if (e.kind == DUMP_ENT_CGROUP && i >= ENT_FIELDS_MAX)
+			parse_names(&e, f + ENT_FIELDS, fn + ENT_FIELDS);
 		err = add_entity(r, &e);
 		if (err)
 			return err;

@@ -192,6 +192,25 @@ int dump_writer__open(struct dump_writer **out, FILE *f, const struct dump_info 
 	return 0;
 }
 
+/* A container's names after the five fields: name, image, pod, namespace, pod container, source, sandbox. */
+static void put_names(struct sbuf *sb, const struct runtime_names *n, const char *sep)
+{
+	const struct {
+		const char *s;
+		size_t len;
+	} f[] = {
+		{ n->name, sizeof(n->name) }, { n->image, sizeof(n->image) }, { n->pod, sizeof(n->pod) },
+		{ n->pod_namespace, sizeof(n->pod_namespace) },
+		{ n->pod_container, sizeof(n->pod_container) },
+	};
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		sbuf_printf(sb, "\t");
+		sbuf_put_clean(sb, f[i].s, f[i].len, sep);
+	}
+	sbuf_printf(sb, "\t%s\t%d", runtime_source_name(n->source), n->sandbox ? 1 : 0);
+}
+
 int dump_writer__entities(struct dump_writer *w, const struct dump_entity *ents, size_t n)
 {
 	const char *sep = "\t\n\r";
@@ -211,6 +230,8 @@ int dump_writer__entities(struct dump_writer *w, const struct dump_entity *ents,
 		sbuf_put_clean(&sb, e->name, sizeof(e->name), sep);
 		sbuf_printf(&sb, "\t");
 		sbuf_put_clean(&sb, e->path, sizeof(e->path), sep);
+		if (e->kind == DUMP_ENT_CGROUP && e->names.source != RUNTIME_SRC_NONE)
+			put_names(&sb, &e->names, sep);
 		sbuf_printf(&sb, "\n");
 		if (sb.oom)
 			err = -ENOMEM;

@@ -54,6 +54,14 @@ static void name_cgroup(struct dump_entity *d, __u64 id, const struct flight *f)
 	snprintf(d->type, sizeof(d->type), "%s", workload_runtime_name(w.runtime));
 	snprintf(d->name, sizeof(d->name), "%s", w.name);
 	snprintf(d->path, sizeof(d->path), "%s", path);
+	/* what its runtime called it: the dump names it so after the container is gone */
+	if (known && known->names && w.paradigm == VFLOW_PARADIGM_CONTAINER) {
+		char display[sizeof(d->name)];
+
+		d->names = *known->names;
+		if (runtime_names_display(w.runtime, known->names, display, sizeof(display))[0])
+			snprintf(d->name, sizeof(d->name), "%s", display);
+	}
 }
 
 /* Encoded pid key: pid in the low 32 bits, VM/sandbox marks above. */

@@ -44,6 +44,30 @@ static int entity_id_cmp(const void *a, const void *b)
 	return x->cgroup_id < y->cgroup_id ? -1 : x->cgroup_id > y->cgroup_id;
 }
 
+const char *entity_name(const struct entity *en)
+{
+	return en->display ? en->display : en->wl.name;
+}
+
+/* The runtime's names of the container, copied: the identity may be forgotten before the report. */
+static void entity_names(struct entity *en, const struct identity *id)
+{
+	char buf[sizeof("k8s:") + RUNTIME_K8S_NAME_LEN + 2 * RUNTIME_NAME_LEN];
+
+	if (!id->names || !runtime_names_display(en->wl.runtime, id->names, buf, sizeof(buf))[0])
+		return;
+	en->names = malloc(sizeof(*en->names));
+	en->display = strdup(buf);
+	if (en->names && en->display) {
+		*en->names = *id->names;
+		return;
+	}
+	free(en->names);	/* ENOMEM: named by its key, as before names */
+	free(en->display);
+	en->names = NULL;
+	en->display = NULL;
+}
+
 /* The identity learnt of the cgroup, or (no table) what the resolver says now. */
 static const char *entity_path(struct entity *en, const struct identity_table *ident,
 			       struct cgroup_resolver *cg)
@@ -84,6 +108,11 @@ static void entity_identify(struct entity *en, const struct identity_table *iden
 		memset(&en->wl, 0, sizeof(en->wl));
 		snprintf(en->wl.name, sizeof(en->wl.name), "%.*s",
 			 (int)sizeof(en->wl.name) - 1, en->path);
+	} else if (ident && en->wl.paradigm == VFLOW_PARADIGM_CONTAINER) {
+		const struct identity *known = identity__find(ident, IDENTITY_CGROUP, en->cgroup_id);
+
+		if (known)
+			entity_names(en, known);
 	}
 }
 
@@ -180,9 +209,12 @@ int report__build(struct report *r, const struct snapshot *cum, const struct sna
 
 void report__free(struct report *r)
 {
-	for (size_t i = 0; i < r->nr_entities; i++)
+	for (size_t i = 0; i < r->nr_entities; i++) {
 		if (r->entities[i].path && r->entities[i].path[0])
 			free(r->entities[i].path);
+		free(r->entities[i].names);
+		free(r->entities[i].display);
+	}
 	report__free_vms(r);
 	report__free_sandboxes(r);
 	free(r->entities);
@@ -259,7 +291,7 @@ static void print_paradigms_text(const struct report *r, FILE *f)
 
 void report__print_text(const struct report *r, const struct report_text_opts *o, FILE *f)
 {
-	char b1[32], b2[32], nbuf[32], timing[TRAP_TIMING_NAME_LEN];
+	char b1[32], b2[32], nbuf[32], timing[TRAP_TIMING_NAME_LEN], name[WORKLOAD_NAME_LEN];
 	struct trap_row all = {};
 	size_t shown = 0;
 
@@ -280,8 +312,12 @@ void report__print_text(const struct report *r, const struct report_text_opts *o
 		const struct trap_row *top = top_row(en);
 		__u64 all_calls = en->total.count + en->total.skipped;
 
+		/* a runtime's name with its id beside it: "docker:web-1 [978d6c95a48d]" */
+		if (en->display)
+			snprintf(name, sizeof(name), "%s [%.12s]", en->display, en->wl.id);
 		fprintf(f, "%-32.32s %-9s %-10s %12.1f %10.1f %9s %9s  %s (%.0f%%)\n",
-			en->wl.name, paradigm_name(en->wl.paradigm), workload_runtime_name(en->wl.runtime),
+			en->display ? name : en->wl.name, paradigm_name(en->wl.paradigm),
+			workload_runtime_name(en->wl.runtime),
 			rate_per_sec(en->delta.count, r->dt_ns), rate_per_sec(en->delta.skipped, r->dt_ns),
 			fmt_ns(trap_row_mean_ns(&en->total), b1, sizeof(b1)),
 			fmt_ns(trap_row_quantile_ns(&en->total, P99), b2, sizeof(b2)),
@@ -390,6 +426,28 @@ static void json_identity(FILE *f, const struct entity *en)
 		fputs("null", f);
 }
 
+/* "entity" (the key, as the exporter's label) and "names", what the runtime calls it (or null). */
+static void json_names(FILE *f, const struct entity *en)
+{
+	const struct runtime_names *n = en->names;
+
+	fputs(",\"entity\":", f);
+	report_json_str(f, en->wl.name);
+	if (!n) {
+		fputs(",\"names\":null", f);
+		return;
+	}
+	fputs(",\"names\":{\"name\":", f);
+	report_json_str(f, n->name);
+	for (int l = 0; l < RUNTIME_LABEL_MAX; l++) {
+		fprintf(f, ",\"%s\":", runtime_label_name(l));
+		report_json_str(f, runtime_label_value(n, l));
+	}
+	fputs(",\"source\":", f);
+	report_json_str(f, runtime_source_name(n->source));
+	fputc('}', f);
+}
+
 /* An entity's "sched" object: on-CPU time, switches, run-queue waits and pressure. */
 static void json_sched(FILE *f, const struct report *r, const struct entity *en)
 {
@@ -435,8 +493,15 @@ void report__print_json(const struct report *r, FILE *f)
 	for (int k = 0; k < VFLOW_CNT_MAX; k++)
 		fprintf(f, "%s\"%s\":%llu", k ? "," : "", counter_name(k),
 			(unsigned long long)r->cum->counters[k]);
-	fprintf(f, "},\"lost\":%llu,\"samples\":%llu,\"entities\":[",
+	fprintf(f, "},\"lost\":%llu,\"samples\":%llu,\"runtime_lookups\":",
 		(unsigned long long)report__lost(r), (unsigned long long)r->cum->events);
+	if (r->has_names_stats)
+		fprintf(f, "{\"lookups\":%llu,\"timeouts\":%llu,\"skipped\":%llu,\"cached\":%u,"
+			"\"queued\":%u}", r->names_stats.lookups, r->names_stats.timeouts,
+			r->names_stats.skipped, r->names_stats.cached, r->names_stats.queued);
+	else
+		fputs("null", f);
+	fputs(",\"entities\":[", f);
 	for (size_t i = 0; i < r->nr_entities; i++) {
 		const struct entity *en = &r->entities[i];
 
@@ -444,7 +509,8 @@ void report__print_json(const struct report *r, FILE *f)
 			(unsigned long long)en->cgroup_id);
 		report_json_str(f, en->path);
 		fputs(",\"name\":", f);
-		report_json_str(f, en->wl.name);
+		report_json_str(f, entity_name(en));
+		json_names(f, en);
 		fprintf(f, ",\"gone\":%s,", en->gone ? "true" : "false");
 		json_identity(f, en);
 		fprintf(f, ",\"paradigm\":\"%s\",\"runtime\":\"%s\",\"id\":",

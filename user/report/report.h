@@ -70,7 +70,10 @@ struct entity {
 	enum identity_origin origin;
 	__u64 first_seen_ns, gone_since_ns;
 	char *path;			/* owned by the report */
-	struct workload wl;
+	struct workload wl;		/* wl.name: the entity's key, as the exporter's "entity" label */
+	/* what its runtime calls the container, and its display name; NULL: nothing (owned) */
+	struct runtime_names *names;
+	char *display;
 	struct trap_row total;		/* since start, all syscalls */
 	struct trap_row delta;		/* this interval */
 	/* scheduling (VFLOW_TRAP_SCHED_*): since start and this interval */
@@ -82,6 +85,9 @@ struct entity {
 	const struct trap_row *rows;	/* its rows in the cumulative snapshot */
 	size_t nr_rows;
 };
+
+/* What people see an entity as: its runtime's name ("docker:web-1") where known, else wl.name. */
+const char *entity_name(const struct entity *en);
 
 /* How a KVM trap row counts for its VM. */
 enum vm_bucket {
@@ -145,6 +151,9 @@ struct report {
 	const struct engine_probe *probes;
 	size_t nr_probes;
 	const char *syscall_via;
+	/* what the runtimes were asked for containers' names; has_names_stats false: nothing asked */
+	bool has_names_stats;
+	struct runtime_stats names_stats;
 	bool offline;			/* from a capture: do not look processes up on this host */
 	/*
 	 * An import's name for a VM owner that is no pid (a comm, or "" for

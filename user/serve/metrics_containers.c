@@ -13,9 +13,48 @@ static int row_ptr_count_cmp(const void *a, const void *b)
 	return x->count != y->count ? (x->count > y->count ? -1 : 1) : 0;
 }
 
+size_t metrics_runtime_labels(const struct runtime_names *names, const char **kv)
+{
+	size_t n = 0;
+
+	/* a value a runtime never gave is no label: "" and absent are one series to Prometheus */
+	for (int l = 0; names && l < RUNTIME_LABEL_MAX; l++) {
+		const char *v = runtime_label_value(names, l);
+
+		if (v[0]) {
+			kv[n++] = runtime_label_name(l);
+			kv[n++] = v;
+		}
+	}
+	return n;
+}
+
+/* "entity", its key; then @k1/@v1 and @k2/@v2 where not NULL; then the runtime's names that are known. */
+#define ENTITY_KV_MAX (2 * 3 + RUNTIME_KV_MAX + 1)
+
+static void entity_labels(const struct entity *en, const char *k1, const char *v1, const char *k2,
+			  const char *v2, const char *kv[ENTITY_KV_MAX])
+{
+	size_t n = 0;
+
+	kv[n++] = "entity";
+	kv[n++] = en->wl.name;
+	if (k1) {
+		kv[n++] = k1;
+		kv[n++] = v1;
+	}
+	if (k2) {
+		kv[n++] = k2;
+		kv[n++] = v2;
+	}
+	n += metrics_runtime_labels(en->names, kv + n);
+	kv[n] = NULL;
+}
+
 /* The busiest syscalls of each entity exported by name, the rest of them as "other". */
 static void render_calls(struct out *o, const struct report *r, const bool *named)
 {
+	const char *kv[ENTITY_KV_MAX];
 	char nbuf[32];
 
 	out_family(o, "vflow_syscall_calls_total", "counter", "Syscalls per entity and syscall (busiest 10).");
@@ -35,13 +74,14 @@ static void render_calls(struct out *o, const struct report *r, const bool *name
 				rest += top[k]->count;
 				continue;
 			}
-			out_sample(o, "vflow_syscall_calls_total", (const char *const[]){ "entity", en->wl.name,
-				   "syscall", trap_name(top[k]->kind, top[k]->code, nbuf, sizeof(nbuf)), NULL },
-				   top[k]->count);
+			entity_labels(en, "syscall", trap_name(top[k]->kind, top[k]->code, nbuf, sizeof(nbuf)),
+				      NULL, NULL, kv);
+			out_sample(o, "vflow_syscall_calls_total", kv, top[k]->count);
 		}
-		if (n > TOP_PER_ENTITY)
-			out_sample(o, "vflow_syscall_calls_total", (const char *const[]){ "entity", en->wl.name,
-				   "syscall", "other", NULL }, rest);
+		if (n > TOP_PER_ENTITY) {
+			entity_labels(en, "syscall", "other", NULL, NULL, kv);
+			out_sample(o, "vflow_syscall_calls_total", kv, rest);
+		}
 	}
 }
 
@@ -65,7 +105,7 @@ void metrics_render_containers(struct out *o, const struct report *r, const stru
 			out_family(o, "vflow_syscall_latency_seconds", "histogram", "Syscall latency per entity.");
 		for (size_t i = 0; i < r->nr_entities; i++) {
 			const struct entity *en = &r->entities[i];
-			const char *name = en->wl.name;
+			const char *kv[ENTITY_KV_MAX];
 
 			if (!named[i]) {
 				if (pass == 0)
@@ -75,7 +115,7 @@ void metrics_render_containers(struct out *o, const struct report *r, const stru
 			}
 			rt = workload_runtime_name(en->wl.runtime);
 			par = paradigm_name(en->wl.paradigm);
-			const char *const kv[] = { "entity", name, "paradigm", par, "runtime", rt, NULL };
+			entity_labels(en, "paradigm", par, "runtime", rt, kv);
 
 			if (pass == 0)
 				out_sample(o, "vflow_syscalls_total", kv, en->total.count);

@@ -63,6 +63,9 @@ const char *metrics_type_name(enum metrics_type t);
 
 /* The families of each entity type. */
 void metrics_render_containers(struct out *o, const struct report *r, const struct metrics_names *n);
+/* The labels a container's runtime gave (@n may be NULL) into @kv, known values only; how many strings. */
+#define RUNTIME_KV_MAX (2 * RUNTIME_LABEL_MAX)
+size_t metrics_runtime_labels(const struct runtime_names *n, const char **kv);
 void metrics_render_vms(struct out *o, const struct report *r, const struct metrics_names *n);
 void metrics_render_sandboxes(struct metrics *m, struct out *o, const struct report *r,
 			      const struct metrics_names *n);

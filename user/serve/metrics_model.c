@@ -19,6 +19,7 @@ struct model_series {
 	const char *entity, *paradigm;
 	struct model_totals sums;
 	const struct entity_model *m;	/* NULL for "other": no eta of its own */
+	const struct runtime_names *names;	/* a container's runtime's; NULL: none */
 	struct trap_row runq;		/* run-queue latency (containers) */
 	bool has_runq_hist;
 };
@@ -57,12 +58,14 @@ static const char *family(char *buf, size_t len, const char *scope, enum sum k)
 /* The entity @i of type @t: its name, paradigm, model and run-queue row (NULL if none). */
 static const struct entity_model *entity_at(const struct report *r, enum metrics_type t, size_t i,
 					    const char **name, enum vflow_paradigm *p,
-					    const struct trap_row **runq)
+					    const struct trap_row **runq, const struct runtime_names **names)
 {
 	*runq = NULL;
+	*names = NULL;
 	switch (t) {
 	case METRICS_CONTAINER:
 		*name = r->entities[i].wl.name;
+		*names = r->entities[i].names;
 		*p = r->entities[i].wl.paradigm;
 		*runq = &r->entities[i].runq;
 		return &r->entities[i].model;
@@ -97,8 +100,9 @@ static struct model_series *series_list(const struct report *r, const struct met
 		for (size_t i = 0; i < count[t]; i++) {
 			const struct trap_row *runq;
 			enum vflow_paradigm p;
+			const struct runtime_names *names;
 			const char *name;
-			const struct entity_model *m = entity_at(r, t, i, &name, &p, &runq);
+			const struct entity_model *m = entity_at(r, t, i, &name, &p, &runq, &names);
 			struct model_series *x;
 
 			if (!m->has_totals)
@@ -107,6 +111,7 @@ static struct model_series *series_list(const struct report *r, const struct met
 				x = &s[(*nr)++];
 				x->entity = name;
 				x->m = m;
+				x->names = names;
 			} else if (!(x = other[t][p])) {
 				x = other[t][p] = &s[(*nr)++];
 				x->entity = "other";
@@ -123,13 +128,37 @@ static struct model_series *series_list(const struct report *r, const struct met
 	return s;
 }
 
-/* The labels of series @x, with one more pair (@k = @v) where @k is not NULL. */
-#define SERIES_KV(x, k, v) \
-	((const char *const[]){ "type", metrics_type_name((x)->type), "entity", (x)->entity, \
-				"paradigm", (x)->paradigm, k, v, NULL })
+#define SERIES_KV_MAX (2 * 4 + RUNTIME_KV_MAX + 1)
+
+/*
+ * The labels of series @x, with one more pair (@k = @v) where @k is not
+ * NULL, then what a container's runtime called it; in @kv, returned.
+ */
+static const char *const *series_kv(const struct model_series *x, const char *k, const char *v,
+				    const char *kv[SERIES_KV_MAX])
+{
+	size_t n = 0;
+
+	kv[n++] = "type";
+	kv[n++] = metrics_type_name(x->type);
+	kv[n++] = "entity";
+	kv[n++] = x->entity;
+	kv[n++] = "paradigm";
+	kv[n++] = x->paradigm;
+	if (k) {
+		kv[n++] = k;
+		kv[n++] = v;
+	}
+	n += metrics_runtime_labels(x->names, kv + n);
+	kv[n] = NULL;
+	return kv;
+}
+
+#define SERIES_KV(x, k, v) series_kv((x), (k), (v), kv)
 
 static void render_entity_sums(struct out *o, const struct model_series *s, size_t nr)
 {
+	const char *kv[SERIES_KV_MAX];
 	char name[64];
 
 	for (int k = 0; k < NR_SUMS; k++) {
@@ -152,6 +181,7 @@ static void render_entity_sums(struct out *o, const struct model_series *s, size
 
 static void render_entities(struct out *o, const struct report *r, const struct metrics_names *n)
 {
+	const char *kv[SERIES_KV_MAX];
 	size_t nr;
 	struct model_series *s = series_list(r, n, &nr);
 

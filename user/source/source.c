@@ -31,6 +31,8 @@ static void live_cgroup(void *ctx, const struct vflow_cgroup_event *ev)
 	switch (ev->op) {
 	case VFLOW_CGROUP_MKDIR:
 		identity__cgroup_seen(&s->ident, ev->id, ev->path, IDENTITY_FROM_MKDIR, ev->ts_ns);
+		/* asked now, while the runtime still knows the container */
+		source__name_cgroup(s, ev->id);
 		break;
 	case VFLOW_CGROUP_RMDIR:
 		/* its path too: one made before the walk and removed before a trap */
@@ -160,6 +162,8 @@ void source__close(struct source *s)
 	free(s->import_json);
 	proc_cache__free(&s->pc);
 	cgroup_resolver__free(&s->cg);
+	runtime_resolver__free(s->names);
+	s->names = NULL;
 	identity_table__free(&s->ident);
 	pthread_mutex_destroy(&s->lock);
 	s->dump = NULL;

@@ -18,6 +18,7 @@
 #include "core/engine_status.h"
 #include "host/cgroup.h"
 #include "host/proc_cache.h"
+#include "host/runtime.h"
 #include "identity/identity.h"
 #include "engine/engine.h"
 #include "record/dump.h"
@@ -47,6 +48,8 @@ struct source {
 	struct identity_table ident;
 	struct cgroup_resolver cg;
 	struct proc_cache pc;
+	/* containers' names from their runtimes (live, once started); NULL: none asked */
+	struct runtime_resolver *names;
 	char msg[SOURCE_MSG_LEN];	/* why the last snapshot failed, or a note ("end of the dump") */
 	/* live */
 	struct engine *e;
@@ -84,6 +87,19 @@ int source__open_replay(struct source *s, const char *path, char *err, size_t er
 int source__open_import(struct source *s, const char *path, import_event_fn fn, void *ctx,
 			char *err, size_t err_len);
 void source__close(struct source *s);
+
+/*
+ * Ask the runtimes for containers' names from now on (source_names.c):
+ * a resolver with its worker thread, which has the capabilities of the
+ * caller (start it after dropping them); every container known by then
+ * (the walk's) is asked at once. A source that is offline asks nothing.
+ * 0 or -errno.
+ */
+int source__start_names(struct source *s, const struct runtime_config *cfg);
+/* Cgroup @id was just learnt: ask for its names, if it is a container's. */
+void source__name_cgroup(struct source *s, __u64 id);
+/* Every container identity still without names: ask, or take the answer that came. */
+void source__name_containers(struct source *s);
 
 /*
  * A cumulative snapshot now, owned by the caller; a replay first moves on

@@ -76,7 +76,9 @@ int source_replay__open(struct source *s, const char *path, char *err, size_t er
 		if (en->path[0])
 			ret = cgroup_resolver__set(&s->cg, en->id, en->path) ?:
 			      identity__cgroup_seen(&s->ident, en->id, en->path, IDENTITY_FROM_DUMP,
-						    d->info.first_ns);
+						    d->info.first_ns) ?:
+			      /* what its runtime called it, as the dump says */
+			      identity__set_names(&s->ident, en->id, &en->names);
 		else
 			ret = identity__cgroup_removed(&s->ident, en->id, d->info.first_ns);
 	}

@@ -52,6 +52,8 @@ static void learn(struct tick *t, const struct snapshot *cur)
 		else if (cgroup_resolver__gone(&s->cg, id))
 			identity__cgroup_removed(&s->ident, id, now);
 	}
+	/* names asked for at mkdir (or before) that the resolver has now */
+	source__name_containers(s);
 }
 
 /*
@@ -79,6 +81,8 @@ static int build(struct tick *t, struct report *r, const struct snapshot *cum,
 	}
 	r->nr_probes = source__probes(s, &r->probes);
 	r->syscall_via = source__via(s);
+	r->has_names_stats = s->names != NULL;
+	runtime_resolver__stats(s->names, &r->names_stats);
 	return 0;
 }
 

@@ -43,7 +43,7 @@ enum {
 	OPT_MAXENT, OPT_TTL, OPT_MODEL, OPT_ADVICE, OPT_CALIBRATE, OPT_CALIBRATE_OUT, OPT_CONTROL,
 	OPT_REC_EVENTS, OPT_REC_SECONDS, OPT_REC_SAMPLE, OPT_REC_SLOW, OPT_DUMP_DIR, OPT_DUMP_ON_SLOW,
 	OPT_DUMP_COOLDOWN, OPT_DUMP_ON_EXIT, OPT_DUMP_REQUEST, OPT_KEEP_CAPS, OPT_DUMP_ON_ETA, OPT_CGROUP,
-	OPT_PARADIGM, OPT_SYSCALL_TIMING, OPT_SYSCALL_PAIRING, OPT_NO_SCHED_STATS,
+	OPT_PARADIGM, OPT_SYSCALL_TIMING, OPT_SYSCALL_PAIRING, OPT_NO_SCHED_STATS, OPT_RUNTIME,
 };
 
 /* --help's groups, in order */
@@ -80,6 +80,10 @@ static const struct argp_option options[] = {
 	{ "keep-caps", OPT_KEEP_CAPS, NULL, 0, "keep every capability (by default all but "
 	  "CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE are dropped once attached: docs/SECURITY.md)",
 	  GRP_TRACING },
+	{ "runtime", OPT_RUNTIME, "SPEC", 0, "where containers' names are asked for: KEY=PATH,... "
+	  "with KEY docker-socket, podman-socket, docker-root, storage-root, storage-runroot, "
+	  "containerd-state (empty: not asked), timeout-ms=MS; 'off': no names "
+	  "(default: the runtimes' own paths, docs/IDENTITY.md)", GRP_TRACING },
 	{ "verbose", 'v', NULL, 0, "libbpf debug output and verifier logs", GRP_TRACING },
 
 	{ NULL, 0, NULL, 0, "Flight recorder and dumps (docs/DUMP.md, read them with vflowdump):",
@@ -268,6 +272,8 @@ static int set_tracing(struct args *a, int key, char *arg, char *err, size_t len
 	case OPT_KEEP_CAPS:
 		a->keep_caps = true;
 		return 0;
+	case OPT_RUNTIME:
+		return runtime_config_parse(&a->runtime, arg, &a->no_runtime_names, err, len);
 	case 'v':
 		a->eopts.verbose = true;
 		return 0;
@@ -511,6 +517,7 @@ int vflowd_args__parse(int argc, char **argv, struct args *a)
 	a->max_connections = DEFAULT_MAX_CONNECTIONS;
 	a->max_entities = METRICS_DEFAULT_MAX_ENTITIES;
 	a->series_ttl_s = METRICS_DEFAULT_TTL_S;
+	runtime_config_default(&a->runtime);
 	ret = cli_parse_argv(&argp, argc, argv, &p, &p.cli);
 	if (ret > 0)
 		exit(0);	/* --help, --version */

@@ -48,7 +48,7 @@ void rule_eta(struct daemon *d, const struct report *r, __u64 now)
 		return;
 	for (size_t i = 0; !name && i < r->nr_entities; i++)
 		if (eta_below_band(&r->entities[i].model))
-			m = &r->entities[i].model, name = r->entities[i].wl.name;
+			m = &r->entities[i].model, name = entity_name(&r->entities[i]);
 	for (size_t i = 0; !name && i < r->nr_vms; i++)
 		if (eta_below_band(&r->vms[i].model))
 			m = &r->vms[i].model, name = r->vms[i].id.name;

@@ -128,6 +128,10 @@ static int daemon_start(struct daemon *d, struct args *a)
 		fprintf(stderr, "vflowd: %s: run with --keep-caps to keep them\n", err);
 		return -EPERM;
 	}
+	/* after the drop: the resolver's worker thread has the capabilities of its creator */
+	if (!a->no_runtime_names && (ret = source__start_names(&d->src, &a->runtime)))
+		fprintf(stderr, "vflowd: containers are not named by their runtimes: %s\n",
+			strerror(-ret));
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);

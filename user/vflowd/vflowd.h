@@ -62,6 +62,8 @@ struct args {
 	const char *dump_request;	/* --dump-request SOCKET: ask a running vflowd, exit */
 	bool keep_caps;			/* --keep-caps: do not drop capabilities after attaching */
 	const char *cgroup;		/* --cgroup: trace only this subtree (in the kernel) */
+	struct runtime_config runtime;	/* --runtime: where containers' names are asked for */
+	bool no_runtime_names;		/* --runtime off */
 };
 
 /* args.c: 0, or -EINVAL after one line on stderr; exits for --help and --version */

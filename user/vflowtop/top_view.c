@@ -165,7 +165,7 @@ static void item_cgroup(struct top_item *it, const struct entity *en, const stru
 
 	it->type = TOP_CGROUP;
 	it->key = en->cgroup_id;
-	top_copy_name(it->name, sizeof(it->name), en->wl.name);
+	top_copy_name(it->name, sizeof(it->name), entity_name(en));
 	it->paradigm = en->wl.paradigm;
 	it->gone = en->gone;
 	it->kind = workload_runtime_name(en->wl.runtime);

@@ -293,6 +293,23 @@ static int open_source(struct app *app, char *err, size_t err_len)
 	return source__open_live(&app->src, &eopts, err, err_len);
 }
 
+/*
+ * Live or attached: containers named by their runtimes, asked where they
+ * keep their sockets and state by default (docs/IDENTITY.md); a replay
+ * has the names its dump carries. Without a resolver they keep their ids.
+ */
+static void start_names(struct app *app)
+{
+	struct runtime_config cfg;
+	int ret;
+
+	runtime_config_default(&cfg);
+	ret = source__start_names(&app->src, &cfg);
+	if (ret && !app->ui)
+		fprintf(stderr, "vflowtop: containers are not named by their runtimes: %s\n",
+			strerror(-ret));
+}
+
 int main(int argc, char **argv)
 {
 	static struct app app;
@@ -321,6 +338,7 @@ int main(int argc, char **argv)
 		cleanup(&app);
 		return 1;
 	}
+	start_names(&app);
 	fill_info(&app);
 	app.st.interval_s = app.a.interval_s;
 	app.st.sort = TOP_COL_RATE;

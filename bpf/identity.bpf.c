@@ -42,12 +42,16 @@ static __always_inline int emit(struct trace_event_raw_cgroup *ctx, __u32 op)
 				      (void *)ctx + DATA_LOC_OFFSET(ctx->__data_loc_path)) < 0)
 		ev->path[0] = '\0';
 	/*
-	 * Wake the reader only when a quarter of the ring waits: a wakeup is
-	 * an irq_work, a self-IPI, which in a VM is an exit. Below that the
-	 * reader finds the records when its poll times out (every 100 ms at
-	 * most), and before every snapshot.
+	 * A new cgroup wakes the reader at once: its runtime is asked for its
+	 * names while it still knows the container (a short --rm one is gone
+	 * within a poll slice). A removal or a rename wakes it only when a
+	 * quarter of the ring waits: a wakeup is an irq_work, a self-IPI,
+	 * which in a VM is an exit (17 us a record measured here, against
+	 * 1.3 us without); the reader finds them when its poll times out
+	 * (every 100 ms at most), and before every snapshot.
 	 */
-	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&cgroup_events, BPF_RB_AVAIL_DATA) >=
+	bpf_ringbuf_submit(ev, op == VFLOW_CGROUP_MKDIR ||
+			       bpf_ringbuf_query(&cgroup_events, BPF_RB_AVAIL_DATA) >=
 			       VFLOW_CGROUP_RINGBUF_BYTES / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	return 0;
 }

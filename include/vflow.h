@@ -328,7 +328,16 @@ enum vflow_cgroup_op {
 	VFLOW_CGROUP_MKDIR = 1,
 	VFLOW_CGROUP_RMDIR,
 	VFLOW_CGROUP_RENAME,
+	/* a followed process's last thread exited: id is its pid, path its comm */
+	VFLOW_PROC_EXIT,
 };
+
+/*
+ * Processes whose exit the identity object reports (sched_process_exit):
+ * those user space named (sandboxes, VMMs, supervisors), put in its
+ * followed_procs map. Any other exit costs a hash lookup and nothing more.
+ */
+#define VFLOW_FOLLOWED_PROCS 4096
 
 struct vflow_cgroup_event {
 	__u32 op;		/* enum vflow_cgroup_op */

@@ -82,6 +82,13 @@ size_t engine__expired(struct engine *e, __u64 *ids, size_t max);
 
 /* The identity object streams cgroup events (on_cgroup is called for each). */
 bool engine__streams_cgroups(const struct engine *e);
+/* The identity object reports the exit of followed processes (VFLOW_PROC_EXIT). */
+bool engine__streams_exits(const struct engine *e);
+/*
+ * Report @pid's exit on the identity ring (once). 0, -EOPNOTSUPP (no exit
+ * program here) or -errno (E2BIG: VFLOW_FOLLOWED_PROCS are followed).
+ */
+int engine__follow_process(struct engine *e, __u32 pid);
 /* cgroup events the identity object could not stream (its ring buffer was full). */
 __u64 engine__cgroup_events_lost(const struct engine *e);
 

@@ -104,6 +104,8 @@ struct vm_vcpu {
 struct vm_entity {
 	__u32 pid;
 	bool gone;			/* the VMM process no longer exists */
+	__u64 gone_since_ns;		/* its exit, as the identity layer heard it; 0: not known */
+	enum identity_origin origin;	/* how it was named; IDENTITY_ORIGIN_MAX: never */
 	bool no_pid;			/* an import named it by comm, or not at all: pid is vflow's */
 	struct vmident id;
 	struct trap_row total[VM_BUCKET_MAX];	/* since start */
@@ -121,6 +123,8 @@ struct vm_entity {
 struct sandbox_entity {
 	struct sandbox_info info;
 	bool gone;				/* none of its processes exists any more */
+	__u64 gone_since_ns;			/* the last one's exit; 0: lives or not known */
+	enum identity_origin origin;		/* how its first process was named; _MAX: never */
 	__u32 pids[SANDBOX_MAX_PIDS];
 	size_t nr_pids;
 	struct trap_row total;			/* since start: count = traps */

@@ -9,7 +9,6 @@
  * hist_count(), not count.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report/report_internal.h"
@@ -18,10 +17,13 @@
 
 static struct sandbox_entity *sandbox_find_or_add(struct report *r, __u32 pid, size_t *cap)
 {
+	const struct identity *id = report_process(r, pid);
 	struct sandbox_info info;
 	struct sandbox_entity *sb;
 
-	if (r->offline || proc_cache__sandbox(r->procs, pid, &info)) {
+	if (id && id->proc->has_sandbox) {
+		info = id->proc->sandbox;
+	} else {
 		memset(&info, 0, sizeof(info));
 		info.kind = SANDBOX_SECCOMP;
 		snprintf(info.name, sizeof(info.name), "pid:%u", pid);
@@ -47,6 +49,7 @@ static struct sandbox_entity *sandbox_find_or_add(struct report *r, __u32 pid, s
 	sb = &r->sandboxes[r->nr_sandboxes++];
 	memset(sb, 0, sizeof(*sb));
 	sb->info = info;
+	sb->origin = id ? id->origin : IDENTITY_ORIGIN_MAX;
 	sb->pids[sb->nr_pids++] = pid;
 	return sb;
 }
@@ -106,13 +109,21 @@ int report__build_sandboxes(struct report *r)
 				if (r->sandboxes[k].pids[j] == row->owner)
 					trap_row__add(&r->sandboxes[k].delta, row);
 	}
+	/* gone when every process of it is: the identity layer says, this reads nothing */
 	for (size_t k = 0; k < r->nr_sandboxes; k++) {
 		struct sandbox_entity *s = &r->sandboxes[k];
 
 		s->gone = true;
-		for (size_t j = 0; j < s->nr_pids && !r->offline; j++)
-			if (!kill(s->pids[j], 0) || errno != ESRCH)
+		for (size_t j = 0; j < s->nr_pids && !r->offline; j++) {
+			const struct identity *id = report_process(r, s->pids[j]);
+
+			if (id && !id->gone)
 				s->gone = false;
+			else if (id && id->gone_since_ns > s->gone_since_ns)
+				s->gone_since_ns = id->gone_since_ns;
+		}
+		if (!s->gone)
+			s->gone_since_ns = 0;
 	}
 	for (size_t k = 0; k < r->nr_sandboxes; k++)
 		qsort(r->sandboxes[k].rows, r->sandboxes[k].nr_rows,
@@ -171,6 +182,18 @@ void report__print_sandboxes_text(const struct report *r, const struct report_te
 	}
 }
 
+void report_json_learnt(FILE *f, enum identity_origin origin, __u64 gone_since_ns)
+{
+	if (origin == IDENTITY_ORIGIN_MAX)
+		fputs(",\"learnt\":null", f);
+	else
+		fprintf(f, ",\"learnt\":\"%s\"", identity_origin_name(origin));
+	if (gone_since_ns)
+		fprintf(f, ",\"gone_since_ns\":%llu", (unsigned long long)gone_since_ns);
+	else
+		fputs(",\"gone_since_ns\":null", f);
+}
+
 static void json_timed(FILE *f, const struct trap_row *row)
 {
 	fprintf(f, "\"count\":%llu,\"timed\":%llu,\"total_ns\":%llu", (unsigned long long)row->count,
@@ -198,6 +221,8 @@ void report__print_sandboxes_json(const struct report *r, FILE *f)
 		report_json_str(f, sb->info.name);
 		fprintf(f, ",\"kind\":\"%s\",\"role\":", sandbox_kind_name(sb->info.kind));
 		report_json_str(f, sb->info.role);
+		fprintf(f, ",\"gone\":%s", sb->gone ? "true" : "false");
+		report_json_learnt(f, sb->origin, sb->gone_since_ns);
 		fputs(",\"paradigm\":\"sandbox\",\"pids\":[", f);
 		for (size_t k = 0; k < sb->nr_pids; k++)
 			fprintf(f, "%s%u", k ? "," : "", sb->pids[k]);

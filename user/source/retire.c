@@ -15,13 +15,29 @@ static int cmp_id(const void *a, const void *b)
 struct shown {
 	const __u64 *ids;	/* sorted */
 	size_t n;
+	const struct report *r;
 };
+
+/* A process that owns a VM's or a sandbox's rows in @r. */
+static bool process_shown(const struct report *r, __u64 pid)
+{
+	for (size_t i = 0; i < r->nr_vms; i++)
+		if (r->vms[i].pid == pid)
+			return true;
+	for (size_t i = 0; i < r->nr_sandboxes; i++)
+		for (size_t k = 0; k < r->sandboxes[i].nr_pids; k++)
+			if (r->sandboxes[i].pids[k] == pid)
+				return true;
+	return false;
+}
 
 /* An entity of the report: its identity names it, keep it. */
 static bool shown_in_report(void *ctx, const struct identity *e)
 {
 	const struct shown *s = ctx;
 
+	if (e->kind == IDENTITY_PROCESS)
+		return process_shown(s->r, e->id);
 	return bsearch(&e->id, s->ids, s->n, sizeof(*s->ids), cmp_id) != NULL;
 }
 
@@ -50,7 +66,7 @@ int retire_gone_cgroups(struct engine *e, const struct report *r, struct identit
 	if (!ret) {
 		/* removed long ago and in no row: made and removed without a trap counted */
 		qsort(ids, r->nr_entities, sizeof(*ids), cmp_id);
-		shown = (struct shown){ .ids = ids, .n = r->nr_entities };
+		shown = (struct shown){ .ids = ids, .n = r->nr_entities, .r = r };
 		identity__sweep_gone(ident, sweep_before_ns, shown_in_report, &shown);
 	}
 	free(ids);

@@ -40,15 +40,33 @@ static void live_cgroup(void *ctx, const struct vflow_cgroup_event *ev)
 	case VFLOW_CGROUP_RENAME:
 		identity__cgroup_renamed(&s->ident, ev->id, ev->path, ev->ts_ns);
 		break;
+	case VFLOW_PROC_EXIT:
+		/* a process named at its first trap: its name stays, flagged gone */
+		identity__process_exited(&s->ident, (__u32)ev->id, ev->ts_ns);
+		break;
 	}
 }
 
-/* Ring-buffer events of a live engine: sandbox processes named while they live, traps passed on. */
+void source__process_seen(struct source *s, __u32 pid, const struct sandbox_info *sb,
+			  const struct vmident *vm, __u64 now_ns)
+{
+	const struct identity *known = identity__find(&s->ident, IDENTITY_PROCESS, pid);
+	bool followed = known && known->proc && known->proc->exit_followed && !known->gone;
+
+	if (identity__process_seen(&s->ident, pid, sb, vm, IDENTITY_FROM_LOOKUP, now_ns))
+		return;
+	/* its exit an event from now on: the report never looks for it */
+	if (!followed && !engine__follow_process(s->e, pid))
+		identity__process_exit_followed(&s->ident, pid);
+}
+
+/* Ring-buffer events of a live engine: sandbox processes named at their first trap, traps passed on. */
 static void live_event(void *ctx, const struct vflow_event *ev)
 {
 	struct source *s = ctx;
 	struct sandbox_info info;
 	struct proc_sched unused;
+	const struct identity *known;
 
 	if (ev->kind == VFLOW_EV_TRAP) {
 		if (s->on_trap)
@@ -57,7 +75,13 @@ static void live_event(void *ctx, const struct vflow_event *ev)
 	}
 	if (ev->kind != VFLOW_EV_SANDBOX_PROC)
 		return;
-	proc_cache__sandbox(&s->pc, ev->pid, &info);
+	known = identity__find(&s->ident, IDENTITY_PROCESS, ev->pid);
+	if (!known || !known->proc->has_sandbox || known->gone) {
+		if (!sandbox_read(ev->pid, &info))
+			source__process_seen(s, ev->pid, &info, NULL, ev->ts_ns);
+		else if (!known)	/* exited before it could be read */
+			identity__process_exited(&s->ident, ev->pid, ev->ts_ns);
+	}
 	/* its scheduling baseline too: the model's first interval starts here */
 	proc_cache__sched_delta(&s->pc, ev->pid, &unused);
 }

@@ -24,8 +24,9 @@ static const char *import_vm_name(const void *ctx, __u64 owner)
  * Every cgroup that trapped, known before the report is built (which
  * then reads nothing): one the identity layer has not learnt (made
  * before the walk's reach, or no cgroup events here) is looked up now,
- * at its first trap, and one that is gone is flagged, keeping its name.
- * Only a source on this host looks anything up.
+ * at its first trap, and one that is gone is flagged, keeping its name;
+ * so are the processes that own rows (learn_proc.c). Only a source on
+ * this host looks anything up.
  */
 static void learn(struct tick *t, const struct snapshot *cur)
 {
@@ -36,6 +37,7 @@ static void learn(struct tick *t, const struct snapshot *cur)
 
 	if (s->offline)
 		return;
+	source__learn_processes(s, cur, now);
 	for (size_t i = 0; i < cur->nr_rows && cur->rows[i].kind == VFLOW_TRAP_SYSCALL; i++) {
 		__u64 id = cur->rows[i].owner;
 		const struct identity *known;

@@ -72,10 +72,21 @@ static const struct vflow_vcpu zero_state;
 static __always_inline struct vflow_trap_val *kvm_val_get(__u32 pid, __u32 vcpu, __u32 kind, __u64 code)
 {
 	struct vflow_kvm_key key = { .pid = pid, .vcpu = vcpu, .kind = kind, .code = code };
-	struct vflow_trap_val *v = trap_val_get(&kvm_stats, &key);
+	struct vflow_trap_val *v = bpf_map_lookup_elem(&kvm_stats, &key);
 
-	if (!v)
+	if (v)
+		return v;
+	v = trap_val_get(&kvm_stats, &key);
+	if (!v) {
 		counter_inc(VFLOW_CNT_KVM_KEYS_FULL);
+		return NULL;
+	}
+	/*
+	 * A new key: the VMM (current: KVM runs in its vCPU thread) is named
+	 * now, while it lives; a guest shorter than a report interval too.
+	 * Once per key, a few per VM: nothing on the path of a known key.
+	 */
+	emit_event(VFLOW_EV_VM_PROC, kind, 0, code, 0, 0, 0, 0, vcpu);
 	return v;
 }
 

@@ -270,6 +270,7 @@ enum vflow_counter {
 enum vflow_event_kind {
 	VFLOW_EV_TRAP = 1,		/* a trap for the flight recorder: sampled or slow */
 	VFLOW_EV_SANDBOX_PROC,		/* a process's first sandbox trap: name it while it lives */
+	VFLOW_EV_VM_PROC,		/* a VMM's first trap of a new kind, vCPU or code: name it while it lives */
 };
 
 /* Why a trap was streamed (both may be set). */

@@ -256,8 +256,17 @@ void report__print_sandboxes_json(const struct report *r, FILE *f)
 
 		if (row->kind != VFLOW_TRAP_NOTIF_HANDLING)
 			continue;
-		fprintf(f, "%s{\"pid\":%llu,\"target_pid\":%u,", n++ ? "," : "",
+		const struct identity *id = report_process(r, (__u32)row->owner);
+		char pid_name[sizeof("pid:4294967295")];
+
+		fprintf(f, "%s{\"pid\":%llu,\"target_pid\":%u,\"name\":", n++ ? "," : "",
 			(unsigned long long)row->owner, row->sub);
+		/* the supervisor as named at its first trap, kept after it exits */
+		snprintf(pid_name, sizeof(pid_name), "pid:%llu", (unsigned long long)row->owner);
+		report_json_str(f, id && id->proc->has_sandbox ? id->proc->sandbox.name : pid_name);
+		fprintf(f, ",\"gone\":%s", !id || id->gone ? "true" : "false");
+		report_json_learnt(f, id ? id->origin : IDENTITY_ORIGIN_MAX, id ? id->gone_since_ns : 0);
+		fputc(',', f);
 		json_timed(f, row);
 		json_hist(f, row);
 		fputc('}', f);

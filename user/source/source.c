@@ -73,9 +73,20 @@ static void live_event(void *ctx, const struct vflow_event *ev)
 			s->on_trap(s->trap_ctx, ev);
 		return;
 	}
+	known = identity__find(&s->ident, IDENTITY_PROCESS, ev->pid);
+	if (ev->kind == VFLOW_EV_VM_PROC) {
+		struct vmident vm;
+
+		if (known && known->proc->has_vm && !known->gone)
+			return;
+		if (!vmident_read(ev->pid, &vm))
+			source__process_seen(s, ev->pid, NULL, &vm, ev->ts_ns);
+		else if (!known)
+			identity__process_exited(&s->ident, ev->pid, ev->ts_ns);
+		return;
+	}
 	if (ev->kind != VFLOW_EV_SANDBOX_PROC)
 		return;
-	known = identity__find(&s->ident, IDENTITY_PROCESS, ev->pid);
 	if (!known || !known->proc->has_sandbox || known->gone) {
 		if (!sandbox_read(ev->pid, &info))
 			source__process_seen(s, ev->pid, &info, NULL, ev->ts_ns);

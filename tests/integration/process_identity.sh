@@ -12,10 +12,12 @@
 #    and the moment the test reaped it (kill(pid, 0) before a report finds
 #    a process gone only once it is reaped, so later than that);
 #  - the exporter keeps the sandbox's series (same labels) after its exit,
-#    then folds them into "other" after --web.series-ttl;
+#    then folds them after --web.series-ttl;
 #  - a KVM guest process started as qemu-system-x86_64 -name guest=<name>
 #    (tests/helpers/kvm_guest; PVM emulates it: no hardware exits, but its
-#    exits to user space are traced) keeps its name and VMM after it exits.
+#    exits to user space are traced) keeps its name and VMM after it exits;
+#  - after the TTL, the rows of both leave the JSON, summed into
+#    "(exited processes)" (the sandbox's and the VM's).
 . "$(dirname "$0")/../lib.sh"
 
 INTERVAL_S=0.3
@@ -29,8 +31,10 @@ NAMES=("probe sched:sched_process_exit attached"
        "sandbox: its exit time is the kernel's (between start and reaping)"
        "supervisor: named, gone, after its exit"
        "exporter: the sandbox's series keep their labels after its exit"
-       "exporter: folded into \"other\" after the TTL"
+       "exporter: folded after the TTL"
        "kvm guest: named qemu VM with its -name, gone, after its exit"
+       "after the TTL: the sandbox's traps summed into (exited processes), its own row gone"
+       "after the TTL: the VM's exits summed into (exited processes), its own row gone"
        "vflowd stopped cleanly")
 plan ${#NAMES[@]}
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF)" "${NAMES[@]}"
@@ -99,21 +103,28 @@ cp "$TMP/out.jsonl" "$TMP/before_ttl.jsonl"
 # past the TTL: the exporter folds the gone sandbox's series
 sleep $((TTL_S + 1))
 scrape >"$TMP/metrics.ttl"
-python3 - "$TMP/before_ttl.jsonl" "$SUP_PID" "${TARGET:-0}" "$SB_NAME" "$T_START" "$T_REAPED" \
+# and a report taken after that: the exited processes' rows summed
+wait_for 10 python3 -c 'import json,sys; l=open(sys.argv[1]).readlines(); sys.exit(json.loads(l[-2])["ts_ns"] <= int(sys.argv[2]))' \
+	"$TMP/out.jsonl" "$(mono_ns)"
+cp "$TMP/out.jsonl" "$TMP/after_ttl.jsonl"
+python3 - "$TMP/before_ttl.jsonl" "$TMP/after_ttl.jsonl" "$SUP_PID" "${TARGET:-0}" "$SB_NAME" "$T_START" "$T_REAPED" \
 	"$GUEST_PID" "$GUEST_NAME" "$TMP/labels.before" "$TMP/labels.after" "$TMP/metrics.ttl" <<'PY' | tap_from
 import json, sys
-out, sup, target, sb_name, t0, t1, guest, guest_name, lb, la, mttl = sys.argv[1:]
+out, out_ttl, sup, target, sb_name, t0, t1, guest, guest_name, lb, la, mttl = sys.argv[1:]
 sup, target, t0, t1, guest = int(sup), int(target), int(t0), int(t1), int(guest)
 def check(cond, what, got):
     print(("ok - " if cond else "not ok - ") + what)
     if not cond:
         print("# got %s" % (got,))
-last = {}
-for line in open(out):
-    try:
-        last = json.loads(line)
-    except ValueError:
-        pass	# the line being written when it was copied
+def last_of(path):
+    last = {}
+    for line in open(path):
+        try:
+            last = json.loads(line)
+        except ValueError:
+            pass	# the line being written when it was copied
+    return last
+last, after = last_of(out), last_of(out_ttl)
 probes = {p["name"]: p for p in last.get("probes", [])}
 p = probes.get("sched:sched_process_exit", {})
 check(p.get("live") is True, "probe sched:sched_process_exit attached", p)
@@ -130,17 +141,34 @@ check(su.get("name") == "seccomp_actions:%d" % sup and su.get("gone") is True
       and t0 < (su.get("gone_since_ns") or 0) <= t1,
       "supervisor: named, gone, after its exit",
       {k: su.get(k) for k in ("name", "gone", "learnt", "gone_since_ns")})
-before, after = open(lb).read(), open(la).read()
-check(before != "" and before == after,
-      "exporter: the sandbox's series keep their labels after its exit", {"before": before, "after": after})
+lbefore, lafter = open(lb).read(), open(la).read()
+check(lbefore != "" and lbefore == lafter,
+      "exporter: the sandbox's series keep their labels after its exit", {"before": lbefore, "after": lafter})
 ttl = open(mttl).read()
-check('sandbox="%s"' % sb_name not in ttl and 'vflow_sandbox_traps_total{sandbox="other"' in ttl,
-      'exporter: folded into "other" after the TTL',
+# the exited processes' sum, or "other" once that sum is idle past the TTL too
+check('sandbox="%s"' % sb_name not in ttl and
+      ('vflow_sandbox_traps_total{sandbox="(exited processes)"' in ttl or
+       'vflow_sandbox_traps_total{sandbox="other"' in ttl),
+      'exporter: folded after the TTL',
       [l for l in ttl.splitlines() if l.startswith("vflow_sandbox_traps_total")])
 vm = next((v for v in last.get("vms", []) if v.get("pid") == guest), {})
 check(vm.get("name") == guest_name and vm.get("vmm") == "qemu" and vm.get("gone") is True,
       "kvm guest: named qemu VM with its -name, gone, after its exit",
       {k: vm.get(k) for k in ("name", "vmm", "gone", "learnt", "gone_since_ns")})
+# the totals never change: what the exited rows held is in the summed row
+EXITED = "(exited processes)"
+sx = next((s for s in after.get("sandboxes", []) if s["name"] == EXITED), {})
+check(not any(target in s["pids"] for s in after.get("sandboxes", []))
+      and sx.get("traps", {}).get("count", 0) >= sb.get("traps", {}).get("count", 1) > 0,
+      "after the TTL: the sandbox's traps summed into (exited processes), its own row gone",
+      {"exited": sx.get("traps"), "before": sb.get("traps"),
+       "names": [s["name"] for s in after.get("sandboxes", [])]})
+vx = next((v for v in after.get("vms", []) if v["name"] == EXITED), {})
+check(not any(v.get("pid") == guest for v in after.get("vms", []))
+      and vx.get("userspace", {}).get("count", 0) >= vm.get("userspace", {}).get("count", 1) > 0,
+      "after the TTL: the VM's exits summed into (exited processes), its own row gone",
+      {"exited": vx.get("userspace"), "before": vm.get("userspace"),
+       "names": [v["name"] for v in after.get("vms", [])]})
 PY
-TAP_N=$((TAP_N + 7))
+TAP_N=$((TAP_N + 9))
 stop_vflowd

@@ -80,6 +80,16 @@ int engine__retire_cgroups(struct engine *e, const __u64 *ids, size_t n);
 /* Ids summed into VFLOW_OWNER_GONE since the last call (up to @max): forget them. */
 size_t engine__expired(struct engine *e, __u64 *ids, size_t max);
 
+/*
+ * Processes that exited (pids): from the next snapshot on, their rows
+ * (sandbox, user-notify, filter cost, KVM) leave the BPF maps and are
+ * kept, unchanged, for retire_ttl_ns; then they are summed into owner
+ * VFLOW_OWNER_GONE, as removed cgroups are. 0 or -ENOMEM.
+ */
+int engine__retire_processes(struct engine *e, const __u32 *pids, size_t n);
+/* Pids summed into VFLOW_OWNER_GONE since the last call (up to @max): forget them. */
+size_t engine__expired_processes(struct engine *e, __u32 *pids, size_t max);
+
 /* The identity object streams cgroup events (on_cgroup is called for each). */
 bool engine__streams_cgroups(const struct engine *e);
 /* The identity object reports the exit of followed processes (VFLOW_PROC_EXIT). */

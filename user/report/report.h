@@ -101,6 +101,9 @@ struct vm_vcpu {
 };
 
 /* A VM: the VMM process whose vCPU threads KVM reported. */
+/* The name of the rows of exited processes summed after the TTL (owner VFLOW_OWNER_GONE). */
+#define REPORT_EXITED_PROCESSES "(exited processes)"
+
 struct vm_entity {
 	__u32 pid;
 	bool gone;			/* the VMM process no longer exists */

@@ -21,7 +21,12 @@ static struct sandbox_entity *sandbox_find_or_add(struct report *r, __u32 pid, s
 	struct sandbox_info info;
 	struct sandbox_entity *sb;
 
-	if (id && id->proc->has_sandbox) {
+	if (pid == (__u32)VFLOW_OWNER_GONE) {
+		/* exited processes past the TTL, summed (engine__retire_processes) */
+		memset(&info, 0, sizeof(info));
+		info.kind = SANDBOX_SECCOMP;
+		snprintf(info.name, sizeof(info.name), "%s", REPORT_EXITED_PROCESSES);
+	} else if (id && id->proc->has_sandbox) {
 		info = id->proc->sandbox;
 	} else {
 		memset(&info, 0, sizeof(info));
@@ -106,7 +111,7 @@ int report__build_sandboxes(struct report *r)
 			continue;
 		for (size_t k = 0; k < r->nr_sandboxes; k++)
 			for (size_t j = 0; j < r->sandboxes[k].nr_pids; j++)
-				if (r->sandboxes[k].pids[j] == row->owner)
+				if (r->sandboxes[k].pids[j] == (__u32)row->owner)
 					trap_row__add(&r->sandboxes[k].delta, row);
 	}
 	/* gone when every process of it is: the identity layer says, this reads nothing */
@@ -257,12 +262,15 @@ void report__print_sandboxes_json(const struct report *r, FILE *f)
 		if (row->kind != VFLOW_TRAP_NOTIF_HANDLING)
 			continue;
 		const struct identity *id = report_process(r, (__u32)row->owner);
-		char pid_name[sizeof("pid:4294967295")];
+		char pid_name[sizeof("pid:18446744073709551615")];
 
 		fprintf(f, "%s{\"pid\":%llu,\"target_pid\":%u,\"name\":", n++ ? "," : "",
 			(unsigned long long)row->owner, row->sub);
 		/* the supervisor as named at its first trap, kept after it exits */
-		snprintf(pid_name, sizeof(pid_name), "pid:%llu", (unsigned long long)row->owner);
+		if (row->owner == VFLOW_OWNER_GONE)
+			snprintf(pid_name, sizeof(pid_name), "%s", REPORT_EXITED_PROCESSES);
+		else
+			snprintf(pid_name, sizeof(pid_name), "pid:%llu", (unsigned long long)row->owner);
 		report_json_str(f, id && id->proc->has_sandbox ? id->proc->sandbox.name : pid_name);
 		fprintf(f, ",\"gone\":%s", !id || id->gone ? "true" : "false");
 		report_json_learnt(f, id ? id->origin : IDENTITY_ORIGIN_MAX, id ? id->gone_since_ns : 0);

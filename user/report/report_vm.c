@@ -87,6 +87,8 @@ static struct vm_entity *vm_find_or_add(struct report *r, __u32 pid, size_t *cap
 		/* a capture with no pid for it: its comm, if it has one */
 		vm->no_pid = true;
 		snprintf(vm->id.name, sizeof(vm->id.name), "%s", *name ? name : VM_UNNAMED);
+	} else if (pid == (__u32)VFLOW_OWNER_GONE) {
+		snprintf(vm->id.name, sizeof(vm->id.name), "%s", REPORT_EXITED_PROCESSES);
 	} else if (!id || !id->proc->has_vm) {
 		snprintf(vm->id.name, sizeof(vm->id.name), "pid:%u", pid);
 	}

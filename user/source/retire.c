@@ -41,6 +41,63 @@ static bool shown_in_report(void *ctx, const struct identity *e)
 	return bsearch(&e->id, s->ids, s->n, sizeof(*s->ids), cmp_id) != NULL;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The processes of @r's rows that exited leave the maps; those summed
+ * into GONE are forgotten. The identity layer says who exited: nothing
+ * is looked up here.
+ */
+static int retire_gone_processes(struct engine *e, const struct report *r,
+				 struct identity_table *ident)
+{
+	__u32 pids[EXPIRED_BATCH], *gone = NULL;
+	size_t n = 0, cap = 0, k;
+	int ret = 0;
+
+	for (size_t i = 0; i < r->cum->nr_rows; i++) {
+		const struct trap_row *row = &r->cum->rows[i];
+		const struct identity *id;
+
+		if (trap_kind_by_cgroup(row->kind) || row->owner >= VFLOW_OWNER_NO_PID ||
+		    (n && gone[n - 1] == row->owner))
+			continue;
+		id = identity__find(ident, IDENTITY_PROCESS, row->owner);
+		if (!id || !id->gone)
+			continue;
+		if (n == cap) {
+			__u32 *p = realloc(gone, (cap = cap ? cap * 2 : EXPIRED_BATCH) * sizeof(*p));
+
+			if (!p) {
+				free(gone);
+				return -ENOMEM;
+			}
+			gone = p;
+		}
+		gone[n++] = (__u32)row->owner;
+	}
+	if (n) {
+		size_t u = 0;
+
+		qsort(gone, n, sizeof(*gone), cmp_u32);
+		for (size_t i = 0; i < n; i++)	/* one pid owns rows of several kinds */
+			if (!u || gone[u - 1] != gone[i])
+				gone[u++] = gone[i];
+		ret = engine__retire_processes(e, gone, u);
+	}
+	free(gone);
+	while (!ret && (k = engine__expired_processes(e, pids, EXPIRED_BATCH)))
+		for (size_t i = 0; i < k; i++)
+			/* summed into GONE: no output names it any more */
+			identity__forget(ident, IDENTITY_PROCESS, pids[i]);
+	return ret;
+}
+
 int retire_gone_cgroups(struct engine *e, const struct report *r, struct identity_table *ident,
 			struct cgroup_resolver *cg, __u64 sweep_before_ns)
 {
@@ -72,6 +129,8 @@ int retire_gone_cgroups(struct engine *e, const struct report *r, struct identit
 	free(ids);
 	if (ret)
 		return ret;
+	if (retire_gone_processes(e, r, ident))
+		return -ENOMEM;
 	while ((k = engine__expired(e, expired, EXPIRED_BATCH)))
 		for (size_t i = 0; i < k; i++) {
 			/* folded into "(removed cgroups)": no output names it any more */

@@ -152,6 +152,8 @@ struct report {
 	const struct engine_probe *probes;
 	size_t nr_probes;
 	const char *syscall_via;
+	/* identity events (cgroup mkdir/rmdir/rename, process exits) the kernel could not stream */
+	__u64 identity_events_lost;
 	bool offline;			/* from a capture: do not look processes up on this host */
 	/*
 	 * An import's name for a VM owner that is no pid (a comm, or "" for

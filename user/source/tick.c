@@ -81,6 +81,7 @@ static int build(struct tick *t, struct report *r, const struct snapshot *cum,
 	}
 	r->nr_probes = source__probes(s, &r->probes);
 	r->syscall_via = source__via(s);
+	r->identity_events_lost = s->e ? engine__cgroup_events_lost(s->e) : 0;
 	return 0;
 }
 

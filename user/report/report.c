@@ -435,9 +435,10 @@ void report__print_json(const struct report *r, FILE *f)
 	for (int k = 0; k < VFLOW_CNT_MAX; k++)
 		fprintf(f, "%s\"%s\":%llu", k ? "," : "", counter_name(k),
 			(unsigned long long)r->cum->counters[k]);
-	fprintf(f, "},\"lost\":%llu,\"identity_events_lost\":%llu,\"samples\":%llu,\"entities\":[",
-		(unsigned long long)report__lost(r), (unsigned long long)r->identity_events_lost,
-		(unsigned long long)r->cum->events);
+	fprintf(f, "},\"lost\":%llu,\"identity_events_lost\":%llu,\"cgroup_renames\":%llu,"
+		"\"samples\":%llu,\"entities\":[", (unsigned long long)report__lost(r),
+		(unsigned long long)r->identity_events_lost,
+		(unsigned long long)(r->ident ? r->ident->renames : 0), (unsigned long long)r->cum->events);
 	for (size_t i = 0; i < r->nr_entities; i++) {
 		const struct entity *en = &r->entities[i];
 

@@ -108,10 +108,15 @@ static void retire(struct tick *t, const struct report *r)
 {
 	struct engine *e = source__engine(t->src);
 	__u64 now = source__now_ns(), ttl = t->src->retire_ttl_ns;
+	int ret;
 
-	if (e && retire_gone_cgroups(e, r, &t->src->ident, &t->src->cg, now > ttl ? now - ttl : 0))
+	/* a control socket's thread takes snapshots, which read the retired lists */
+	pthread_mutex_lock(&t->src->lock);
+	ret = e ? retire_gone_cgroups(e, r, &t->src->ident, &t->src->cg, now > ttl ? now - ttl : 0) : 0;
+	pthread_mutex_unlock(&t->src->lock);
+	if (ret)
 		snprintf(t->warning, sizeof(t->warning),
-			 "out of memory retiring removed cgroups: they stay in the maps");
+			 "out of memory retiring removed cgroups and exited processes: they stay in the maps");
 	/* cgroups come and go: resolve afresh next time */
 	cgroup_resolver__invalidate(&t->src->cg);
 }

@@ -16,6 +16,7 @@
 #  - a KVM guest process started as qemu-system-x86_64 -name guest=<name>
 #    (tests/helpers/kvm_guest; PVM emulates it: no hardware exits, but its
 #    exits to user space are traced) keeps its name and VMM after it exits;
+#  - a dump taken after both exits names them in its entity table;
 #  - after the TTL, the rows of both leave the JSON, summed into
 #    "(exited processes)" (the sandbox's and the VM's).
 . "$(dirname "$0")/../lib.sh"
@@ -26,6 +27,7 @@ NOTIFS=8 DELAY_MS=150	# the pair lives about 1.2 s: across several reports and a
 GUEST_N=300
 SA=$BUILD/tests/seccomp_actions
 GUEST=$BUILD/tests/kvm_guest
+VFLOWDUMP=${VFLOWDUMP:-$BUILD/san/vflowdump}
 NAMES=("probe sched:sched_process_exit attached"
        "sandbox: named at its first trap, kept after its exit (name, kind, paradigm, gone)"
        "sandbox: its exit time is the kernel's (between start and reaping)"
@@ -35,10 +37,11 @@ NAMES=("probe sched:sched_process_exit attached"
        "kvm guest: named qemu VM with its -name, gone, after its exit"
        "after the TTL: the sandbox's traps summed into (exited processes), its own row gone"
        "after the TTL: the VM's exits summed into (exited processes), its own row gone"
+       "dump after the exits: the sandbox and the VM named in its entity table"
        "vflowd stopped cleanly")
 plan ${#NAMES[@]}
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF)" "${NAMES[@]}"
-for bin in "$VFLOWD" "$SA" "$GUEST"; do
+for bin in "$VFLOWD" "$VFLOWDUMP" "$SA" "$GUEST"; do
 	[ -x "$bin" ] || fail_all "$bin is not built: run make test-build" "${NAMES[@]}"
 done
 PORT=$(free_port)
@@ -48,7 +51,7 @@ scrape() { curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics"; }
 labels_of() { grep "^vflow_sandbox_traps_total{" | grep "sandbox=\"$1\"" | sed 's/}.*/}/' | sort; }
 
 start_vflowd "$TMP/out.jsonl" -i "$INTERVAL_S" --web.listen-address "127.0.0.1:$PORT" \
-	--web.series-ttl "$TTL_S" || fail_all "vflowd did not start" "${NAMES[@]}"
+	--web.series-ttl "$TTL_S" --dump-dir "$TMP/dumps" --dump-cooldown 0 || fail_all "vflowd did not start" "${NAMES[@]}"
 
 # ---- a user-notify pair: the supervisor forks the sandboxed target -------
 # reaped by python, which reads the clock right after waitpid(): bash reaps
@@ -99,6 +102,11 @@ wait "$GUEST_PID" || diag "kvm guest failed: $(cat "$TMP/guest.out")"
 wait_for 10 python3 -c 'import json,sys; l=open(sys.argv[1]).readlines(); sys.exit(json.loads(l[-2])["ts_ns"] <= int(sys.argv[2]))' \
 	"$TMP/out.jsonl" "$(mono_ns)"
 scrape | labels_of "$SB_NAME" >"$TMP/labels.after"
+# a dump now: its entity table names the exited processes as the report does
+kill -USR1 "$VFLOWD_PID"
+wait_for 20 grep -q "dump (SIGUSR1) written" "$VFLOWD_OUT.err"
+DUMP=$(sed -n 's/.*dump (SIGUSR1) written to \(.*\)$/\1/p' "$VFLOWD_OUT.err" | head -1)
+"$VFLOWDUMP" info "$DUMP" >"$TMP/dump.txt" 2>"$TMP/dump.err"
 cp "$TMP/out.jsonl" "$TMP/before_ttl.jsonl"
 # past the TTL: the exporter folds the gone sandbox's series
 sleep $((TTL_S + 1))
@@ -108,9 +116,9 @@ wait_for 10 python3 -c 'import json,sys; l=open(sys.argv[1]).readlines(); sys.ex
 	"$TMP/out.jsonl" "$(mono_ns)"
 cp "$TMP/out.jsonl" "$TMP/after_ttl.jsonl"
 python3 - "$TMP/before_ttl.jsonl" "$TMP/after_ttl.jsonl" "$SUP_PID" "${TARGET:-0}" "$SB_NAME" "$T_START" "$T_REAPED" \
-	"$GUEST_PID" "$GUEST_NAME" "$TMP/labels.before" "$TMP/labels.after" "$TMP/metrics.ttl" <<'PY' | tap_from
+	"$GUEST_PID" "$GUEST_NAME" "$TMP/labels.before" "$TMP/labels.after" "$TMP/metrics.ttl" "$TMP/dump.txt" <<'PY' | tap_from
 import json, sys
-out, out_ttl, sup, target, sb_name, t0, t1, guest, guest_name, lb, la, mttl = sys.argv[1:]
+out, out_ttl, sup, target, sb_name, t0, t1, guest, guest_name, lb, la, mttl, dump = sys.argv[1:]
 sup, target, t0, t1, guest = int(sup), int(target), int(t0), int(t1), int(guest)
 def check(cond, what, got):
     print(("ok - " if cond else "not ok - ") + what)
@@ -169,6 +177,12 @@ check(not any(v.get("pid") == guest for v in after.get("vms", []))
       "after the TTL: the VM's exits summed into (exited processes), its own row gone",
       {"exited": vx.get("userspace"), "before": vm.get("userspace"),
        "names": [v["name"] for v in after.get("vms", [])]})
+# vflowdump info: "  process   ID   TYPE   NAME" per process entity
+procs = {int(r[1]): r[2:4] for r in (l.split() for l in open(dump) if l.startswith("  process "))
+         if len(r) >= 4 and r[1].isdigit()}
+check(procs.get(target) == ["sandbox", sb_name] and procs.get(guest) == ["vm", guest_name],
+      "dump after the exits: the sandbox and the VM named in its entity table",
+      {"sandbox": procs.get(target), "vm": procs.get(guest)})
 PY
-TAP_N=$((TAP_N + 9))
+TAP_N=$((TAP_N + 10))
 stop_vflowd

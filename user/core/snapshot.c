@@ -98,6 +98,13 @@ bool trap_kind_by_cgroup(__u32 kind)
 	       kind == VFLOW_TRAP_SCHED_RUNQ || kind == VFLOW_TRAP_SCHED_PSI;
 }
 
+void trap_row_to_gone(struct trap_row *row)
+{
+	row->owner = VFLOW_OWNER_GONE;
+	if (row->kind == VFLOW_TRAP_NOTIF_HANDLING)
+		row->sub = 0;
+}
+
 /*
  * Rows of removed cgroups and exited processes leave the snapshots once
  * they are summed into owner VFLOW_OWNER_GONE (see engine__retire_cgroups,
@@ -126,7 +133,7 @@ static struct snapshot *moved_rows(const struct snapshot *prev, const struct sna
 			return NULL;
 		}
 		m->rows[m->nr_rows] = *p;
-		m->rows[m->nr_rows++].owner = VFLOW_OWNER_GONE;
+		trap_row_to_gone(&m->rows[m->nr_rows++]);
 	}
 	if (m) {
 		snapshot__sort(m);

@@ -131,7 +131,7 @@ static int expire(struct engine *e)
 		}
 		for (size_t k = 0; k < e->rt_proc->nr_rows; k++)
 			if (e->rt_proc->rows[k].owner == r->id)
-				e->rt_proc->rows[k].owner = VFLOW_OWNER_GONE;
+				trap_row_to_gone(&e->rt_proc->rows[k]);
 		if (e->nr_expired_proc == e->cap_expired_proc) {
 			size_t cap = e->cap_expired_proc ? e->cap_expired_proc * 2 : RETIRED_ROWS_INITIAL;
 			__u64 *p = realloc(e->expired_proc, cap * sizeof(*p));

@@ -229,7 +229,8 @@ void report__print_sandboxes_json(const struct report *r, FILE *f)
 		fprintf(f, ",\"gone\":%s", sb->gone ? "true" : "false");
 		report_json_learnt(f, sb->origin, sb->gone_since_ns);
 		fputs(",\"paradigm\":\"sandbox\",\"pids\":[", f);
-		for (size_t k = 0; k < sb->nr_pids; k++)
+		/* (exited processes): their pids are gone with them */
+		for (size_t k = 0; k < sb->nr_pids && sb->pids[k] != (__u32)VFLOW_OWNER_GONE; k++)
 			fprintf(f, "%s%u", k ? "," : "", sb->pids[k]);
 		fputs("],\"traps\":{", f);
 		json_timed(f, &sb->total);
@@ -264,8 +265,11 @@ void report__print_sandboxes_json(const struct report *r, FILE *f)
 		const struct identity *id = report_process(r, (__u32)row->owner);
 		char pid_name[sizeof("pid:18446744073709551615")];
 
-		fprintf(f, "%s{\"pid\":%llu,\"target_pid\":%u,\"name\":", n++ ? "," : "",
-			(unsigned long long)row->owner, row->sub);
+		if (row->owner == VFLOW_OWNER_GONE)
+			fprintf(f, "%s{\"pid\":null,\"target_pid\":null,\"name\":", n++ ? "," : "");
+		else
+			fprintf(f, "%s{\"pid\":%llu,\"target_pid\":%u,\"name\":", n++ ? "," : "",
+				(unsigned long long)row->owner, row->sub);
 		/* the supervisor as named at its first trap, kept after it exits */
 		if (row->owner == VFLOW_OWNER_GONE)
 			snprintf(pid_name, sizeof(pid_name), "%s", REPORT_EXITED_PROCESSES);

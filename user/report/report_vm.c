@@ -260,7 +260,7 @@ void report__print_vms_json(const struct report *r, FILE *f)
 		__u64 exits = vm->total[VM_EXITS].count;
 		__u64 pv = vm->total[VM_HCALL].count + vm->total[VM_NOTIFY].count;
 
-		if (vm->no_pid)
+		if (vm->no_pid || vm->pid == (__u32)VFLOW_OWNER_GONE)
 			fprintf(f, "%s{\"pid\":null,\"name\":", i ? "," : "");
 		else
 			fprintf(f, "%s{\"pid\":%u,\"name\":", i ? "," : "", vm->pid);

@@ -6,6 +6,13 @@
  * report interval is named all the same. Its own ring buffer, so that a
  * storm of trap samples never crowds out a name; a record that finds it
  * full is counted in cgroup_events_lost.
+ *
+ * The exit of a process user space follows (a sandbox, a VMM, a notify
+ * supervisor it named at its first trap) goes on the same ring, so that
+ * its name is kept as a flag "gone", not read again from a /proc that no
+ * longer has it. Only followed processes are reported: the filter is in
+ * the kernel, the group leader's exit of a pid not in followed_procs
+ * costs one hash lookup.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -20,6 +27,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, VFLOW_CGROUP_RINGBUF_BYTES);
 } cgroup_events SEC(".maps");
+
+/* tgid -> 1: processes whose exit user space wants to hear of (it adds them) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VFLOW_FOLLOWED_PROCS);
+	__type(key, __u32);
+	__type(value, __u8);
+} followed_procs SEC(".maps");
 
 __u64 cgroup_events_lost;
 
@@ -72,6 +87,39 @@ SEC("tracepoint/cgroup/cgroup_rename")
 int cgroup_rename(struct trace_event_raw_cgroup *ctx)
 {
 	return emit(ctx, VFLOW_CGROUP_RENAME);
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int process_exit(struct trace_event_raw_sched_process_exit *ctx)
+{
+	struct vflow_cgroup_event *ev;
+	__u32 tgid;
+
+	if (!ctx->group_dead)
+		return 0;	/* a thread; the process lives on */
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!bpf_map_lookup_elem(&followed_procs, &tgid))
+		return 0;
+	/* followed once: the pid may be reused by a process nobody named */
+	bpf_map_delete_elem(&followed_procs, &tgid);
+	ev = bpf_ringbuf_reserve(&cgroup_events, sizeof(*ev), 0);
+	if (!ev) {
+		__sync_fetch_and_add(&cgroup_events_lost, 1);
+		return 0;
+	}
+	ev->op = VFLOW_PROC_EXIT;
+	ev->level = 0;
+	ev->id = tgid;
+	ev->ts_ns = bpf_ktime_get_ns();
+	/* the exiting task is current: its comm, NUL-terminated */
+	bpf_get_current_comm(ev->path, sizeof(ctx->comm));
+	/*
+	 * Not urgent: the exit time is in the record, and user space takes
+	 * every ring's records before each snapshot. A wakeup from the exit
+	 * path costs more than the rest of this program (docs/IDENTITY.md).
+	 */
+	bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

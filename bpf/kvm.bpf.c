@@ -69,13 +69,43 @@ struct {
 
 static const struct vflow_vcpu zero_state;
 
+/* VMM @pid's first trap of a key: name it (the key's pid: test-run events have no VMM as current). */
+static __always_inline void vm_proc_event(__u32 pid, __u32 vcpu, __u32 kind, __u64 code)
+{
+	struct vflow_event *e = event_reserve();
+
+	if (!e)
+		return;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = VFLOW_EV_VM_PROC;
+	e->trap = kind;
+	e->pid = pid;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->ts_ns = bpf_ktime_get_ns();
+	e->code = code;
+	e->sub = vcpu;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	event_submit(e, true);
+}
+
 static __always_inline struct vflow_trap_val *kvm_val_get(__u32 pid, __u32 vcpu, __u32 kind, __u64 code)
 {
 	struct vflow_kvm_key key = { .pid = pid, .vcpu = vcpu, .kind = kind, .code = code };
-	struct vflow_trap_val *v = trap_val_get(&kvm_stats, &key);
+	struct vflow_trap_val *v = bpf_map_lookup_elem(&kvm_stats, &key);
 
-	if (!v)
+	if (v)
+		return v;
+	v = trap_val_get(&kvm_stats, &key);
+	if (!v) {
 		counter_inc(VFLOW_CNT_KVM_KEYS_FULL);
+		return NULL;
+	}
+	/*
+	 * A new key: the VMM (current: KVM runs in its vCPU thread) is named
+	 * now, while it lives; a guest shorter than a report interval too.
+	 * Once per key, a few per VM: nothing on the path of a known key.
+	 */
+	vm_proc_event(pid, vcpu, kind, code);
 	return v;
 }
 

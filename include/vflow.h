@@ -270,6 +270,7 @@ enum vflow_counter {
 enum vflow_event_kind {
 	VFLOW_EV_TRAP = 1,		/* a trap for the flight recorder: sampled or slow */
 	VFLOW_EV_SANDBOX_PROC,		/* a process's first sandbox trap: name it while it lives */
+	VFLOW_EV_VM_PROC,		/* a VMM's first trap of a new kind, vCPU or code: name it while it lives */
 };
 
 /* Why a trap was streamed (both may be set). */
@@ -328,7 +329,16 @@ enum vflow_cgroup_op {
 	VFLOW_CGROUP_MKDIR = 1,
 	VFLOW_CGROUP_RMDIR,
 	VFLOW_CGROUP_RENAME,
+	/* a followed process's last thread exited: id is its pid, path its comm */
+	VFLOW_PROC_EXIT,
 };
+
+/*
+ * Processes whose exit the identity object reports (sched_process_exit):
+ * those user space named (sandboxes, VMMs, supervisors), put in its
+ * followed_procs map. Any other exit costs a hash lookup and nothing more.
+ */
+#define VFLOW_FOLLOWED_PROCS 4096
 
 struct vflow_cgroup_event {
 	__u32 op;		/* enum vflow_cgroup_op */

@@ -108,8 +108,8 @@ static __always_inline void emit_event(__u32 kind, __u32 trap, __u32 flags, __u6
 	e->sub = sub;
 	e->aux_trap = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	/* a new sandbox process must be named before it exits: at once */
-	event_submit(e, kind == VFLOW_EV_SANDBOX_PROC);
+	/* a new sandbox process or VMM must be named before it exits: at once */
+	event_submit(e, kind == VFLOW_EV_SANDBOX_PROC || kind == VFLOW_EV_VM_PROC);
 }
 
 #endif

@@ -289,9 +289,18 @@ static void test_counts_and_stray_annotations(void **state)
 static struct vflow_event got[16];
 static size_t nr_got;
 
+static size_t nr_vm_proc;
+static __u32 vm_proc_pid;
+
 static void on_event(void *ctx, const struct vflow_event *e)
 {
 	(void)ctx;
+	/* a VMM's first trap of a key: user space names it then */
+	if (e->kind == VFLOW_EV_VM_PROC) {
+		nr_vm_proc++;
+		vm_proc_pid = e->pid;
+		return;
+	}
 	if (nr_got < sizeof(got) / sizeof(got[0]))
 		got[nr_got++] = *e;
 }
@@ -315,7 +324,7 @@ static void test_recorded_events(void **state)
 	o.rec.sample[VFLOW_REC_VM] = 2;
 	o.rec.slow_ns[VFLOW_REC_VM] = 50000;
 	e = rec_engine = engine_or_skip(&o);
-	nr_got = 0;
+	nr_got = nr_vm_proc = 0;
 	EXIT(e, TID0, 0, KVM_ISA_VMX, VMX_EPT_VIOLATION, 1000);
 	ENTRY(e, TID0, 2000);		/* 1st: not sampled, fast */
 	EXIT(e, TID0, 0, KVM_ISA_VMX, VMX_VMCALL, 5000);
@@ -327,6 +336,12 @@ static void test_recorded_events(void **state)
 	ev(e, VFLOW_KVM_TEST_USERSPACE_EXIT, TID0, 0, 0, 0, KVM_EXIT_IO_REASON, 200200);
 	ENTRY(e, TID0, 210000);		/* 4th: the sample, gone out to user space */
 	assert_true(engine__poll(e, 100) >= 0);
+	/*
+	 * one naming event per new (vCPU, kind, code) key: EPT, VMCALL, the
+	 * hypercall, HLT on vCPU 1, IO and its exit to user space
+	 */
+	assert_int_equal(nr_vm_proc, 6);
+	assert_int_equal(vm_proc_pid, PID);
 	assert_int_equal(nr_got, 3);
 	assert_int_equal(got[0].kind, VFLOW_EV_TRAP);
 	assert_int_equal(got[0].trap, VFLOW_TRAP_VMEXIT_VMX);

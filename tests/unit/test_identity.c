@@ -245,6 +245,120 @@ static void test_walk(void **state)
 	identity_table__free(&t);
 }
 
+static struct sandbox_info sandbox_named(const char *name, enum sandbox_kind kind)
+{
+	struct sandbox_info sb = { .kind = kind, .seccomp_mode = 2 };
+
+	snprintf(sb.name, sizeof(sb.name), "%s", name);
+	return sb;
+}
+
+/* A process named at its first trap keeps its name and kind after it exits. */
+static void test_process_kept_after_exit(void **state)
+{
+	struct sandbox_info sb = sandbox_named("gvisor:web", SANDBOX_GVISOR);
+	struct identity_table t;
+	const struct identity *e;
+
+	(void)state;
+	identity_table__init(&t);
+	assert_int_equal(identity__process_seen(&t, 0, &sb, NULL, IDENTITY_FROM_LOOKUP, 1), -EINVAL);
+	assert_int_equal(identity__process_seen(&t, 4242, &sb, NULL, IDENTITY_FROM_LOOKUP, 100), 0);
+	/* a cgroup of the same number is another entity */
+	assert_null(identity__find(&t, IDENTITY_CGROUP, 4242));
+	e = identity__find(&t, IDENTITY_PROCESS, 4242);
+	assert_non_null(e);
+	assert_non_null(e->proc);
+	assert_true(e->proc->has_sandbox);
+	assert_false(e->proc->has_vm);
+	assert_false(e->proc->exit_followed);
+	assert_int_equal(identity__process_exit_followed(&t, 4242), 0);
+	assert_int_equal(identity__process_exit_followed(&t, 4243), -ENOENT);
+	assert_int_equal(identity__process_exited(&t, 4242, 300), 0);
+	/* a later, poorer read (an exiting process has no argv) changes nothing */
+	sb = sandbox_named("seccomp:exe:4242", SANDBOX_SECCOMP);
+	assert_int_equal(identity__process_seen(&t, 4242, &sb, NULL, IDENTITY_FROM_LOOKUP, 200), 0);
+	e = identity__find(&t, IDENTITY_PROCESS, 4242);
+	assert_true(e->gone);
+	assert_int_equal(e->gone_since_ns, 300);
+	assert_string_equal(e->proc->sandbox.name, "gvisor:web");
+	assert_int_equal(e->proc->sandbox.kind, SANDBOX_GVISOR);
+	assert_int_equal(e->origin, IDENTITY_FROM_LOOKUP);
+	assert_int_equal(e->first_seen_ns, 100);
+	/* a second exit (the event after a look found it gone) keeps the first time */
+	assert_int_equal(identity__process_exited(&t, 4242, 400), 0);
+	assert_int_equal(identity__find(&t, IDENTITY_PROCESS, 4242)->gone_since_ns, 300);
+	identity_table__free(&t);
+}
+
+/* VM and sandbox facts are each learnt once; a reused pid is learnt afresh. */
+static void test_process_facts_and_reuse(void **state)
+{
+	struct sandbox_info sb = sandbox_named("seccomp:qemu:77", SANDBOX_SECCOMP);
+	struct vmident vm = { .vmm = VMM_QEMU };
+	struct identity_table t;
+	const struct identity *e;
+
+	(void)state;
+	identity_table__init(&t);
+	snprintf(vm.name, sizeof(vm.name), "web1");
+	assert_int_equal(identity__process_seen(&t, 77, NULL, &vm, IDENTITY_FROM_LOOKUP, 10), 0);
+	assert_int_equal(identity__process_seen(&t, 77, &sb, NULL, IDENTITY_FROM_LOOKUP, 20), 0);
+	snprintf(vm.name, sizeof(vm.name), "other");
+	assert_int_equal(identity__process_seen(&t, 77, NULL, &vm, IDENTITY_FROM_LOOKUP, 30), 0);
+	e = identity__find(&t, IDENTITY_PROCESS, 77);
+	assert_true(e->proc->has_vm && e->proc->has_sandbox);
+	assert_string_equal(e->proc->vm.name, "web1");
+	assert_int_equal(e->last_seen_ns, 30);
+	assert_int_equal(identity__process_exit_followed(&t, 77), 0);
+	assert_int_equal(identity__process_exited(&t, 77, 40), 0);
+	/* seen again before its exit time: a late event of the same process */
+	assert_int_equal(identity__process_seen(&t, 77, &sb, NULL, IDENTITY_FROM_LOOKUP, 35), 0);
+	e = identity__find(&t, IDENTITY_PROCESS, 77);
+	assert_true(e->gone);
+	assert_string_equal(e->proc->vm.name, "web1");
+	/* after it: another process got the pid */
+	sb = sandbox_named("bwrap:77", SANDBOX_BWRAP);
+	assert_int_equal(identity__process_seen(&t, 77, &sb, NULL, IDENTITY_FROM_LOOKUP, 50), 0);
+	e = identity__find(&t, IDENTITY_PROCESS, 77);
+	assert_false(e->gone);
+	assert_int_equal(e->gone_since_ns, 0);
+	assert_false(e->proc->has_vm);
+	assert_false(e->proc->exit_followed);
+	assert_string_equal(e->proc->sandbox.name, "bwrap:77");
+	assert_int_equal(e->first_seen_ns, 50);
+	identity_table__free(&t);
+}
+
+/* An exit heard of a process never named: recorded, named when read later. */
+static void test_process_exit_unseen(void **state)
+{
+	struct sandbox_info sb = sandbox_named("seccomp:x:9", SANDBOX_SECCOMP);
+	struct identity_table t;
+	const struct identity *e;
+
+	(void)state;
+	identity_table__init(&t);
+	assert_int_equal(identity__process_exited(&t, 9, 5), 0);
+	e = identity__find(&t, IDENTITY_PROCESS, 9);
+	assert_true(e->gone);
+	assert_int_equal(e->origin, IDENTITY_FROM_NOTHING);
+	assert_false(e->proc->has_sandbox || e->proc->has_vm);
+	/* gone and swept like a cgroup: nothing keeps it */
+	assert_int_equal(identity__sweep_gone(&t, 6, NULL, NULL), 1);
+	assert_null(identity__find(&t, IDENTITY_PROCESS, 9));
+	assert_int_equal(identity__process_seen(&t, 9, &sb, NULL, IDENTITY_FROM_LOOKUP, 7), 0);
+	assert_int_equal(identity__find(&t, IDENTITY_PROCESS, 9)->origin, IDENTITY_FROM_LOOKUP);
+	/* many processes and cgroups: each its own, forgotten without a trace */
+	for (__u32 pid = 1; pid < CHURN; pid++) {
+		assert_int_equal(identity__process_seen(&t, pid, &sb, NULL, IDENTITY_FROM_LOOKUP, 8), 0);
+		assert_int_equal(identity__process_exited(&t, pid, 9), 0);
+	}
+	assert_int_equal(identity__sweep_gone(&t, 10, NULL, NULL), CHURN - 1);
+	assert_int_equal(t.nr, 0);
+	identity_table__free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +369,9 @@ int main(void)
 		cmocka_unit_test(test_churn),
 		cmocka_unit_test(test_sweep_gone),
 		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_process_kept_after_exit),
+		cmocka_unit_test(test_process_facts_and_reuse),
+		cmocka_unit_test(test_process_exit_unseen),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -204,13 +204,45 @@ static void test_delta_gone_fold(void **state)
 	assert_non_null(d);
 	assert_int_equal(d->nr_rows, 0);
 	snapshot__free(d);
-	/* rows of other kinds are never folded */
+	/* the kinds kept by cgroup */
 	assert_true(trap_kind_by_cgroup(VFLOW_TRAP_SCHED_RUNQ));
 	assert_true(trap_kind_by_cgroup(VFLOW_TRAP_SCHED_PSI));
 	assert_false(trap_kind_by_cgroup(VFLOW_TRAP_SANDBOX));
 	snapshot__free(p);
 	snapshot__free(q);
 	snapshot__free(r);
+}
+
+/* exited processes summed into GONE: a supervisor's rows lose their target pid, one sum each */
+static void test_delta_gone_processes(void **state)
+{
+	struct trap_row n1 = row(5, 0, 3, 300, 0), n2 = row(6, 0, 4, 400, 0), sb = row(5, 39, 8, 80, 0);
+	struct trap_row gone, g_sb;
+	struct snapshot *p, *q, *d;
+
+	(void)state;
+	n1.kind = n2.kind = VFLOW_TRAP_NOTIF_HANDLING;
+	n1.sub = 77;
+	n2.sub = 78;
+	sb.kind = VFLOW_TRAP_SANDBOX;
+	sb.sub = VFLOW_ACT_ERRNO;
+	gone = n1;
+	trap_row__add(&gone, &n2);
+	trap_row_to_gone(&gone);
+	assert_int_equal(gone.owner, VFLOW_OWNER_GONE);
+	assert_int_equal(gone.sub, 0);
+	g_sb = sb;
+	trap_row_to_gone(&g_sb);
+	assert_int_equal(g_sb.sub, VFLOW_ACT_ERRNO);	/* an action stays a key */
+	p = snap(1, (struct trap_row[]){ n1, n2, sb }, 3);
+	/* both supervisors and the sandbox exited and were summed: nothing new */
+	q = snap(2, (struct trap_row[]){ gone, g_sb }, 2);
+	d = snapshot__delta(p, q);
+	assert_non_null(d);
+	assert_int_equal(d->nr_rows, 0);
+	snapshot__free(d);
+	snapshot__free(p);
+	snapshot__free(q);
 }
 
 int main(void)
@@ -224,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_sort_merge_kinds),
 		cmocka_unit_test(test_row_add),
 		cmocka_unit_test(test_delta_gone_fold),
+		cmocka_unit_test(test_delta_gone_processes),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -98,9 +98,17 @@ bool trap_kind_by_cgroup(__u32 kind)
 	       kind == VFLOW_TRAP_SCHED_RUNQ || kind == VFLOW_TRAP_SCHED_PSI;
 }
 
+void trap_row_to_gone(struct trap_row *row)
+{
+	row->owner = VFLOW_OWNER_GONE;
+	if (row->kind == VFLOW_TRAP_NOTIF_HANDLING)
+		row->sub = 0;
+}
+
 /*
- * Rows of removed cgroups leave the snapshots once they are summed into
- * owner VFLOW_OWNER_GONE (see engine__retire_cgroups): what such a row held
+ * Rows of removed cgroups and exited processes leave the snapshots once
+ * they are summed into owner VFLOW_OWNER_GONE (see engine__retire_cgroups,
+ * engine__retire_processes): what such a row held
  * in @prev is in cur's GONE row already, not new. Those rows of @prev,
  * summed per GONE key; NULL with *oom set when out of memory.
  */
@@ -113,7 +121,8 @@ static struct snapshot *moved_rows(const struct snapshot *prev, const struct sna
 	for (size_t i = 0; i < prev->nr_rows; i++) {
 		const struct trap_row *p = &prev->rows[i];
 
-		if (p->owner == VFLOW_OWNER_GONE || !trap_kind_by_cgroup(p->kind))
+		/* cgroups' rows and exited processes' alike (engine__retire_processes) */
+		if (p->owner == VFLOW_OWNER_GONE)
 			continue;
 		while (j < cur->nr_rows && key_cmp(&cur->rows[j], p) < 0)
 			j++;
@@ -124,7 +133,7 @@ static struct snapshot *moved_rows(const struct snapshot *prev, const struct sna
 			return NULL;
 		}
 		m->rows[m->nr_rows] = *p;
-		m->rows[m->nr_rows++].owner = VFLOW_OWNER_GONE;
+		trap_row_to_gone(&m->rows[m->nr_rows++]);
 	}
 	if (m) {
 		snapshot__sort(m);

@@ -60,6 +60,13 @@ struct snapshot *snapshot__delta(const struct snapshot *prev, const struct snaps
 
 /* Rows of this kind are keyed by cgroup (syscalls, scheduling). */
 bool trap_kind_by_cgroup(__u32 kind);
+/*
+ * @row summed with the rows of other removed cgroups or exited processes:
+ * owner VFLOW_OWNER_GONE, and a user-notify row's target pid dropped (it
+ * named a process of the supervisor's, gone too), so that the sums stay
+ * one row per key whatever the churn.
+ */
+void trap_row_to_gone(struct trap_row *row);
 
 /* Events per second over dt_ns; 0 when dt_ns is 0. */
 double rate_per_sec(__u64 delta, __u64 dt_ns);

@@ -190,6 +190,7 @@ void engine__destroy(struct engine *e)
 	snapshot__free(e->rt);
 	free(e->ret);
 	free(e->expired);
+	engine_retire_proc_free(e);
 	free(e->rt_vals);
 	free(e);
 }

@@ -80,8 +80,25 @@ int engine__retire_cgroups(struct engine *e, const __u64 *ids, size_t n);
 /* Ids summed into VFLOW_OWNER_GONE since the last call (up to @max): forget them. */
 size_t engine__expired(struct engine *e, __u64 *ids, size_t max);
 
+/*
+ * Processes that exited (pids): from the next snapshot on, their rows
+ * (sandbox, user-notify, filter cost, KVM) leave the BPF maps and are
+ * kept, unchanged, for retire_ttl_ns; then they are summed into owner
+ * VFLOW_OWNER_GONE, as removed cgroups are. 0 or -ENOMEM.
+ */
+int engine__retire_processes(struct engine *e, const __u32 *pids, size_t n);
+/* Pids summed into VFLOW_OWNER_GONE since the last call (up to @max): forget them. */
+size_t engine__expired_processes(struct engine *e, __u32 *pids, size_t max);
+
 /* The identity object streams cgroup events (on_cgroup is called for each). */
 bool engine__streams_cgroups(const struct engine *e);
+/* The identity object reports the exit of followed processes (VFLOW_PROC_EXIT). */
+bool engine__streams_exits(const struct engine *e);
+/*
+ * Report @pid's exit on the identity ring (once). 0, -EOPNOTSUPP (no exit
+ * program here) or -errno (E2BIG: VFLOW_FOLLOWED_PROCS are followed).
+ */
+int engine__follow_process(struct engine *e, __u32 pid);
 /* cgroup events the identity object could not stream (its ring buffer was full). */
 __u64 engine__cgroup_events_lost(const struct engine *e);
 

@@ -58,6 +58,13 @@ struct engine {
 	struct retired *ret;		/* sorted by id */
 	size_t nr_ret, cap_ret;
 	__u64 *expired;			/* summed into GONE since engine__expired() */
+	/* exited processes, the same way (engine_retire_proc.c) */
+	struct snapshot *rt_proc;	/* sorted and merged */
+	size_t rt_proc_cap;
+	struct retired *ret_proc;	/* sorted by pid */
+	size_t nr_ret_proc, cap_ret_proc;
+	__u64 *expired_proc;		/* summed into GONE since engine__expired_processes() */
+	size_t nr_expired_proc, cap_expired_proc;
 	size_t nr_expired, cap_expired;
 	void *rt_vals;			/* one per-CPU value, the largest map's */
 	int filter_fd;			/* the --cgroup filter's directory, or -1 */
@@ -120,6 +127,15 @@ struct map_rows {
  */
 int engine_retire_apply(struct engine *e, struct snapshot *s, size_t *cap, const struct map_rows *m);
 struct retired *engine_retired_find(struct engine *e, __u64 id);
+/* Take a key out of a per-CPU hash with its values (into @vals); 0 or -errno. */
+int engine_take_key(int fd, const void *key, void *vals);
+/*
+ * engine_retire_proc.c: the rows of @s of exited processes out of the
+ * maps (into e->rt_proc), those past the TTL summed into GONE, and
+ * e->rt_proc added to @s. 0 or -ENOMEM.
+ */
+int engine_retire_proc_apply(struct engine *e, struct snapshot *s, size_t *cap);
+void engine_retire_proc_free(struct engine *e);
 /* Append @row to the kept rows of retired cgroups; 0 or -ENOMEM. */
 int engine_rt_add(struct engine *e, const struct trap_row *row);
 

@@ -330,6 +330,10 @@ struct snapshot *engine__snapshot(struct engine *e)
 		snapshot__free(s);
 		return NULL;
 	}
+	if (engine_retire_proc_apply(e, s, &cap)) {
+		snapshot__free(s);
+		return NULL;
+	}
 	snapshot__sort(s);
 	snapshot__merge(s);
 	if (e->skel)

@@ -69,8 +69,8 @@ int engine_rt_add(struct engine *e, const struct trap_row *row)
 	return 0;
 }
 
-/* Take a key out of a per-CPU hash with its values; the fallback is not atomic (before 5.14). */
-static int take_key(int fd, const void *key, void *vals)
+/* The fallback is not atomic (before 5.14). */
+int engine_take_key(int fd, const void *key, void *vals)
 {
 	if (!bpf_map_lookup_and_delete_elem(fd, key, vals))
 		return 0;
@@ -88,7 +88,7 @@ static void retire_sys_row(struct engine *e, struct trap_row *row)
 	struct vflow_sys_key key = { .cgroup_id = row->owner, .nr = (__u32)row->code };
 	struct trap_row fresh = { .kind = row->kind, .owner = row->owner, .code = row->code };
 
-	if (take_key(bpf_map__fd(e->skel->maps.sys_stats), &key, e->rt_vals))
+	if (engine_take_key(bpf_map__fd(e->skel->maps.sys_stats), &key, e->rt_vals))
 		return;		/* left in the map: tried again next time */
 	engine_row_from_percpu(&fresh, e->rt_vals, e->nr_cpus, e->val_stride);
 	fresh.kind = row->kind;
@@ -104,7 +104,7 @@ static void retire_sched_rows(struct engine *e, struct trap_row *on, struct trap
 	struct trap_row fon = *on, frq = *rq;
 	__u64 key = on->owner;
 
-	if (take_key(bpf_map__fd(e->skel->maps.sched_stats), &key, e->rt_vals))
+	if (engine_take_key(bpf_map__fd(e->skel->maps.sched_stats), &key, e->rt_vals))
 		return;
 	engine_sched_rows(&fon, &frq, e->rt_vals, e->nr_cpus);
 	if (engine_rt_add(e, &fon) || engine_rt_add(e, &frq))

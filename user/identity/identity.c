@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "identity/identity.h"
+#include "identity/identity_internal.h"
 
 #define TABLE_MIN 256
 
@@ -31,12 +32,13 @@ void identity_table__free(struct identity_table *t)
 	for (size_t i = 0; i < t->cap; i++) {
 		free(t->slots[i].path);
 		free(t->slots[i].names);
+		free(t->slots[i].proc);
 	}
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
 }
 
-static struct identity *slot_find(const struct identity_table *t, enum identity_kind kind, __u64 id)
+struct identity *slot_find(const struct identity_table *t, enum identity_kind kind, __u64 id)
 {
 	if (!t->cap || !id)
 		return NULL;
@@ -77,8 +79,7 @@ static int table_grow(struct identity_table *t)
 	return 0;
 }
 
-/* The identity of (@kind, @id), added empty (first seen @now_ns) when new; NULL on ENOMEM. */
-static struct identity *slot_add(struct identity_table *t, enum identity_kind kind, __u64 id,
+struct identity *slot_add(struct identity_table *t, enum identity_kind kind, __u64 id,
 				 enum identity_origin origin, __u64 now_ns, bool *added)
 {
 	struct identity *e = slot_find(t, kind, id), in = {
@@ -194,6 +195,7 @@ void identity__forget(struct identity_table *t, enum identity_kind kind, __u64 i
 		return;
 	free(e->path);
 	free(e->names);
+	free(e->proc);
 	hole = (size_t)(e - t->slots);
 	t->slots[hole] = (struct identity){ 0 };
 	t->nr--;

@@ -18,10 +18,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "host/runtime.h"
+#include "host/sandbox.h"
+#include "host/vmident.h"
 #include "host/workload.h"
 
 enum identity_kind {
 	IDENTITY_CGROUP = 0,	/* id: the cgroup v2 id */
+	IDENTITY_PROCESS,	/* id: the pid (tgid) of a sandboxed process, a VMM, a supervisor */
 	IDENTITY_KIND_MAX,
 };
 
@@ -35,6 +38,18 @@ enum identity_origin {
 	IDENTITY_ORIGIN_MAX,
 };
 
+/*
+ * What /proc said of a process when it was first seen trapping (its
+ * sandbox and VM identities, each read when a trap of that paradigm
+ * first named it), kept after it exits.
+ */
+struct identity_process {
+	bool has_sandbox, has_vm;
+	struct sandbox_info sandbox;	/* host/sandbox.h: kind, role, name */
+	struct vmident vm;		/* host/vmident.h: VMM, name */
+	bool exit_followed;		/* its exit is an event (sched_process_exit), not looked for */
+};
+
 struct identity {
 	enum identity_kind kind;
 	__u64 id;
@@ -42,6 +57,7 @@ struct identity {
 	char *path;			/* cgroup path below the cgroup2 root; NULL: never known */
 	struct workload wl;		/* runtime, paradigm, container id and name, from the path */
 	struct runtime_names *names;	/* what the runtime said; NULL: nothing (most cgroups) */
+	struct identity_process *proc;	/* IDENTITY_PROCESS: what it is; NULL for a cgroup */
 	__u64 first_seen_ns;		/* CLOCK_MONOTONIC */
 	__u64 last_seen_ns;		/* last time it was seen existing */
 	__u64 gone_since_ns;		/* removed at; 0: exists (as far as known) */
@@ -82,6 +98,22 @@ int identity__cgroup_removed(struct identity_table *t, __u64 id, __u64 now_ns);
  * empty answer changes nothing. 0, -ENOENT (no such identity) or -ENOMEM.
  */
 int identity__set_names(struct identity_table *t, __u64 id, const struct runtime_names *n);
+/*
+ * A process seen at its first trap (or a later one of another paradigm):
+ * @sb and @vm (either may be NULL) are what /proc said of it then. Each
+ * is learnt once and kept: a process that exits reads as less than it
+ * was. A process known gone that is seen again after its exit is a new
+ * process with a reused pid: learnt afresh. 0, -EINVAL (pid 0) or -ENOMEM.
+ */
+int identity__process_seen(struct identity_table *t, __u32 pid, const struct sandbox_info *sb,
+			   const struct vmident *vm, enum identity_origin origin, __u64 now_ns);
+/*
+ * @pid exited at @now_ns: flagged gone, named as before. One never seen is
+ * recorded gone with nothing known (origin NOTHING). 0 or -ENOMEM.
+ */
+int identity__process_exited(struct identity_table *t, __u32 pid, __u64 now_ns);
+/* Its exit will come as an event: no need to look for it. -ENOENT: not known. */
+int identity__process_exit_followed(struct identity_table *t, __u32 pid);
 /* Drop (@kind, @id): the entity left every output (its rows were folded away). */
 void identity__forget(struct identity_table *t, enum identity_kind kind, __u64 id);
 

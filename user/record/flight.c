@@ -69,15 +69,18 @@ static void name_cgroup(struct dump_entity *d, __u64 id, const struct flight *f)
 #define PK_SANDBOX (1ULL << 33)
 
 static void name_proc(struct dump_entity *d, __u64 key, const char *comm,
-		      struct proc_cache *procs)
+		      struct proc_cache *procs, const struct identity_table *ident)
 {
 	__u32 pid = (__u32)key;
+	const struct identity *known = ident ? identity__find(ident, IDENTITY_PROCESS, pid) : NULL;
 	struct sandbox_info sb;
 	struct vmident vm;
 
 	d->kind = DUMP_ENT_PROC;
 	d->id = pid;
 	snprintf(d->type, sizeof(d->type), "process");
+	if (known && !known->proc)
+		known = NULL;
 	if (pid >= VFLOW_OWNER_NO_PID)
 		/* an import's VM with no pid: its comm is its name */
 		snprintf(d->name, sizeof(d->name), "%s", comm[0] ? comm : "(unnamed)");
@@ -85,7 +88,14 @@ static void name_proc(struct dump_entity *d, __u64 key, const char *comm,
 		snprintf(d->name, sizeof(d->name), "%s:%u", comm, pid);
 	else
 		snprintf(d->name, sizeof(d->name), "pid:%u", pid);
-	if ((key & PK_VM) && procs && !proc_cache__vm(procs, pid, &vm)) {
+	/* the identity layer's name first: kept after the process exited */
+	if (known && (key & PK_VM) && known->proc->has_vm) {
+		snprintf(d->type, sizeof(d->type), "vm");
+		snprintf(d->name, sizeof(d->name), "%s", known->proc->vm.name);
+	} else if (known && (key & PK_SANDBOX) && known->proc->has_sandbox) {
+		snprintf(d->type, sizeof(d->type), "sandbox");
+		snprintf(d->name, sizeof(d->name), "%s", known->proc->sandbox.name);
+	} else if ((key & PK_VM) && procs && !proc_cache__vm(procs, pid, &vm)) {
 		snprintf(d->type, sizeof(d->type), "vm");
 		snprintf(d->name, sizeof(d->name), "%s", vm.name);
 	} else if (key & PK_VM) {
@@ -168,7 +178,7 @@ int flight_entities(const struct flight *f, const struct vflow_event *ev, size_t
 		comm[0] = '\0';
 		if (pk[i].idx != UINT32_MAX)
 			snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(ev->comm), ev[pk[i].idx].comm);
-		name_proc(&ents[k++], pk[i].pid | pk[i].marks, comm, f->procs);
+		name_proc(&ents[k++], pk[i].pid | pk[i].marks, comm, f->procs, f->ident);
 	}
 	free(cgs);
 	free(pk);

@@ -469,6 +469,25 @@ static void json_sched(FILE *f, const struct report *r, const struct entity *en)
 	fputc('}', f);
 }
 
+/* The report's counters, what was lost, and what the runtimes were asked. */
+static void json_counters(FILE *f, const struct report *r)
+{
+	fputs(",\"counters\":{", f);
+	for (int k = 0; k < VFLOW_CNT_MAX; k++)
+		fprintf(f, "%s\"%s\":%llu", k ? "," : "", counter_name(k),
+			(unsigned long long)r->cum->counters[k]);
+	fprintf(f, "},\"lost\":%llu,\"identity_events_lost\":%llu,\"cgroup_renames\":%llu,"
+		"\"samples\":%llu,\"runtime_lookups\":", (unsigned long long)report__lost(r),
+		(unsigned long long)r->identity_events_lost,
+		(unsigned long long)(r->ident ? r->ident->renames : 0), (unsigned long long)r->cum->events);
+	if (r->has_names_stats)
+		fprintf(f, "{\"lookups\":%llu,\"timeouts\":%llu,\"skipped\":%llu,\"cached\":%u,"
+			"\"queued\":%u}", r->names_stats.lookups, r->names_stats.timeouts,
+			r->names_stats.skipped, r->names_stats.cached, r->names_stats.queued);
+	else
+		fputs("null", f);
+}
+
 void report__print_json(const struct report *r, FILE *f)
 {
 	char timing[TRAP_TIMING_NAME_LEN];
@@ -489,18 +508,8 @@ void report__print_json(const struct report *r, FILE *f)
 		report_json_str(f, r->probes[i].why);
 		fputc('}', f);
 	}
-	fputs("],\"counters\":{", f);
-	for (int k = 0; k < VFLOW_CNT_MAX; k++)
-		fprintf(f, "%s\"%s\":%llu", k ? "," : "", counter_name(k),
-			(unsigned long long)r->cum->counters[k]);
-	fprintf(f, "},\"lost\":%llu,\"samples\":%llu,\"runtime_lookups\":",
-		(unsigned long long)report__lost(r), (unsigned long long)r->cum->events);
-	if (r->has_names_stats)
-		fprintf(f, "{\"lookups\":%llu,\"timeouts\":%llu,\"skipped\":%llu,\"cached\":%u,"
-			"\"queued\":%u}", r->names_stats.lookups, r->names_stats.timeouts,
-			r->names_stats.skipped, r->names_stats.cached, r->names_stats.queued);
-	else
-		fputs("null", f);
+	fputc(']', f);
+	json_counters(f, r);
 	fputs(",\"entities\":[", f);
 	for (size_t i = 0; i < r->nr_entities; i++) {
 		const struct entity *en = &r->entities[i];

@@ -107,9 +107,14 @@ struct vm_vcpu {
 };
 
 /* A VM: the VMM process whose vCPU threads KVM reported. */
+/* The name of the rows of exited processes summed after the TTL (owner VFLOW_OWNER_GONE). */
+#define REPORT_EXITED_PROCESSES "(exited processes)"
+
 struct vm_entity {
 	__u32 pid;
 	bool gone;			/* the VMM process no longer exists */
+	__u64 gone_since_ns;		/* its exit, as the identity layer heard it; 0: not known */
+	enum identity_origin origin;	/* how it was named; IDENTITY_ORIGIN_MAX: never */
 	bool no_pid;			/* an import named it by comm, or not at all: pid is vflow's */
 	struct vmident id;
 	struct trap_row total[VM_BUCKET_MAX];	/* since start */
@@ -127,6 +132,8 @@ struct vm_entity {
 struct sandbox_entity {
 	struct sandbox_info info;
 	bool gone;				/* none of its processes exists any more */
+	__u64 gone_since_ns;			/* the last one's exit; 0: lives or not known */
+	enum identity_origin origin;		/* how its first process was named; _MAX: never */
 	__u32 pids[SANDBOX_MAX_PIDS];
 	size_t nr_pids;
 	struct trap_row total;			/* since start: count = traps */
@@ -154,6 +161,8 @@ struct report {
 	/* what the runtimes were asked for containers' names; has_names_stats false: nothing asked */
 	bool has_names_stats;
 	struct runtime_stats names_stats;
+	/* identity events (cgroup mkdir/rmdir/rename, process exits) the kernel could not stream */
+	__u64 identity_events_lost;
 	bool offline;			/* from a capture: do not look processes up on this host */
 	/*
 	 * An import's name for a VM owner that is no pid (a comm, or "" for

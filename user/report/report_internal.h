@@ -10,6 +10,14 @@
 #include <stdio.h>
 #include "report/report.h"
 
+/* The identity learnt of process @pid (its proc set), or NULL: never named. */
+static inline const struct identity *report_process(const struct report *r, __u32 pid)
+{
+	const struct identity *id = r->ident ? identity__find(r->ident, IDENTITY_PROCESS, pid) : NULL;
+
+	return id && id->proc ? id : NULL;
+}
+
 int report__build_vms(struct report *r);
 void report__free_vms(struct report *r);
 void report__print_vms_text(const struct report *r, const struct report_text_opts *o, FILE *f);
@@ -36,6 +44,8 @@ void report_ledger__paradigm(struct report_ledger *l, enum vflow_paradigm p, str
 /* After the report's entities: the sums of those it no longer has leave. 0 or -ENOMEM. */
 int report_ledger__sweep(struct report_ledger *l, struct report *r);
 
+/* ,"learnt":"<origin>"|null,"gone_since_ns":<ns>|null of a process entity */
+void report_json_learnt(FILE *f, enum identity_origin origin, __u64 gone_since_ns);
 void report_json_model(FILE *f, const struct entity_model *m);
 void report_json_str(FILE *f, const char *s);
 /* A float in the shortest form that reads back exactly (core/fmtnum.h); null if not finite */

@@ -9,7 +9,6 @@
  * hist_count(), not count.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report/report_internal.h"
@@ -18,10 +17,18 @@
 
 static struct sandbox_entity *sandbox_find_or_add(struct report *r, __u32 pid, size_t *cap)
 {
+	const struct identity *id = report_process(r, pid);
 	struct sandbox_info info;
 	struct sandbox_entity *sb;
 
-	if (r->offline || proc_cache__sandbox(r->procs, pid, &info)) {
+	if (pid == (__u32)VFLOW_OWNER_GONE) {
+		/* exited processes past the TTL, summed (engine__retire_processes) */
+		memset(&info, 0, sizeof(info));
+		info.kind = SANDBOX_SECCOMP;
+		snprintf(info.name, sizeof(info.name), "%s", REPORT_EXITED_PROCESSES);
+	} else if (id && id->proc->has_sandbox) {
+		info = id->proc->sandbox;
+	} else {
 		memset(&info, 0, sizeof(info));
 		info.kind = SANDBOX_SECCOMP;
 		snprintf(info.name, sizeof(info.name), "pid:%u", pid);
@@ -47,6 +54,7 @@ static struct sandbox_entity *sandbox_find_or_add(struct report *r, __u32 pid, s
 	sb = &r->sandboxes[r->nr_sandboxes++];
 	memset(sb, 0, sizeof(*sb));
 	sb->info = info;
+	sb->origin = id ? id->origin : IDENTITY_ORIGIN_MAX;
 	sb->pids[sb->nr_pids++] = pid;
 	return sb;
 }
@@ -103,16 +111,24 @@ int report__build_sandboxes(struct report *r)
 			continue;
 		for (size_t k = 0; k < r->nr_sandboxes; k++)
 			for (size_t j = 0; j < r->sandboxes[k].nr_pids; j++)
-				if (r->sandboxes[k].pids[j] == row->owner)
+				if (r->sandboxes[k].pids[j] == (__u32)row->owner)
 					trap_row__add(&r->sandboxes[k].delta, row);
 	}
+	/* gone when every process of it is: the identity layer says, this reads nothing */
 	for (size_t k = 0; k < r->nr_sandboxes; k++) {
 		struct sandbox_entity *s = &r->sandboxes[k];
 
 		s->gone = true;
-		for (size_t j = 0; j < s->nr_pids && !r->offline; j++)
-			if (!kill(s->pids[j], 0) || errno != ESRCH)
+		for (size_t j = 0; j < s->nr_pids && !r->offline; j++) {
+			const struct identity *id = report_process(r, s->pids[j]);
+
+			if (id && !id->gone)
 				s->gone = false;
+			else if (id && id->gone_since_ns > s->gone_since_ns)
+				s->gone_since_ns = id->gone_since_ns;
+		}
+		if (!s->gone)
+			s->gone_since_ns = 0;
 	}
 	for (size_t k = 0; k < r->nr_sandboxes; k++)
 		qsort(r->sandboxes[k].rows, r->sandboxes[k].nr_rows,
@@ -171,6 +187,18 @@ void report__print_sandboxes_text(const struct report *r, const struct report_te
 	}
 }
 
+void report_json_learnt(FILE *f, enum identity_origin origin, __u64 gone_since_ns)
+{
+	if (origin == IDENTITY_ORIGIN_MAX)
+		fputs(",\"learnt\":null", f);
+	else
+		fprintf(f, ",\"learnt\":\"%s\"", identity_origin_name(origin));
+	if (gone_since_ns)
+		fprintf(f, ",\"gone_since_ns\":%llu", (unsigned long long)gone_since_ns);
+	else
+		fputs(",\"gone_since_ns\":null", f);
+}
+
 static void json_timed(FILE *f, const struct trap_row *row)
 {
 	fprintf(f, "\"count\":%llu,\"timed\":%llu,\"total_ns\":%llu", (unsigned long long)row->count,
@@ -198,8 +226,11 @@ void report__print_sandboxes_json(const struct report *r, FILE *f)
 		report_json_str(f, sb->info.name);
 		fprintf(f, ",\"kind\":\"%s\",\"role\":", sandbox_kind_name(sb->info.kind));
 		report_json_str(f, sb->info.role);
+		fprintf(f, ",\"gone\":%s", sb->gone ? "true" : "false");
+		report_json_learnt(f, sb->origin, sb->gone_since_ns);
 		fputs(",\"paradigm\":\"sandbox\",\"pids\":[", f);
-		for (size_t k = 0; k < sb->nr_pids; k++)
+		/* (exited processes): their pids are gone with them */
+		for (size_t k = 0; k < sb->nr_pids && sb->pids[k] != (__u32)VFLOW_OWNER_GONE; k++)
 			fprintf(f, "%s%u", k ? "," : "", sb->pids[k]);
 		fputs("],\"traps\":{", f);
 		json_timed(f, &sb->total);
@@ -231,8 +262,23 @@ void report__print_sandboxes_json(const struct report *r, FILE *f)
 
 		if (row->kind != VFLOW_TRAP_NOTIF_HANDLING)
 			continue;
-		fprintf(f, "%s{\"pid\":%llu,\"target_pid\":%u,", n++ ? "," : "",
-			(unsigned long long)row->owner, row->sub);
+		const struct identity *id = report_process(r, (__u32)row->owner);
+		char pid_name[sizeof("pid:18446744073709551615")];
+
+		if (row->owner == VFLOW_OWNER_GONE)
+			fprintf(f, "%s{\"pid\":null,\"target_pid\":null,\"name\":", n++ ? "," : "");
+		else
+			fprintf(f, "%s{\"pid\":%llu,\"target_pid\":%u,\"name\":", n++ ? "," : "",
+				(unsigned long long)row->owner, row->sub);
+		/* the supervisor as named at its first trap, kept after it exits */
+		if (row->owner == VFLOW_OWNER_GONE)
+			snprintf(pid_name, sizeof(pid_name), "%s", REPORT_EXITED_PROCESSES);
+		else
+			snprintf(pid_name, sizeof(pid_name), "pid:%llu", (unsigned long long)row->owner);
+		report_json_str(f, id && id->proc->has_sandbox ? id->proc->sandbox.name : pid_name);
+		fprintf(f, ",\"gone\":%s", !id || id->gone ? "true" : "false");
+		report_json_learnt(f, id ? id->origin : IDENTITY_ORIGIN_MAX, id ? id->gone_since_ns : 0);
+		fputc(',', f);
 		json_timed(f, row);
 		json_hist(f, row);
 		fputc('}', f);

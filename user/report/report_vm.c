@@ -56,6 +56,7 @@ static bool is_kvm(const struct trap_row *row)
 
 static struct vm_entity *vm_find_or_add(struct report *r, __u32 pid, size_t *cap)
 {
+	const struct identity *id;
 	struct vm_entity *vm;
 	const char *name;
 
@@ -74,13 +75,21 @@ static struct vm_entity *vm_find_or_add(struct report *r, __u32 pid, size_t *cap
 	vm = &r->vms[r->nr_vms++];
 	memset(vm, 0, sizeof(*vm));
 	vm->pid = pid;
-	vm->gone = r->offline || proc_cache__vm(r->procs, pid, &vm->id) != 0;
+	id = report_process(r, pid);
+	if (id && id->proc->has_vm)
+		vm->id = id->proc->vm;
+	/* named from what was read at its first trap; gone: it exited, or was never read */
+	vm->gone = r->offline || !id || id->gone || !id->proc->has_vm;
+	vm->gone_since_ns = id && id->gone ? id->gone_since_ns : 0;
+	vm->origin = id ? id->origin : IDENTITY_ORIGIN_MAX;
 	name = r->offline && r->vm_name ? r->vm_name(r->vm_name_ctx, pid) : NULL;
 	if (name) {
 		/* a capture with no pid for it: its comm, if it has one */
 		vm->no_pid = true;
 		snprintf(vm->id.name, sizeof(vm->id.name), "%s", *name ? name : VM_UNNAMED);
-	} else if (vm->gone) {
+	} else if (pid == (__u32)VFLOW_OWNER_GONE) {
+		snprintf(vm->id.name, sizeof(vm->id.name), "%s", REPORT_EXITED_PROCESSES);
+	} else if (!id || !id->proc->has_vm) {
 		snprintf(vm->id.name, sizeof(vm->id.name), "pid:%u", pid);
 	}
 	return vm;
@@ -251,11 +260,12 @@ void report__print_vms_json(const struct report *r, FILE *f)
 		__u64 exits = vm->total[VM_EXITS].count;
 		__u64 pv = vm->total[VM_HCALL].count + vm->total[VM_NOTIFY].count;
 
-		if (vm->no_pid)
+		if (vm->no_pid || vm->pid == (__u32)VFLOW_OWNER_GONE)
 			fprintf(f, "%s{\"pid\":null,\"name\":", i ? "," : "");
 		else
 			fprintf(f, "%s{\"pid\":%u,\"name\":", i ? "," : "", vm->pid);
 		report_json_str(f, vm->id.name);
+		report_json_learnt(f, vm->origin, vm->gone_since_ns);
 		fprintf(f, ",\"vmm\":\"%s\",\"libvirt\":%s,\"gone\":%s,\"paradigm\":\"fullvirt\","
 			"\"paravirt_share\":", vmm_kind_name(vm->id.vmm),
 			vm->id.libvirt ? "true" : "false", vm->gone ? "true" : "false");

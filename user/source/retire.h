@@ -13,7 +13,9 @@
  * VFLOW_OWNER_GONE are forgotten by the identity table and the resolver,
  * and so are the identities gone before @sweep_before_ns that no entity
  * of @r shows (cgroups that never trapped), so that neither the maps nor
- * vflow's memory grow with cgroup churn. 0 or -ENOMEM.
+ * vflow's memory grow with cgroup churn. Exited processes the same way
+ * (engine__retire_processes): the identity layer says which exited.
+ * 0 or -ENOMEM.
  */
 int retire_gone_cgroups(struct engine *e, const struct report *r, struct identity_table *ident,
 			struct cgroup_resolver *cg, __u64 sweep_before_ns);

@@ -11,9 +11,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "host/procfs.h"
 #include "source/source.h"
 
 #define NS_PER_SEC 1000000000ULL
+/* "pid (comm) S": a comm is at most 16 bytes, but a task may rename itself with parentheses */
+#define PROC_STAT_PREFIX_LEN 160
+#define PF_EXITING 0x00000004	/* include/linux/sched.h: in do_exit() */
 
 __u64 source__now_ns(void)
 {
@@ -42,24 +46,88 @@ static void live_cgroup(void *ctx, const struct vflow_cgroup_event *ev)
 	case VFLOW_CGROUP_RENAME:
 		identity__cgroup_renamed(&s->ident, ev->id, ev->path, ev->ts_ns);
 		break;
+	case VFLOW_PROC_EXIT:
+		/* a process named at its first trap: its name stays, flagged gone */
+		identity__process_exited(&s->ident, (__u32)ev->id, ev->ts_ns);
+		break;
 	}
 }
 
-/* Ring-buffer events of a live engine: sandbox processes named while they live, traps passed on. */
+/*
+ * /proc/PID/stat says it is exiting or exited: PF_EXITING set (do_exit()
+ * sets it before the exit tracepoint fires), a zombie, or no such process.
+ */
+static bool process_exited(__u32 pid)
+{
+	char stat[PROC_STAT_PREFIX_LEN], state;
+	ssize_t n = procfs_read((pid_t)pid, "stat", stat, sizeof(stat) - 1);
+	unsigned int flags;
+	const char *p;
+
+	if (n <= 0)
+		return n == -ENOENT || n == -ESRCH;
+	stat[n] = '\0';
+	/* "pid (comm) S ppid pgrp session tty_nr tpgid flags": the last ')' ends comm */
+	p = strrchr(stat, ')');
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %u", &state, &flags) != 2)
+		return false;
+	return state == 'Z' || state == 'X' || (flags & PF_EXITING);
+}
+
+void source__process_seen(struct source *s, __u32 pid, const struct sandbox_info *sb,
+			  const struct vmident *vm, __u64 now_ns)
+{
+	const struct identity *known = identity__find(&s->ident, IDENTITY_PROCESS, pid);
+	bool followed = known && known->proc && known->proc->exit_followed && !known->gone;
+
+	if (identity__process_seen(&s->ident, pid, sb, vm, IDENTITY_FROM_LOOKUP, now_ns))
+		return;
+	/* its exit an event from now on: the report never looks for it */
+	if (followed || engine__follow_process(s->e, pid))
+		return;
+	identity__process_exit_followed(&s->ident, pid);
+	/*
+	 * It may have exited between the read and the follow: then no event
+	 * comes. A zombie has exited already (its exit event fired); one not
+	 * there is reaped.
+	 */
+	if (process_exited(pid))
+		identity__process_exited(&s->ident, pid, source__now_ns());
+}
+
+/* Ring-buffer events of a live engine: sandbox processes named at their first trap, traps passed on. */
 static void live_event(void *ctx, const struct vflow_event *ev)
 {
 	struct source *s = ctx;
 	struct sandbox_info info;
 	struct proc_sched unused;
+	const struct identity *known;
 
 	if (ev->kind == VFLOW_EV_TRAP) {
 		if (s->on_trap)
 			s->on_trap(s->trap_ctx, ev);
 		return;
 	}
+	known = identity__find(&s->ident, IDENTITY_PROCESS, ev->pid);
+	if (ev->kind == VFLOW_EV_VM_PROC) {
+		struct vmident vm;
+
+		if (known && known->proc->has_vm && !known->gone)
+			return;
+		if (!vmident_read(ev->pid, &vm))
+			source__process_seen(s, ev->pid, NULL, &vm, ev->ts_ns);
+		else if (!known)
+			identity__process_exited(&s->ident, ev->pid, ev->ts_ns);
+		return;
+	}
 	if (ev->kind != VFLOW_EV_SANDBOX_PROC)
 		return;
-	proc_cache__sandbox(&s->pc, ev->pid, &info);
+	if (!known || !known->proc->has_sandbox || known->gone) {
+		if (!sandbox_read(ev->pid, &info))
+			source__process_seen(s, ev->pid, &info, NULL, ev->ts_ns);
+		else if (!known)	/* exited before it could be read */
+			identity__process_exited(&s->ident, ev->pid, ev->ts_ns);
+	}
 	/* its scheduling baseline too: the model's first interval starts here */
 	proc_cache__sched_delta(&s->pc, ev->pid, &unused);
 }

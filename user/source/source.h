@@ -119,6 +119,20 @@ bool source__done(const struct source *s);
 /* The engine, where the source has one (live); NULL otherwise. */
 struct engine *source__engine(const struct source *s);
 
+/*
+ * A live process seen at its trap at @now_ns, with what /proc says of it
+ * now (@sb, @vm: either may be NULL): named in s->ident, its exit
+ * followed by the engine where it can be.
+ */
+void source__process_seen(struct source *s, __u32 pid, const struct sandbox_info *sb,
+			  const struct vmident *vm, __u64 now_ns);
+/*
+ * learn_proc.c: every process that owns a row of @cur named before the
+ * report is built (and one that exited flagged gone), where the source
+ * is on this host.
+ */
+void source__learn_processes(struct source *s, const struct snapshot *cur, __u64 now);
+
 /* CLOCK_MONOTONIC in ns: the BPF programs' clock, the identities' times. */
 __u64 source__now_ns(void);
 

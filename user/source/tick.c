@@ -24,8 +24,9 @@ static const char *import_vm_name(const void *ctx, __u64 owner)
  * Every cgroup that trapped, known before the report is built (which
  * then reads nothing): one the identity layer has not learnt (made
  * before the walk's reach, or no cgroup events here) is looked up now,
- * at its first trap, and one that is gone is flagged, keeping its name.
- * Only a source on this host looks anything up.
+ * at its first trap, and one that is gone is flagged, keeping its name;
+ * so are the processes that own rows (learn_proc.c). Only a source on
+ * this host looks anything up.
  */
 static void learn(struct tick *t, const struct snapshot *cur)
 {
@@ -36,6 +37,7 @@ static void learn(struct tick *t, const struct snapshot *cur)
 
 	if (s->offline)
 		return;
+	source__learn_processes(s, cur, now);
 	for (size_t i = 0; i < cur->nr_rows && cur->rows[i].kind == VFLOW_TRAP_SYSCALL; i++) {
 		__u64 id = cur->rows[i].owner;
 		const struct identity *known;
@@ -83,6 +85,7 @@ static int build(struct tick *t, struct report *r, const struct snapshot *cum,
 	r->syscall_via = source__via(s);
 	r->has_names_stats = s->names != NULL;
 	runtime_resolver__stats(s->names, &r->names_stats);
+	r->identity_events_lost = s->e ? engine__cgroup_events_lost(s->e) : 0;
 	return 0;
 }
 
@@ -109,10 +112,15 @@ static void retire(struct tick *t, const struct report *r)
 {
 	struct engine *e = source__engine(t->src);
 	__u64 now = source__now_ns(), ttl = t->src->retire_ttl_ns;
+	int ret;
 
-	if (e && retire_gone_cgroups(e, r, &t->src->ident, &t->src->cg, now > ttl ? now - ttl : 0))
+	/* a control socket's thread takes snapshots, which read the retired lists */
+	pthread_mutex_lock(&t->src->lock);
+	ret = e ? retire_gone_cgroups(e, r, &t->src->ident, &t->src->cg, now > ttl ? now - ttl : 0) : 0;
+	pthread_mutex_unlock(&t->src->lock);
+	if (ret)
 		snprintf(t->warning, sizeof(t->warning),
-			 "out of memory retiring removed cgroups: they stay in the maps");
+			 "out of memory retiring removed cgroups and exited processes: they stay in the maps");
 	/* cgroups come and go: resolve afresh next time */
 	cgroup_resolver__invalidate(&t->src->cg);
 }

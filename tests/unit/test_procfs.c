@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "host/proc_cache.h"
 #include "host/proc_sched.h"
 #include "host/procfs.h"
 #include "host/sandbox.h"
@@ -152,6 +153,39 @@ static void test_proc_sched_read(void **state)
 	assert_int_equal(proc_sched_read(GONE_PID, &ps), -ENOENT);
 }
 
+/*
+ * The source samples each process once per interval; the report takes
+ * what was kept and reads nothing: a change made after the sampling is
+ * not seen until the next one.
+ */
+static void test_proc_cache_sched_sampling(void **state)
+{
+	struct proc_cache c = { 0 };
+	struct proc_sched d;
+
+	(void)state;
+	assert_int_equal(proc_cache__init(&c), 0);
+	assert_int_equal(proc_cache__sched_last(&c, VM_PID, &d), -ENOENT);	/* never sampled */
+	proc_cache__sched_begin(&c);
+	proc_cache__sched_sample(&c, VM_PID);
+	assert_int_equal(proc_cache__sched_last(&c, VM_PID, &d), 0);
+	assert_int_equal(d.oncpu_ns, 0);	/* the first sample: no interval yet */
+	PUT("4242/task/4242/schedstat", "1500 300 5\n");
+	proc_cache__sched_sample(&c, VM_PID);	/* twice in one sampling: the first kept */
+	assert_int_equal(proc_cache__sched_last(&c, VM_PID, &d), 0);
+	assert_int_equal(d.oncpu_ns, 0);
+	proc_cache__sched_begin(&c);
+	assert_int_equal(proc_cache__sched_last(&c, VM_PID, &d), -ENOENT);	/* not sampled yet */
+	proc_cache__sched_sample(&c, VM_PID);
+	assert_int_equal(proc_cache__sched_last(&c, VM_PID, &d), 0);
+	assert_int_equal(d.oncpu_ns, 500);
+	assert_int_equal(d.runq_ns, 100);
+	proc_cache__sched_sample(&c, GONE_PID);
+	assert_int_equal(proc_cache__sched_last(&c, GONE_PID, &d), -ENOENT);
+	PUT("4242/task/4242/schedstat", "1000 200 5\n");
+	proc_cache__free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_vmident_read),
 		cmocka_unit_test(test_sandbox_read),
 		cmocka_unit_test(test_proc_sched_read),
+		cmocka_unit_test(test_proc_cache_sched_sampling),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -102,3 +102,39 @@ int proc_cache__sched_delta(struct proc_cache *c, __u32 pid, struct proc_sched *
 	e->has_sched = true;
 	return 0;
 }
+
+void proc_cache__sched_begin(struct proc_cache *c)
+{
+	if (c && ++c->gen == 0)
+		c->gen = 1;	/* 0 means "never sampled" */
+}
+
+void proc_cache__sched_sample(struct proc_cache *c, __u32 pid)
+{
+	struct proc_sched d;
+	struct proc_cache_entry *e;
+
+	if (!c || !c->slots || !pid)
+		return;
+	e = &c->slots[pid % PROC_CACHE_SLOTS];
+	if (e->pid == pid && e->delta_gen == c->gen)
+		return;		/* sampled already this time */
+	if (proc_cache__sched_delta(c, pid, &d))
+		return;		/* gone */
+	e->delta = d;	/* sched_delta made the slot @pid's */
+	e->delta_gen = c->gen;
+}
+
+int proc_cache__sched_last(const struct proc_cache *c, __u32 pid, struct proc_sched *delta)
+{
+	const struct proc_cache_entry *e;
+
+	memset(delta, 0, sizeof(*delta));
+	if (!c || !c->slots)
+		return -EINVAL;
+	e = &c->slots[pid % PROC_CACHE_SLOTS];
+	if (e->pid != pid || !c->gen || e->delta_gen != c->gen)
+		return -ENOENT;
+	*delta = e->delta;
+	return 0;
+}

@@ -8,7 +8,7 @@
  *    syscalls pay C_isolation; C_trap is 0 by the document's definition;
  *  - VMs: non-idle exits are the traps (idle exits excluded), their
  *    measured time is C_trap; on-CPU time and switches of all the VMM's
- *    threads from /proc (schedstat);
+ *    threads from /proc (schedstat, read by the source before the report);
  *  - sandboxes: traps, the measured round trips, and the filter run on
  *    each trapped syscall (a lower bound: vflow does not count a sandboxed
  *    process's allowed syscalls separately); on-CPU from /proc.
@@ -23,8 +23,9 @@
 #include "report/report_internal.h"
 
 /*
- * The scheduling of processes over the interval, from /proc; false when
- * none of them could be read (a capture, or all gone): not measured.
+ * The scheduling of processes over the interval, as the source read it
+ * from /proc before the report (proc_cache__sched_sample); false when
+ * none of them was read (a capture, or all gone): not measured.
  */
 static bool sched_delta(struct report *r, const __u32 *pids, size_t n, struct proc_sched *sum)
 {
@@ -33,7 +34,7 @@ static bool sched_delta(struct report *r, const __u32 *pids, size_t n, struct pr
 
 	memset(sum, 0, sizeof(*sum));
 	for (size_t i = 0; i < n && !r->offline; i++) {
-		if (proc_cache__sched_delta(r->procs, pids[i], &d))
+		if (proc_cache__sched_last(r->procs, pids[i], &d))
 			continue;
 		read = true;
 		sum->oncpu_ns += d.oncpu_ns;

@@ -59,6 +59,8 @@ void source__learn_processes(struct source *s, const struct snapshot *cur, __u64
 
 	if (s->offline)
 		return;
+	/* the report's scheduling figures of processes: read here, once each */
+	proc_cache__sched_begin(&s->pc);
 	/* rows are sorted by kind, then owner: one look per owner and role */
 	for (size_t i = 0; i < cur->nr_rows; i++) {
 		const struct trap_row *row = &cur->rows[i];
@@ -71,5 +73,6 @@ void source__learn_processes(struct source *s, const struct snapshot *cur, __u64
 		last = row->owner;
 		last_role = role;
 		learn_one(s, (__u32)row->owner, role, now);
+		proc_cache__sched_sample(&s->pc, (__u32)row->owner);
 	}
 }

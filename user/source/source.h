@@ -128,8 +128,9 @@ void source__process_seen(struct source *s, __u32 pid, const struct sandbox_info
 			  const struct vmident *vm, __u64 now_ns);
 /*
  * learn_proc.c: every process that owns a row of @cur named before the
- * report is built (and one that exited flagged gone), where the source
- * is on this host.
+ * report is built (and one that exited flagged gone), and its scheduling
+ * over the interval read (proc_cache__sched_sample), where the source is
+ * on this host: the report reads neither.
  */
 void source__learn_processes(struct source *s, const struct snapshot *cur, __u64 now);
 

@@ -17,7 +17,7 @@ rm -rf "$src" "$out"/*.deb "$out"/*.buildinfo "$out"/*.changes
 mkdir -p "$src"
 if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	(cd "$root" && git ls-files -z --cached --others --exclude-standard |
-		xargs -0 cp -P --parents -t "$src" 2>/dev/null) ||
+		xargs -0 cp -P --parents -t "$src" -- 2>/dev/null) ||
 		{ echo "build-deb: could not copy the tree into $src" >&2; exit 1; }
 	# a file deleted but not yet committed is listed and missing: fine
 else

@@ -20,24 +20,41 @@ static void relearn(struct identity *e, enum identity_origin origin, __u64 now_n
 	e->gone_since_ns = 0;
 }
 
-int identity__process_seen(struct identity_table *t, __u32 pid, const struct sandbox_info *sb,
-			   const struct vmident *vm, enum identity_origin origin, __u64 now_ns)
+/* The identity of process @pid, added with its process facts if new; NULL with errno set. */
+static struct identity *process_get(struct identity_table *t, __u32 pid, enum identity_origin origin,
+				    __u64 now_ns)
 {
 	struct identity *e;
 	bool added;
 
-	if (!pid)
-		return -EINVAL;
+	if (!pid) {
+		errno = EINVAL;
+		return NULL;
+	}
 	e = slot_add(t, IDENTITY_PROCESS, pid, origin, now_ns, &added);
-	if (!e)
-		return -ENOMEM;
+	if (!e) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (!e->proc)
 		e->proc = calloc(1, sizeof(*e->proc));
 	if (!e->proc) {
 		if (added)
 			identity__forget(t, IDENTITY_PROCESS, pid);
-		return -ENOMEM;
+		errno = ENOMEM;
+		return NULL;
 	}
+	return e;
+}
+
+int identity__process_seen(struct identity_table *t, __u32 pid, const struct sandbox_info *sb,
+			   const struct vmident *vm, enum identity_origin origin, __u64 now_ns)
+{
+	struct identity *e;
+
+	e = process_get(t, pid, origin, now_ns);
+	if (!e)
+		return -errno;
 	if (e->gone && now_ns > e->gone_since_ns && (sb || vm))
 		relearn(e, origin, now_ns);
 	if (now_ns > e->last_seen_ns && !e->gone)
@@ -58,20 +75,10 @@ int identity__process_seen(struct identity_table *t, __u32 pid, const struct san
 int identity__process_exited(struct identity_table *t, __u32 pid, __u64 now_ns)
 {
 	struct identity *e;
-	bool added;
 
-	if (!pid)
-		return -EINVAL;
-	e = slot_add(t, IDENTITY_PROCESS, pid, IDENTITY_FROM_NOTHING, now_ns, &added);
+	e = process_get(t, pid, IDENTITY_FROM_NOTHING, now_ns);
 	if (!e)
-		return -ENOMEM;
-	if (!e->proc)
-		e->proc = calloc(1, sizeof(*e->proc));
-	if (!e->proc) {
-		if (added)
-			identity__forget(t, IDENTITY_PROCESS, pid);
-		return -ENOMEM;
-	}
+		return -errno;
 	if (!e->gone) {
 		e->gone = true;
 		e->gone_since_ns = now_ns;

@@ -134,3 +134,6 @@ run_in_cgroup() {
 	local cg=$1; shift
 	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$@"
 }
+
+# CLOCK_MONOTONIC in ns, the clock of vflowd's ts_ns
+mono_ns() { python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))'; }

@@ -71,44 +71,12 @@ T=$TMP
 CGROUP_TOP=vflow-test-names-$$
 declare -A RAN	# RAN[rt.what]: a container id, or "fail: why"
 
-# ---- helpers (as tests/integration/runtime_names.sh) -----------------------
+# ---- helpers ---------------------------------------------------------------
 
-stop_pid() {	# SIGTERM, then SIGKILL after 20 s; reaped
-	local pid=$1 i state
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 200; i++)); do
-		state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)
-		[ -z "$state" ] || [ "$state" = Z ] && break
-		sleep 0.1
-	done
-	[ -z "$state" ] || [ "$state" = Z ] || kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
-}
-remove_cgroups() {
-	local top dir
-	[ -d "$CG2/$CGROUP_TOP" ] && find "$CG2/$CGROUP_TOP" -depth -type d |
-		while read -r dir; do remove_cgroup "$dir"; done
-	for top in /sys/fs/cgroup/*/"$CGROUP_TOP"; do
-		[ -d "$top" ] && find "$top" -depth -type d -exec rmdir {} + 2>/dev/null
-	done
-	return 0
-}
-unmount_all() {
-	awk -v t="$T/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r |
-		while read -r m; do umount -l "$m" 2>/dev/null; done
-	return 0
-}
+. "$(dirname "$0")/../runtimes.sh"
+
 on_exit unmount_all
 on_exit remove_cgroups
-wait_daemon() {	# wait_daemon PID COMMAND...: until COMMAND succeeds, or PID exits
-	local pid=$1 deadline=$((SECONDS + START_S)) state; shift
-	until "$@" >/dev/null 2>&1; do
-		state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)
-		[ -z "$state" ] || [ "$state" = Z ] || [ $SECONDS -ge $deadline ] && return 1
-		sleep 0.05
-	done
-}
 
 PODMAN_BIN=$(type -P podman)
 PODMAN_OPTS=(--root "$T/podman/root" --runroot "$T/podman/run" --tmpdir "$T/podman/tmp"
@@ -142,7 +110,6 @@ start_docker() {
 }
 
 # CLOCK_MONOTONIC in ns: the clock of the reports' ts_ns
-mono_ns() { python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))'; }
 # report_after T: wait until vflowd printed a report whose snapshot was taken after T
 report_after() {
 	local i

@@ -61,7 +61,6 @@ next_report() {
 	wait_for $((INTERVAL_S * 3)) test "$(wc -l <"$TMP/out.jsonl")" -gt "$n"
 }
 # CLOCK_MONOTONIC in ns: the clock of the reports' ts_ns
-mono_ns() { python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))'; }
 # report_after T: wait for a report whose snapshot was taken after T (a
 # report is printed a while after its snapshot on busy cores: counting
 # lines is not enough); prints its index

@@ -22,7 +22,6 @@ CG2=$(cgroup2_root)
 [ -n "$CG2" ] || skip_all "no cgroup v2 hierarchy mounted" "${NAMES[@]}"
 [ -x "$SYSLOOP" ] || fail_all "$SYSLOOP is not built: run make test-build" "${NAMES[@]}"
 hex64() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-mono_ns() { python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))'; }
 TOP=$CG2/vflow-test-rename-$$
 mkdir -p "$TOP/libpod_parent"
 on_exit "find '$TOP' -depth -type d 2>/dev/null | while read -r d; do rmdir \"\$d\" 2>/dev/null; done"

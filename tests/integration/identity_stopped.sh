@@ -27,7 +27,6 @@ for bin in "$VFLOWD" "$SYSLOOP" "$CGCHURN"; do
 	[ -x "$bin" ] || fail_all "$bin is not built: run make test-build" "${NAMES[@]}"
 done
 hex64() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-mono_ns() { python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))'; }
 TOP=$CG2/vflow-test-stopped-$$
 mkdir -p "$TOP/libpod_parent" "$TOP/churn"
 on_exit "find '$TOP' -depth -type d 2>/dev/null | while read -r d; do rmdir \"\$d\" 2>/dev/null; done"

@@ -45,7 +45,6 @@ for bin in "$VFLOWD" "$VFLOWDUMP" "$SA" "$GUEST"; do
 	[ -x "$bin" ] || fail_all "$bin is not built: run make test-build" "${NAMES[@]}"
 done
 PORT=$(free_port)
-mono_ns() { python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))'; }
 scrape() { curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics"; }
 # the label sets of vflow_sandbox_traps_total for sandbox $1, sorted
 labels_of() { grep "^vflow_sandbox_traps_total{" | grep "sandbox=\"$1\"" | sed 's/}.*/}/' | sort; }

@@ -378,6 +378,18 @@ int clock_cost(struct vflow_clock_cost *ctx)
 	return 0;
 }
 
+/*
+ * Not attached: user space runs it on each CPU in turn (a test run with
+ * BPF_F_TEST_RUN_ON_CPU: preemption off on that CPU, or in an IPI to it)
+ * after naming removed cgroups in sched_evict (lib/sched.bpf.h).
+ */
+SEC("raw_tp")
+int sched_drain_cpu(void *ctx)
+{
+	sched_drain_all();
+	return 0;
+}
+
 SEC("tp_btf/signal_generate")
 int BPF_PROG(signal_generate_btf, int sig, struct kernel_siginfo *info)
 {

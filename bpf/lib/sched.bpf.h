@@ -26,6 +26,13 @@
  * bumps sched_drain_gen; each CPU then looks at a few entries per switch,
  * from its own program (racing nothing), and folds one that holds a
  * named cgroup. At most one fold per switch, for the allocator's sake.
+ * An idle CPU may not switch for seconds: user space also runs
+ * sched_drain_all() on each CPU itself (a test run of syscall.bpf.c's
+ * sched_drain_cpu, BPF_F_TEST_RUN_ON_CPU), which folds them all at once.
+ * A fold into a key not in the hash allocates, which fails often in
+ * these contexts (the hash is not preallocated: per-CPU values for every
+ * key on every CPU would be too big); user space adds each named cgroup's
+ * key, zero, before naming it, so that its fold finds the key there.
  */
 #ifndef VFLOW_SCHED_BPF_H
 #define VFLOW_SCHED_BPF_H
@@ -205,6 +212,56 @@ static __always_inline void sched_drain(void)
 			d->next = 0;
 			d->gen = gen;
 		}
+	}
+}
+
+/* One staging entry of the whole drain; *failed counts the folds that failed. */
+static long sched_drain_step(__u32 i, void *failed)
+{
+	__u32 idx = i;
+	struct vflow_sched_stage *st = bpf_map_lookup_elem(&sched_stage, &idx);
+	__u64 *evict;
+
+	if (!st || !st->cgroup_id)
+		return 0;
+	/* a spill entry, whichever cgroup it holds; or one named */
+	evict = idx < VFLOW_SCHED_STAGE_SLOTS ? bpf_map_lookup_elem(&sched_evict, &idx) : NULL;
+	if ((idx >= VFLOW_SCHED_STAGE_SLOTS || (evict && st->cgroup_id == *evict)) && sched_fold(st))
+		*(__u32 *)failed += 1;	/* it stays: tried again */
+	return 0;
+}
+
+static long sched_spill_count(__u32 i, void *count)
+{
+	__u32 idx = VFLOW_SCHED_STAGE_SLOTS + i;
+	struct vflow_sched_stage *sp = bpf_map_lookup_elem(&sched_stage, &idx);
+
+	if (sp && sp->cgroup_id)
+		*(__u32 *)count += 1;
+	return 0;
+}
+
+/*
+ * The whole drain on this CPU at once: every entry that holds a cgroup
+ * named in sched_evict, and every spill entry. Only from a context that
+ * no switch on this CPU can interleave with (preemption or interrupts
+ * off). A fold that would allocate may fail here as at a switch (user
+ * space adds the named cgroups' keys first, so that none needs to); then
+ * this generation is left to the switches, which try each entry again.
+ */
+static __always_inline void sched_drain_all(void)
+{
+	__u32 zero = 0, gen = sched_drain_gen, spilled = 0, failed = 0;
+	struct sched_drain_state *d = bpf_map_lookup_elem(&sched_drained, &zero);
+
+	if (!d)
+		return;
+	bpf_loop(VFLOW_SCHED_STAGE_ENTRIES, sched_drain_step, &failed, 0);
+	bpf_loop(VFLOW_SCHED_SPILL_SLOTS, sched_spill_count, &spilled, 0);
+	d->spilled = spilled;
+	if (!failed) {
+		d->gen = gen;
+		d->next = 0;
 	}
 }
 

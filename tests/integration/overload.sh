@@ -142,6 +142,9 @@ print("removed", sum(getppid(e) for e in rem))
 print("entities", len(last["entities"]))
 print("stragglers", len(ours))
 print("detail", [(e["path"], getppid(e)) for e in last["entities"] if getppid(e)][:8])
+print("stale", "identity_events_lost", last.get("identity_events_lost"),
+      [(e["path"], e["cgroup_id"], e.get("gone"), getppid(e), sorted({k for k in e if isinstance(e[k], list) and e[k]}))
+       for e in ours][:6])
 PY
 read -r _ LOST _ <<<"$(sed -n 1p "$TMP/churn.res")"
 read -r _ REMOVED <<<"$(sed -n 2p "$TMP/churn.res")"
@@ -156,7 +159,7 @@ check "overload: cgroup storm: removed cgroups summed exactly after the TTL" tes
 EXISTING=$(find "$ROOTCG" -type d | wc -l)
 ENTS_MAX=$((EXISTING + 1 + $(nproc) * CHURN_SYSCALLS))
 check "overload: cgroup storm: stale entities expire" test "$ENTS" -le "$ENTS_MAX"
-[ "$ENTS" -le "$ENTS_MAX" ] || diag "$ENTS entities, $STRAGGLERS of them removed cgroups; $EXISTING cgroups exist"
+[ "$ENTS" -le "$ENTS_MAX" ] || diag "$ENTS entities, $STRAGGLERS of them removed cgroups; $EXISTING cgroups exist; $(sed -n 6p "$TMP/churn.res")"
 RSS=$(status_kb "$VFLOWD_PID" VmRSS) HWM=$(status_kb "$VFLOWD_PID" VmHWM)
 diag "cgroup storm: $(cat "$TMP/churn.txt"); $ENTS entities after ($STRAGGLERS removed, bound $ENTS_MAX); RSS ${RSS} kB, peak ${HWM} kB; $NSERIES entity series"
 check "overload: cgroup storm: memory bounded" test "$HWM" -lt "$PEAK_LIMIT_KB" -a "$RSS" -lt "$RSS_LIMIT_KB"

@@ -69,6 +69,8 @@ struct engine {
 	void *rt_vals;			/* one per-CPU value, the largest map's */
 	int filter_fd;			/* the --cgroup filter's directory, or -1 */
 	void *sched_stage_vals;		/* the scheduling staging array, all CPUs */
+	/* sched_drain_cpu test-runs refused: only the CPUs' own switches drain */
+	bool sched_drain_refused;
 	/* on-CPU time and run-queue pressure from the cgroups' own files */
 	struct cgroup_cpu_cache cpu;
 	bool cpu_live;			/* the root cgroup's cpu.stat could be read */
@@ -86,6 +88,8 @@ struct retired {
 
 /* CLOCK_MONOTONIC in ns, the clock of the BPF programs' timestamps. */
 __u64 engine_now_ns(void);
+/* Fold the staging entries named in sched_evict on every CPU now: 0 or -errno (engine_load.c). */
+int engine_sched_drain_cpus(struct engine *e);
 /* List an attach point and its state (why, when not live). */
 void engine_probe_add(struct engine *e, const char *name, const char *via, bool live, const char *why);
 /* Write the message into @err; returns @ret. */

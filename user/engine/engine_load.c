@@ -93,6 +93,14 @@ static void sched_attach(struct engine *e, bool btf_tp)
 		engine_probe_add(e, name, "tp_btf", false, "not traced: --no-sched-stats");
 	else
 		engine_probe_add(e, name, "tp_btf", true, NULL);
+	if (e->skel->rodata->trace_sched) {
+		/* once now, with nothing named: whether the kernel runs it */
+		int ret = engine_sched_drain_cpus(e);
+
+		engine_probe_add(e, "removed cgroups out of idle CPUs' scheduling staging",
+				 "test run on each CPU", !ret,
+				 ret == -ENOENT ? "needs bpf_loop (Linux 5.17)" : ret ? strerror(-ret) : NULL);
+	}
 	name = "cgroup:cgroup_mkdir";
 	if (!btf_tp) {
 		engine_probe_add(e, name, "raw_tp", false, "tp_btf only: new cgroups' on-CPU time "
@@ -102,6 +110,34 @@ static void sched_attach(struct engine *e, bool btf_tp)
 	e->skel->links.cgroup_mkdir_btf = bpf_program__attach(e->skel->progs.cgroup_mkdir_btf);
 	engine_probe_add(e, name, "tp_btf", e->skel->links.cgroup_mkdir_btf != NULL,
 			 e->skel->links.cgroup_mkdir_btf ? NULL : strerror(errno));
+}
+
+/*
+ * Each CPU folds the staging entries named in sched_evict now: a test run
+ * of sched_drain_cpu on it (lib/sched.bpf.h). A CPU's own switches would,
+ * but an idle CPU may not switch for seconds. 0, or -errno of the first
+ * CPU that refused; then only the switches drain from there on.
+ */
+int engine_sched_drain_cpus(struct engine *e)
+{
+	int fd = bpf_program__fd(e->skel->progs.sched_drain_cpu);
+	__u64 args[1] = { 0 };
+
+	if (fd < 0)
+		return -ENOENT;
+	if (e->sched_drain_refused)
+		return -EPERM;
+	for (int cpu = 0; cpu < e->nr_cpus; cpu++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = args, .ctx_size_in = sizeof(args),
+			    .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = (__u32)cpu);
+
+		/* ENXIO: an offline CPU, whose entries stay as they are */
+		if (bpf_prog_test_run_opts(fd, &o) && errno != ENXIO) {
+			e->sched_drain_refused = true;
+			return -errno;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -169,6 +205,10 @@ int engine_syscall_open(struct engine *e, char *err, size_t err_len)
 	e->skel->rodata->trace_sched = btf_tp && !e->opts.no_sched_stats;
 	bpf_program__set_autoload(e->skel->progs.cgroup_mkdir_btf, btf_tp);
 	bpf_program__set_autoload(e->skel->progs.clock_cost, e->opts.time_budget > 0);
+	/* the drain user space runs on each CPU: bpf_loop (5.17) */
+	bpf_program__set_autoload(e->skel->progs.sched_drain_cpu, e->skel->rodata->trace_sched &&
+				  libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop,
+							  NULL) == 1);
 
 	load_diag_reset();
 	ret = syscall_bpf__load(e->skel);

@@ -166,6 +166,14 @@ static int retired_expire(struct engine *e, const struct snapshot *s, const stru
 		if (sched_staged) {
 			__u32 idx = r->id & (VFLOW_SCHED_STAGE_SLOTS - 1);
 
+			/*
+			 * Its key first, zero: a fold then finds it, where one
+			 * that had to allocate it would often fail (the hash is
+			 * not preallocated). The next snapshot takes it, as any.
+			 */
+			memset(e->rt_vals, 0, e->nr_cpus * PERCPU_STRIDE(sizeof(struct vflow_sched_val)));
+			bpf_map_update_elem(bpf_map__fd(e->skel->maps.sched_stats), &r->id, e->rt_vals,
+					    BPF_NOEXIST);
 			if (!bpf_map_update_elem(bpf_map__fd(e->skel->maps.sched_evict), &idx, &r->id,
 						 BPF_ANY))
 				drain = true;
@@ -190,8 +198,10 @@ static int retired_expire(struct engine *e, const struct snapshot *s, const stru
 		changed = true;
 	}
 	e->nr_ret = out;
-	if (drain)
+	if (drain) {
 		e->skel->bss->sched_drain_gen++;
+		engine_sched_drain_cpus(e);
+	}
 	if (changed) {
 		snapshot__sort(e->rt);
 		snapshot__merge(e->rt);

@@ -4,7 +4,9 @@
  * real files: a socket that accepts and never answers, one that drips a
  * byte at a time, ones that answer garbage (not HTTP, not JSON, endless,
  * an error status). Each lookup ends within its time limit or fails at
- * once, the state files still answer, get() never waits, a source that
+ * once, the state files still answer (read before the API is asked: a
+ * `run --rm` container may be gone once it gave up), get() never waits,
+ * an API that answers is the answer given, a source that
  * timed out is not asked again for a while, and the caches keep, retry,
  * refresh and stay within their sizes.
  *
@@ -59,6 +61,7 @@ enum fake_mode {
 	FAKE_NOT_JSON,
 	FAKE_ENDLESS,	/* 200 with a body that never ends (past the 1 MiB limit) */
 	FAKE_ERROR,	/* 500 with a JSON body */
+	FAKE_ANSWER,	/* 200 with struct fake's body */
 };
 
 struct fake {
@@ -69,6 +72,9 @@ struct fake {
 	atomic_int accepted;
 	atomic_long sent;
 	pthread_t thread;
+	char *body;			/* FAKE_ANSWER's */
+	size_t body_len;
+	char gone_on_accept[PATH_MAX];	/* a file removed as a request comes: the container went */
 };
 
 #define TMP_DIR_LEN	64
@@ -148,6 +154,11 @@ static void serve(struct fake *f, int fd)
 	case FAKE_ERROR:
 		SEND_LIT(f, fd, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 2\r\n\r\n{}");
 		break;
+	case FAKE_ANSWER:
+		snprintf(chunk, sizeof(chunk), "%sContent-Length: %zu\r\n\r\n", status, f->body_len);
+		if (send_all(f, fd, chunk, strlen(chunk)))
+			send_all(f, fd, f->body, f->body_len);
+		break;
 	}
 	close(fd);
 }
@@ -166,6 +177,8 @@ static void *fake_main(void *arg)
 		if (fd < 0)
 			continue;
 		atomic_fetch_add(&f->accepted, 1);
+		if (f->gone_on_accept[0])
+			unlink(f->gone_on_accept);
 		serve(f, fd);
 	}
 }
@@ -200,6 +213,7 @@ static void fake_stop(struct fake *f)
 	close(f->stop_fd[0]);
 	close(f->stop_fd[1]);
 	unlink(f->path);
+	free(f->body);
 	free(f);
 }
 
@@ -361,6 +375,51 @@ static void test_hang_then_state(void **state)
 	assert_string_equal(n.pod, "shop-7d9");
 	if (took > TIMEOUT_MS + SLACK_MS)
 		fail_msg("took %.0f ms, the API's limit is %d ms", took, TIMEOUT_MS);
+	docker_state_remove(tmp_dir, ID_WEB);
+	fake_stop(f);
+}
+
+/*
+ * A `run --rm` container: gone from dockerd's state by the time a hung
+ * API gives up. The state was read before the API was asked: named.
+ */
+static void test_state_read_before_api(void **state)
+{
+	struct fake *f = fake_start(FAKE_HANG, "hang-gone");
+	struct runtime_config c = config_none();
+	struct runtime_names n;
+	double took;
+
+	(void)state;
+	docker_state_add(tmp_dir, ID_WEB, "docker_state_web-1.config.v2.json");
+	snprintf(f->gone_on_accept, sizeof(f->gone_on_accept), "%s/containers/%s/config.v2.json",
+		 tmp_dir, ID_WEB);
+	c.docker_socket = f->path;
+	c.docker_root = tmp_dir;
+	assert_int_equal(timed_resolve(&c, WORKLOAD_RT_DOCKER, &n, &took), 0);
+	assert_int_equal(atomic_load(&f->accepted), 1);	/* the API was asked, and hung */
+	assert_int_equal(access(f->gone_on_accept, F_OK), -1);
+	assert_int_equal(n.source, RUNTIME_SRC_DOCKER_STATE);
+	assert_string_equal(n.name, "web-1");
+	fake_stop(f);
+}
+
+/* Both answer, differently: the API's answer is the one given. */
+static void test_api_answer_wins(void **state)
+{
+	struct fake *f = fake_start(FAKE_ANSWER, "answer");
+	struct runtime_config c = config_none();
+	struct runtime_names n;
+	double took;
+
+	(void)state;
+	f->body = fixture_read("runtime", "docker_api_plain-1.json", &f->body_len);
+	docker_state_add(tmp_dir, ID_WEB, "docker_state_web-1.config.v2.json");
+	c.docker_socket = f->path;
+	c.docker_root = tmp_dir;
+	assert_int_equal(timed_resolve(&c, WORKLOAD_RT_DOCKER, &n, &took), 0);
+	assert_int_equal(n.source, RUNTIME_SRC_DOCKER_API);
+	assert_string_equal(n.name, "plain-1");
 	docker_state_remove(tmp_dir, ID_WEB);
 	fake_stop(f);
 }
@@ -563,6 +622,8 @@ int main(void)
 		cmocka_unit_test(test_no_answer_times_out),
 		cmocka_unit_test(test_garbage_fails_cleanly),
 		cmocka_unit_test(test_hang_then_state),
+		cmocka_unit_test(test_state_read_before_api),
+		cmocka_unit_test(test_api_answer_wins),
 		cmocka_unit_test(test_resolver_hung_api),
 		cmocka_unit_test(test_resolver_retry),
 		cmocka_unit_test(test_resolver_known_outlives),

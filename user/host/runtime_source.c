@@ -9,6 +9,11 @@
  * reads), plus the bundle's annotations; containerd's bundle has only
  * what its CRI plugin put in the annotations. The first source that names
  * the container wins.
+ *
+ * A state file behind an API is read before the API is asked: an API
+ * that hangs takes its time limit, and a `run --rm` container is gone
+ * from its runtime's state by then. What the file said stands when the
+ * API says nothing.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -208,6 +213,11 @@ static int ask(const struct runtime_config *cfg, enum runtime_source src, const 
 	}
 }
 
+static bool is_api(enum runtime_source src)
+{
+	return src == RUNTIME_SRC_DOCKER_API || src == RUNTIME_SRC_PODMAN_API;
+}
+
 /* What the chain says when nobody knew: a timeout explains most, garbage next. */
 static int worse(int err, int other)
 {
@@ -222,7 +232,9 @@ int runtime_resolve_with(const struct runtime_config *cfg, enum workload_runtime
 			 const char *id, struct runtime_names *out, struct runtime_health *health,
 			 const atomic_bool *stop)
 {
-	int err = -ENOENT;
+	/* the answer of a state file read ahead of an API (chain index, or -1), and its error */
+	struct runtime_names early;
+	int err = -ENOENT, early_at = -1, early_rc = -ENOENT;
 
 	memset(out, 0, sizeof(*out));
 	if ((unsigned int)rt >= WORKLOAD_RT_MAX || chains[rt][0] == RUNTIME_SRC_NONE)
@@ -236,12 +248,24 @@ int runtime_resolve_with(const struct runtime_config *cfg, enum workload_runtime
 
 		if (stop && atomic_load(stop))
 			return -ECANCELED;
-		if (health && runtime_now_ns() < health->down_until_ns[src]) {
+		/* the first state file after this API, read now, while the container is there */
+		for (int k = i + 1; early_at < 0 && is_api(src) && k < MAX_SOURCES &&
+				    chains[rt][k] != RUNTIME_SRC_NONE; k++)
+			if (!is_api(chains[rt][k])) {
+				early = (struct runtime_names){ .source = chains[rt][k] };
+				early_at = k;
+				early_rc = ask(cfg, chains[rt][k], id, &early, stop);
+			}
+		if (i == early_at) {
+			rc = early_rc;
+			n = early;
+		} else if (health && runtime_now_ns() < health->down_until_ns[src]) {
 			health->skipped++;
 			err = worse(err, -ETIMEDOUT);
 			continue;
+		} else {
+			rc = ask(cfg, src, id, &n, stop);
 		}
-		rc = ask(cfg, src, id, &n, stop);
 		if (!rc) {
 			*out = n;
 			return 0;

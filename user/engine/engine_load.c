@@ -168,7 +168,7 @@ static int set_filter(struct engine *e, const struct bpf_map *map, char *err, si
 /* The syscall path: sched_switch, sys_enter, sys_exit, ring buffer. */
 int engine_syscall_open(struct engine *e, char *err, size_t err_len)
 {
-	bool btf_tp = false;
+	bool btf_tp = false, has_loop = false;
 	int ret;
 
 	e->skel = syscall_bpf__open();
@@ -191,6 +191,7 @@ int engine_syscall_open(struct engine *e, char *err, size_t err_len)
 		btf_tp = probe_tp_btf(vmlinux, "sys_enter") && probe_tp_btf(vmlinux, "sys_exit") &&
 			 probe_tp_btf(vmlinux, "sched_switch") &&
 			 probe_tp_btf(vmlinux, "signal_generate");
+		has_loop = probe_helper_btf(vmlinux, "BPF_FUNC_loop");
 		btf__free(vmlinux);
 	}
 	e->syscall_via = btf_tp ? "tp_btf" : "raw_tp";
@@ -206,9 +207,8 @@ int engine_syscall_open(struct engine *e, char *err, size_t err_len)
 	bpf_program__set_autoload(e->skel->progs.cgroup_mkdir_btf, btf_tp);
 	bpf_program__set_autoload(e->skel->progs.clock_cost, e->opts.time_budget > 0);
 	/* the drain user space runs on each CPU: bpf_loop (5.17) */
-	bpf_program__set_autoload(e->skel->progs.sched_drain_cpu, e->skel->rodata->trace_sched &&
-				  libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop,
-							  NULL) == 1);
+	bpf_program__set_autoload(e->skel->progs.sched_drain_cpu,
+				  e->skel->rodata->trace_sched && has_loop);
 
 	load_diag_reset();
 	ret = syscall_bpf__load(e->skel);

@@ -71,6 +71,18 @@ bool probe_tracepoint(const char *category, const char *name)
 	return faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == 0;
 }
 
+bool probe_helper_btf(const struct btf *vmlinux, const char *name)
+{
+	int id = vmlinux ? btf__find_by_name_kind(vmlinux, "bpf_func_id", BTF_KIND_ENUM) : -1;
+	const struct btf_type *t = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
+	const struct btf_enum *v = t ? btf_enum(t) : NULL;
+
+	for (int i = 0; v && i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(vmlinux, v[i].name_off), name))
+			return true;
+	return false;
+}
+
 bool probe_tp_btf(const struct btf *vmlinux, const char *name)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_RAW_TP);

@@ -24,4 +24,11 @@ struct btf;
  */
 bool probe_tp_btf(const struct btf *vmlinux, const char *name);
 
+/*
+ * Does the kernel know BPF helper @name ("BPF_FUNC_loop")? From its BTF's
+ * enum bpf_func_id: no program is loaded (libbpf_probe_bpf_helper() loads
+ * one, and parses a verifier log that valgrind cannot see written).
+ */
+bool probe_helper_btf(const struct btf *vmlinux, const char *name);
+
 #endif

@@ -38,6 +38,8 @@ TIMEOUT_DEFAULT_S=600
 KILL_GRACE_S=10
 # how much of a killed file's output the verdict repeats
 LAST_LINES=10
+# the files named, slowest first, before the summary
+SLOWEST_SHOWN=8
 # remove_tree retries: a cgroup stays busy until its killed tasks are reaped
 RMDIR_TRIES=50
 
@@ -352,6 +354,7 @@ run_one() {
 		skip_tests[$why]+="$name: $test"$'\n'
 	done <"$RUN_DIR/skips"
 	count_reliability "$log"
+	[ "$ran" -eq 1 ] && printf '%s\t%s\n' "$((SECONDS - started))" "$name" >>"$RUN_DIR/durations"
 	pass=$((pass + tap_pass)) fail=$((fail + tap_fail)) skipped=$((skipped + tap_skip))
 }
 
@@ -370,6 +373,11 @@ fi
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed:"
 	printf '  %s\n' "${failures[@]}"
+fi
+# where the time went: what to shorten when the suite nears CI's limit
+if [ -s "$RUN_DIR/durations" ]; then
+	echo "slowest: $(sort -t$'\t' -k1,1nr "$RUN_DIR/durations" | head -n "$SLOWEST_SHOWN" |
+		awk -F'\t' '{ printf "%s%s %d s", (NR > 1 ? ", " : ""), $2, $1 }')"
 fi
 echo "reliability: ${rel_run[fault]:-0} faults injected (${rel_bad[fault]:-0} found problems)," \
 	"${rel_run[overload]:-0} overload cases (${rel_bad[overload]:-0})," \

@@ -137,3 +137,26 @@ run_in_cgroup() {
 
 # CLOCK_MONOTONIC in ns, the clock of vflowd's ts_ns
 mono_ns() { python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))'; }
+
+# report_after T [LIMIT_S]: wait, up to LIMIT_S seconds (20), for a report
+# in $VFLOWD_OUT whose snapshot was taken after T (mono_ns): a report is
+# printed a while after its snapshot on busy cores, so counting lines is
+# not enough. REPORT_INDEX: that report's line number, from 0.
+report_after() {
+	local deadline=$((SECONDS + ${2:-20}))
+	until REPORT_INDEX=$(python3 - "$VFLOWD_OUT" "$1" <<'PY'
+import json, sys
+for i, line in enumerate(open(sys.argv[1])):
+    try:
+        if json.loads(line)["ts_ns"] > int(sys.argv[2]):
+            print(i)
+            sys.exit(0)
+    except ValueError:
+        pass	# a line being written
+sys.exit(1)
+PY
+	); do
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.2
+	done
+}

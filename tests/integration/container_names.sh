@@ -109,27 +109,8 @@ start_docker() {
 	wait_daemon $DOCKERD_PID "$DOCKER_CLI" -H "unix://$T/docker.sock" version
 }
 
-# CLOCK_MONOTONIC in ns: the clock of the reports' ts_ns
-# report_after T: wait until vflowd printed a report whose snapshot was taken after T
-report_after() {
-	local i
-	for ((i = 0; i < INTERVAL_S * 20; i++)); do
-		python3 - "$T/out.jsonl" "$1" <<'PY' && return 0
-import json, sys
-for line in open(sys.argv[1]):
-    try:
-        if json.loads(line)["ts_ns"] > int(sys.argv[2]):
-            sys.exit(0)
-    except ValueError:
-        pass	# a line being written
-sys.exit(1)
-PY
-		sleep 0.2
-	done
-	return 1
-}
 # next_report: just after a report, so that the whole interval is ahead
-next_report() { report_after "$(mono_ns)"; }
+next_report() { report_after "$(mono_ns)" $((INTERVAL_S * 4)); }
 scrape() { curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics"; }
 # the label sets of vflow_syscalls_total for entity $1, sorted
 labels_of() { grep "^vflow_syscalls_total{" | grep "entity=\"$1\"" | sed 's/}.*/}/' | sort; }
@@ -193,7 +174,7 @@ run_containers() {
 		/bin/sh -c "/bin/sysloop 1000 && exec /bin/sleep 600" 2>"$T/$rt.err") ||
 		{ RAN[$rt.long]="fail: $rt run: $(tail -1 "$T/$rt.err")"; return; }
 	RAN[$rt.long]=$long
-	report_after "$(mono_ns)"
+	report_after "$(mono_ns)" $((INTERVAL_S * 4))
 	scrape | labels_of "$rt:${long:0:12}" >"$T/$rt.labels.before"
 	rt_cli "$rt" rm -f "vflow-long-$rt-$$" >/dev/null 2>&1
 	for what in short1 short2; do
@@ -207,7 +188,7 @@ run_containers() {
 		fi
 		RAN[$rt.$what]=$(cat "$T/$rt.$what.cid")
 	done
-	report_after "$(mono_ns)"
+	report_after "$(mono_ns)" $((INTERVAL_S * 4))
 	scrape >"$T/$rt.metrics.after"
 	labels_of "$rt:${long:0:12}" <"$T/$rt.metrics.after" >"$T/$rt.labels.after"
 }

@@ -60,28 +60,6 @@ next_report() {
 	n=$(wc -l <"$TMP/out.jsonl")
 	wait_for $((INTERVAL_S * 3)) test "$(wc -l <"$TMP/out.jsonl")" -gt "$n"
 }
-# CLOCK_MONOTONIC in ns: the clock of the reports' ts_ns
-# report_after T: wait for a report whose snapshot was taken after T (a
-# report is printed a while after its snapshot on busy cores: counting
-# lines is not enough); prints its index
-report_after() {
-	local i
-	for ((i = 0; i < INTERVAL_S * 20; i++)); do
-		python3 - "$TMP/out.jsonl" "$1" <<'PY' && return 0
-import json, sys
-for i, line in enumerate(open(sys.argv[1])):
-    try:
-        if json.loads(line)["ts_ns"] > int(sys.argv[2]):
-            print(i)
-            sys.exit(0)
-    except ValueError:
-        pass	# a line being written
-sys.exit(1)
-PY
-		sleep 0.2
-	done
-	return 1
-}
 scrape() { curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics"; }
 # the label sets of vflow_syscalls_total for entity $1, sorted
 labels_of() { grep "^vflow_syscalls_total{" | grep "entity=\"$1\"" | sed 's/}.*/}/' | sort; }
@@ -92,7 +70,7 @@ LONG=$TOP/libpod_parent/libpod-$LONG_ID
 mkdir "$LONG"
 run_in "$LONG"
 run_in "$WALKED"
-report_after "$(mono_ns)" >/dev/null
+report_after "$(mono_ns)" $((INTERVAL_S * 4))
 scrape | labels_of "podman:${LONG_ID:0:12}" >"$TMP/labels.before"
 
 # ---- made, used and removed within one interval ---------------------------
@@ -104,7 +82,8 @@ SHORT_CGID=$(stat -c %i "$SHORT")
 run_in "$SHORT"
 rmdir "$SHORT"
 rmdir "$LONG"
-SHORT_REPORTS=$(report_after "$(mono_ns)")
+report_after "$(mono_ns)" $((INTERVAL_S * 4))
+SHORT_REPORTS=$REPORT_INDEX
 scrape | labels_of "podman:${LONG_ID:0:12}" >"$TMP/labels.after"
 kill -USR1 "$VFLOWD_PID"
 wait_for 20 grep -q "dump (SIGUSR1) written" "$VFLOWD_OUT.err"
@@ -138,7 +117,7 @@ podman_short() {
 		echo "fail podman run: $(tail -1 "$TMP/prun.err")"
 		return
 	fi
-	report_after "$(mono_ns)" >/dev/null
+	report_after "$(mono_ns)" $((INTERVAL_S * 4))
 	"$bin" "${opts[@]}" rmi -f localhost/vflow-test/ident:1 >/dev/null 2>&1
 	echo "ran $(cat "$TMP/cid")"
 }

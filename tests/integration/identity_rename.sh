@@ -27,16 +27,6 @@ mkdir -p "$TOP/libpod_parent"
 on_exit "find '$TOP' -depth -type d 2>/dev/null | while read -r d; do rmdir \"\$d\" 2>/dev/null; done"
 # a v1 hierarchy (hybrid hosts): the first mount of type cgroup with a controller
 V1=$(awk '$3 == "cgroup" && $2 !~ /systemd$/ { print $2; exit }' /proc/mounts)
-wait_report_after() {
-	wait_for 20 python3 -c '
-import json, sys
-for line in reversed(open(sys.argv[1]).readlines()):
-    try:
-        sys.exit(0 if json.loads(line)["ts_ns"] > int(sys.argv[2]) else 1)
-    except ValueError:
-        continue
-sys.exit(1)' "$TMP/out.jsonl" "$1"
-}
 
 start_vflowd "$TMP/out.jsonl" -i 0.3 || fail_all "vflowd did not start" "${NAMES[@]}"
 
@@ -69,7 +59,7 @@ else
 		V1_WHY="this kernel refuses to rename a cgroup v1 directory too: $(cat "$TMP/v1mv.err")"
 	fi
 fi
-wait_report_after "$(mono_ns)"
+report_after "$(mono_ns)"
 
 python3 - "$TMP/out.jsonl" "$V2_CGID" "$V2_NEW_ID" "$CONT_ID" "$N" "$V2_WHY" "$V1_WHY" <<'PY' | tap_from
 import json, sys

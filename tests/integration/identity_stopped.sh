@@ -32,17 +32,6 @@ mkdir -p "$TOP/libpod_parent" "$TOP/churn"
 on_exit "find '$TOP' -depth -type d 2>/dev/null | while read -r d; do rmdir \"\$d\" 2>/dev/null; done"
 # run_in CG: exactly N getppid from a process in CG (sysloop execs in it)
 run_in() { sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" "$3"' sh "$1" "$SYSLOOP" "$N" >/dev/null; }
-# wait_report_after T: a report whose snapshot was taken after T
-wait_report_after() {
-	wait_for 20 python3 -c '
-import json, sys
-for line in reversed(open(sys.argv[1]).readlines()):
-    try:
-        sys.exit(0 if json.loads(line)["ts_ns"] > int(sys.argv[2]) else 1)
-    except ValueError:
-        continue
-sys.exit(1)' "$TMP/out.jsonl" "$1"
-}
 
 start_vflowd "$TMP/out.jsonl" -i 0.5 || fail_all "vflowd did not start" "${NAMES[@]}"
 
@@ -54,7 +43,7 @@ mkdir "$STOPPED"
 run_in "$STOPPED"
 rmdir "$STOPPED"
 kill -CONT "$VFLOWD_PID"
-wait_report_after "$(mono_ns)"
+report_after "$(mono_ns)"
 
 # ---- stopped while cgroups churned: the ring overflows ---------------------
 LOST_ID=$(hex64)
@@ -66,7 +55,7 @@ LOST_CGID=$(stat -c %i "$LOST")
 run_in "$LOST"
 rmdir "$LOST"
 kill -CONT "$VFLOWD_PID"
-wait_report_after "$(mono_ns)"
+report_after "$(mono_ns)"
 
 python3 - "$TMP/out.jsonl" "$N" "$STOPPED_ID" "$LOST_CGID" "$(cat "$TMP/churn.out")" <<'PY' | tap_from
 import json, sys

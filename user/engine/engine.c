@@ -188,8 +188,7 @@ void engine__destroy(struct engine *e)
 	if (e->filter_fd >= 0)
 		close(e->filter_fd);
 	snapshot__free(e->rt);
-	free(e->ret);
-	free(e->expired);
+	retired_set_free(&e->cgroups);
 	engine_retire_proc_free(e);
 	free(e->rt_vals);
 	free(e);

@@ -87,7 +87,7 @@ static int sum_activity(struct engine *e, const struct snapshot *s, __u32 gen)
 
 		if (row->kind != VFLOW_TRAP_SYSCALL && row->kind != VFLOW_TRAP_SCHED_ONCPU)
 			continue;
-		if (row->owner == VFLOW_OWNER_GONE || engine_retired_find(e, row->owner))
+		if (row->owner == VFLOW_OWNER_GONE || retired_find(&e->cgroups, row->owner))
 			continue;
 		/* only cgroups with syscalls are entities; their switches count too */
 		c = row->kind == VFLOW_TRAP_SYSCALL ? cgroup_cpu_cache__get(&e->cpu, row->owner)

@@ -29,6 +29,33 @@
 #define RETIRED_ROWS_INITIAL 64
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+struct retired {
+	__u64 id;
+	__u64 since_ns;
+	bool cpu_done;			/* its last on-CPU figures are in e->rt */
+};
+
+/*
+ * Removed cgroups, or exited processes: each kept for the TTL from when
+ * it was retired, then queued as expired until the source takes it.
+ */
+struct retired_set {
+	struct retired *ret;		/* sorted by id up to nr_sorted, then appended */
+	size_t nr, nr_sorted, cap;
+	__u64 *expired;			/* summed into GONE, not taken yet */
+	size_t nr_expired, cap_expired;
+};
+
+struct retired *retired_find(const struct retired_set *rs, __u64 id);
+/* Append @id unless it is there; retired_sort() after a batch. 0 or -ENOMEM. */
+int retired_add(struct retired_set *rs, __u64 id, __u64 now_ns);
+void retired_sort(struct retired_set *rs);
+/* @id past the TTL, into the expired queue; 0 or -ENOMEM. */
+int retired_expire(struct retired_set *rs, __u64 id);
+/* Forget the first @n of the expired queue (taken). */
+void retired_consume(struct retired_set *rs, size_t n);
+void retired_set_free(struct retired_set *rs);
+
 struct engine {
 	struct engine_opts opts;
 	struct syscall_bpf *skel;	/* NULL in test-run mode */
@@ -55,17 +82,11 @@ struct engine {
 	 */
 	struct snapshot *rt;		/* sorted and merged */
 	size_t rt_cap;
-	struct retired *ret;		/* sorted by id */
-	size_t nr_ret, cap_ret;
-	__u64 *expired;			/* summed into GONE since engine__expired() */
+	struct retired_set cgroups;	/* by cgroup id */
 	/* exited processes, the same way (engine_retire_proc.c) */
 	struct snapshot *rt_proc;	/* sorted and merged */
 	size_t rt_proc_cap;
-	struct retired *ret_proc;	/* sorted by pid */
-	size_t nr_ret_proc, cap_ret_proc;
-	__u64 *expired_proc;		/* summed into GONE since engine__expired_processes() */
-	size_t nr_expired_proc, cap_expired_proc;
-	size_t nr_expired, cap_expired;
+	struct retired_set procs;	/* by pid */
 	void *rt_vals;			/* one per-CPU value, the largest map's */
 	int filter_fd;			/* the --cgroup filter's directory, or -1 */
 	void *sched_stage_vals;		/* the scheduling staging array, all CPUs */
@@ -80,11 +101,6 @@ struct engine {
 	__u64 timing_calls, timing_ts;	/* syscalls counted, and when, at the last adaptation */
 };
 
-struct retired {
-	__u64 id;
-	__u64 since_ns;
-	bool cpu_done;			/* its last on-CPU figures are in e->rt */
-};
 
 /* CLOCK_MONOTONIC in ns, the clock of the BPF programs' timestamps. */
 __u64 engine_now_ns(void);
@@ -130,7 +146,6 @@ struct map_rows {
  * then add the kept rows of retired cgroups. 0 or -ENOMEM.
  */
 int engine_retire_apply(struct engine *e, struct snapshot *s, size_t *cap, const struct map_rows *m);
-struct retired *engine_retired_find(struct engine *e, __u64 id);
 /* Take a key out of a per-CPU hash with its values (into @vals); 0 or -errno. */
 int engine_take_key(int fd, const void *key, void *vals);
 /*

@@ -18,46 +18,87 @@ static int retired_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-struct retired *engine_retired_find(struct engine *e, __u64 id)
+struct retired *retired_find(const struct retired_set *rs, __u64 id)
 {
 	struct retired key = { .id = id };
 
-	return e->nr_ret ? bsearch(&key, e->ret, e->nr_ret, sizeof(*e->ret), retired_cmp) : NULL;
+	return rs->nr_sorted ? bsearch(&key, rs->ret, rs->nr_sorted, sizeof(*rs->ret), retired_cmp)
+			     : NULL;
+}
+
+int retired_add(struct retired_set *rs, __u64 id, __u64 now_ns)
+{
+	if (retired_find(rs, id))
+		return 0;
+	if (rs->nr == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : RETIRED_ROWS_INITIAL;
+		struct retired *p = realloc(rs->ret, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		rs->ret = p;
+		rs->cap = cap;
+	}
+	rs->ret[rs->nr++] = (struct retired){ .id = id, .since_ns = now_ns };
+	return 0;
+}
+
+void retired_sort(struct retired_set *rs)
+{
+	if (rs->nr != rs->nr_sorted)
+		qsort(rs->ret, rs->nr, sizeof(*rs->ret), retired_cmp);
+	rs->nr_sorted = rs->nr;
+}
+
+int retired_expire(struct retired_set *rs, __u64 id)
+{
+	if (rs->nr_expired == rs->cap_expired) {
+		size_t cap = rs->cap_expired ? rs->cap_expired * 2 : RETIRED_ROWS_INITIAL;
+		__u64 *p = realloc(rs->expired, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		rs->expired = p;
+		rs->cap_expired = cap;
+	}
+	rs->expired[rs->nr_expired++] = id;
+	return 0;
+}
+
+void retired_consume(struct retired_set *rs, size_t n)
+{
+	if (!n)
+		return;		/* rs->expired may be NULL */
+	memmove(rs->expired, rs->expired + n, (rs->nr_expired - n) * sizeof(*rs->expired));
+	rs->nr_expired -= n;
+}
+
+void retired_set_free(struct retired_set *rs)
+{
+	free(rs->ret);
+	free(rs->expired);
+	*rs = (struct retired_set){ 0 };
 }
 
 int engine__retire_cgroups(struct engine *e, const __u64 *ids, size_t n)
 {
-	size_t added = 0;
+	__u64 now = engine_now_ns();
+	int ret = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (!ids[i] || ids[i] == VFLOW_OWNER_GONE || engine_retired_find(e, ids[i]))
-			continue;
-		if (e->nr_ret + added == e->cap_ret) {
-			size_t cap = e->cap_ret ? e->cap_ret * 2 : 64;
-			struct retired *p = realloc(e->ret, cap * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			e->ret = p;
-			e->cap_ret = cap;
-		}
-		e->ret[e->nr_ret + added++] = (struct retired){ .id = ids[i], .since_ns = engine_now_ns() };
-	}
-	e->nr_ret += added;
-	if (added)
-		qsort(e->ret, e->nr_ret, sizeof(*e->ret), retired_cmp);
-	return 0;
+	for (size_t i = 0; i < n && !ret; i++)
+		if (ids[i] && ids[i] != VFLOW_OWNER_GONE)
+			ret = retired_add(&e->cgroups, ids[i], now);
+	retired_sort(&e->cgroups);
+	return ret;
 }
 
 size_t engine__expired(struct engine *e, __u64 *ids, size_t max)
 {
-	size_t n = e->nr_expired < max ? e->nr_expired : max;
+	size_t n = e->cgroups.nr_expired < max ? e->cgroups.nr_expired : max;
 
-	if (!n)
-		return 0;
-	memcpy(ids, e->expired, n * sizeof(*ids));
-	memmove(e->expired, e->expired + n, (e->nr_expired - n) * sizeof(*ids));
-	e->nr_expired -= n;
+	if (n)
+		memcpy(ids, e->cgroups.expired, n * sizeof(*ids));
+	retired_consume(&e->cgroups, n);
 	return n;
 }
 
@@ -145,14 +186,14 @@ static void retire_cpu(struct engine *e, struct retired *r)
  * (snapshot__delta knows), unless a per-CPU staging entry still holds
  * one of them: it can be folded into the hash later, under its own id.
  */
-static int retired_expire(struct engine *e, const struct snapshot *s, const struct map_rows *m)
+static int expire_past_ttl(struct engine *e, const struct snapshot *s, const struct map_rows *m)
 {
 	__u64 now = engine_now_ns();
 	size_t out = 0;
 	bool changed = false, drain = false;
 
-	for (size_t i = 0; i < e->nr_ret; i++) {
-		struct retired *r = &e->ret[i];
+	for (size_t i = 0; i < e->cgroups.nr; i++) {
+		struct retired *r = &e->cgroups.ret[i];
 		bool sched_staged = held(s, m->sst_lo, m->sst_hi, r->id);
 		bool staged = held(s, m->st_lo, m->st_hi, r->id) || sched_staged;
 
@@ -179,25 +220,17 @@ static int retired_expire(struct engine *e, const struct snapshot *s, const stru
 				drain = true;
 		}
 		if (now - r->since_ns < e->opts.retire_ttl_ns || staged) {
-			e->ret[out++] = *r;
+			e->cgroups.ret[out++] = *r;
 			continue;
 		}
 		for (size_t k = 0; k < e->rt->nr_rows; k++)
 			if (e->rt->rows[k].owner == r->id)
 				e->rt->rows[k].owner = VFLOW_OWNER_GONE;
-		if (e->nr_expired == e->cap_expired) {
-			size_t cap = e->cap_expired ? e->cap_expired * 2 : 64;
-			__u64 *p = realloc(e->expired, cap * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			e->expired = p;
-			e->cap_expired = cap;
-		}
-		e->expired[e->nr_expired++] = r->id;
+		if (retired_expire(&e->cgroups, r->id))
+			return -ENOMEM;
 		changed = true;
 	}
-	e->nr_ret = out;
+	e->cgroups.nr = e->cgroups.nr_sorted = out;
 	if (drain) {
 		e->skel->bss->sched_drain_gen++;
 		engine_sched_drain_cpus(e);
@@ -214,19 +247,19 @@ int engine_retire_apply(struct engine *e, struct snapshot *s, size_t *cap, const
 {
 	size_t before = e->rt->nr_rows, out = 0;
 
-	for (size_t i = m->sys_lo; e->nr_ret && i < m->sys_hi; i++)
-		if (engine_retired_find(e, s->rows[i].owner))
+	for (size_t i = m->sys_lo; e->cgroups.nr && i < m->sys_hi; i++)
+		if (retired_find(&e->cgroups, s->rows[i].owner))
 			retire_sys_row(e, &s->rows[i]);
-	for (size_t i = m->sc_lo; e->nr_ret && i + 1 < m->sc_hi; i += 2)
-		if (engine_retired_find(e, s->rows[i].owner))
+	for (size_t i = m->sc_lo; e->cgroups.nr && i + 1 < m->sc_hi; i += 2)
+		if (retired_find(&e->cgroups, s->rows[i].owner))
 			retire_sched_rows(e, &s->rows[i], &s->rows[i + 1]);
-	for (size_t i = 0; i < e->nr_ret; i++)
-		retire_cpu(e, &e->ret[i]);
+	for (size_t i = 0; i < e->cgroups.nr; i++)
+		retire_cpu(e, &e->cgroups.ret[i]);
 	if (e->rt->nr_rows != before) {
 		snapshot__sort(e->rt);
 		snapshot__merge(e->rt);
 	}
-	if (e->nr_ret && retired_expire(e, s, m))
+	if (e->cgroups.nr && expire_past_ttl(e, s, m))
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nr_rows; i++)
 		if (s->rows[i].kind != VFLOW_TRAP_KIND_MAX)

@@ -13,57 +13,25 @@
 #include "core/trap.h"
 #include "engine/engine_internal.h"
 
-static int retired_cmp(const void *a, const void *b)
-{
-	const struct retired *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static struct retired *retired_find(struct engine *e, __u64 pid)
-{
-	struct retired key = { .id = pid };
-
-	return e->nr_ret_proc ? bsearch(&key, e->ret_proc, e->nr_ret_proc, sizeof(*e->ret_proc),
-					retired_cmp) : NULL;
-}
-
 int engine__retire_processes(struct engine *e, const __u32 *pids, size_t n)
 {
-	size_t added = 0;
+	__u64 now = engine_now_ns();
+	int ret = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (!pids[i] || pids[i] >= VFLOW_OWNER_NO_PID || retired_find(e, pids[i]))
-			continue;
-		if (e->nr_ret_proc + added == e->cap_ret_proc) {
-			size_t cap = e->cap_ret_proc ? e->cap_ret_proc * 2 : RETIRED_ROWS_INITIAL;
-			struct retired *p = realloc(e->ret_proc, cap * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			e->ret_proc = p;
-			e->cap_ret_proc = cap;
-		}
-		e->ret_proc[e->nr_ret_proc + added++] = (struct retired){
-			.id = pids[i], .since_ns = engine_now_ns(),
-		};
-	}
-	e->nr_ret_proc += added;
-	if (added)
-		qsort(e->ret_proc, e->nr_ret_proc, sizeof(*e->ret_proc), retired_cmp);
-	return 0;
+	for (size_t i = 0; i < n && !ret; i++)
+		if (pids[i] && pids[i] < VFLOW_OWNER_NO_PID)
+			ret = retired_add(&e->procs, pids[i], now);
+	retired_sort(&e->procs);
+	return ret;
 }
 
 size_t engine__expired_processes(struct engine *e, __u32 *pids, size_t max)
 {
-	size_t n = e->nr_expired_proc < max ? e->nr_expired_proc : max;
+	size_t n = e->procs.nr_expired < max ? e->procs.nr_expired : max;
 
-	if (!n)
-		return 0;
 	for (size_t i = 0; i < n; i++)
-		pids[i] = (__u32)e->expired_proc[i];
-	memmove(e->expired_proc, e->expired_proc + n, (e->nr_expired_proc - n) * sizeof(__u64));
-	e->nr_expired_proc -= n;
+		pids[i] = (__u32)e->procs.expired[i];
+	retired_consume(&e->procs, n);
 	return n;
 }
 
@@ -122,29 +90,21 @@ static int expire(struct engine *e)
 	size_t out = 0;
 	bool changed = false;
 
-	for (size_t i = 0; i < e->nr_ret_proc; i++) {
-		struct retired *r = &e->ret_proc[i];
+	for (size_t i = 0; i < e->procs.nr; i++) {
+		struct retired *r = &e->procs.ret[i];
 
 		if (now - r->since_ns < e->opts.retire_ttl_ns) {
-			e->ret_proc[out++] = *r;
+			e->procs.ret[out++] = *r;
 			continue;
 		}
 		for (size_t k = 0; k < e->rt_proc->nr_rows; k++)
 			if (e->rt_proc->rows[k].owner == r->id)
 				trap_row_to_gone(&e->rt_proc->rows[k]);
-		if (e->nr_expired_proc == e->cap_expired_proc) {
-			size_t cap = e->cap_expired_proc ? e->cap_expired_proc * 2 : RETIRED_ROWS_INITIAL;
-			__u64 *p = realloc(e->expired_proc, cap * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			e->expired_proc = p;
-			e->cap_expired_proc = cap;
-		}
-		e->expired_proc[e->nr_expired_proc++] = r->id;
+		if (retired_expire(&e->procs, r->id))
+			return -ENOMEM;
 		changed = true;
 	}
-	e->nr_ret_proc = out;
+	e->procs.nr = e->procs.nr_sorted = out;
 	if (changed) {
 		snapshot__sort(e->rt_proc);
 		snapshot__merge(e->rt_proc);
@@ -156,7 +116,7 @@ int engine_retire_proc_apply(struct engine *e, struct snapshot *s, size_t *cap)
 {
 	size_t before, out = 0;
 
-	if (!e->nr_ret_proc && !e->rt_proc)
+	if (!e->procs.nr && !e->rt_proc)
 		return 0;
 	if (!e->rt_proc) {
 		e->rt_proc_cap = RETIRED_ROWS_INITIAL;
@@ -165,15 +125,15 @@ int engine_retire_proc_apply(struct engine *e, struct snapshot *s, size_t *cap)
 			return -ENOMEM;
 	}
 	before = e->rt_proc->nr_rows;
-	for (size_t i = 0; e->nr_ret_proc && i < s->nr_rows; i++)
+	for (size_t i = 0; e->procs.nr && i < s->nr_rows; i++)
 		if (!trap_kind_by_cgroup(s->rows[i].kind) && s->rows[i].owner != VFLOW_OWNER_GONE &&
-		    retired_find(e, s->rows[i].owner))
+		    retired_find(&e->procs, s->rows[i].owner))
 			retire_row(e, &s->rows[i]);
 	if (e->rt_proc->nr_rows != before) {
 		snapshot__sort(e->rt_proc);
 		snapshot__merge(e->rt_proc);
 	}
-	if (e->nr_ret_proc && expire(e))
+	if (e->procs.nr && expire(e))
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nr_rows; i++)
 		if (s->rows[i].kind != VFLOW_TRAP_KIND_MAX)
@@ -189,9 +149,6 @@ int engine_retire_proc_apply(struct engine *e, struct snapshot *s, size_t *cap)
 void engine_retire_proc_free(struct engine *e)
 {
 	snapshot__free(e->rt_proc);
-	free(e->ret_proc);
-	free(e->expired_proc);
 	e->rt_proc = NULL;
-	e->ret_proc = NULL;
-	e->expired_proc = NULL;
+	retired_set_free(&e->procs);
 }

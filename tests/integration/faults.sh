@@ -186,7 +186,7 @@ stop_vflowd "fault: SIGHUP"
 
 # --- SIGHUP with a web config: basic-auth users replaced, a bad file kept out
 if command -v htpasswd >/dev/null && command -v curl >/dev/null; then
-	WPORT=$((30000 + $$ % 20000))
+	WPORT=$(free_port)
 	WEB=$TMP/web.yml
 	user_file() { printf "basic_auth_users:\n  alice: '%s'\n" "$(htpasswd -nbBC 4 alice "$1" | head -1 | cut -d: -f2-)" >"$WEB"; }
 	code() { curl -s -o /dev/null -w '%{http_code}' -u "alice:$1" "http://127.0.0.1:$WPORT/metrics"; }

@@ -50,7 +50,7 @@ for bin in "$VFLOWD" "$BUILD/tests/sysloop" "$BUILD/tests/cgchurn"; do
 done
 CG=$(new_cgroup "vflow-test-storm-$$")
 CG2=$(new_cgroup "vflow-test-storm2-$$")
-PORT=$((20000 + $$ % 20000))
+PORT=$(free_port)
 
 # /proc/PID/stat utime+stime in clock ticks
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Faults injected into a running vflowd, and what must hold after each
 # (docs/RELIABILITY.md): kill -9 leaks no BPF program, link or map and a
-# restart works; a dump interrupted by kill -9 or SIGTERM leaves nothing
+# restart works; SIGINT while the programs load ends the run cleanly; a
+# dump interrupted by kill -9 or SIGTERM leaves nothing
 # half-written under a final name; a read-only dump directory is reported;
 # SIGHUP with a malformed or vanished config keeps the old one; hosts with
 # only cgroup v1 or only cgroup v2, tracefs unmounted, tracepoints absent;
@@ -10,6 +11,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 NAMES=("fault: kill -9: no BPF program, link or map left" "fault: kill -9: restart works: vflowd stopped cleanly"
+       "fault: SIGINT while the programs load: one report, clean exit"
        "fault: kill -9 mid-dump: nothing half-written under a final name"
        "fault: kill -9 mid-dump: the restart removes the temporary file" "fault: kill -9 mid-dump: vflowd stopped cleanly"
        "fault: SIGTERM mid-dump: the dump completes, reads clean" "fault: SIGTERM mid-dump: clean exit"
@@ -55,6 +57,30 @@ if start_vflowd "$TMP/k9b.jsonl" -i 0.2 --control "$TMP/k9.sock"; then
 else
 	not_ok "fault: kill -9: restart works"
 fi
+
+# --- SIGINT while the programs load (a BPF object is open, no report yet):
+# a background job of a shell starts with SIGINT ignored, so a handler
+# installed only after loading would lose it and vflowd would run on
+"$VFLOWD" --json -i 0.2 >"$TMP/early.jsonl" 2>"$TMP/early.jsonl.err" &
+EARLY=$!
+on_exit "kill $EARLY 2>/dev/null; wait $EARLY 2>/dev/null"
+loading() { ls -l "/proc/$EARLY/fd" 2>/dev/null | grep -q 'anon_inode:bpf'; }
+wait_for 20 loading && LOADING=1 || LOADING=
+[ -s "$TMP/early.jsonl" ] && LOADING=
+kill -INT "$EARLY"
+( sleep 20; kill -9 "$EARLY" 2>/dev/null ) &
+REAPER=$!
+wait "$EARLY"
+RC=$?
+kill "$REAPER" 2>/dev/null; wait "$REAPER" 2>/dev/null
+REPORTS=$(wc -l <"$TMP/early.jsonl")
+if [ "$RC" -eq 0 ] && [ "$REPORTS" -ge 1 ]; then
+	ok "fault: SIGINT while the programs load: one report, clean exit"
+else
+	not_ok "fault: SIGINT while the programs load: one report, clean exit"
+	diag "status $RC (137: still running 20 s after SIGINT), $REPORTS report(s): $(tail -3 "$TMP/early.jsonl.err")"
+fi
+[ -n "$LOADING" ] || diag "the SIGINT came after loading (no BPF object seen open before the first report)"
 
 # --- dumps interrupted: a recorder full of events makes a dump take a while
 DUMPS=$TMP/dumps

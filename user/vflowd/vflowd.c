@@ -107,6 +107,13 @@ static int daemon_start(struct daemon *d, struct args *a)
 	__u64 kept;
 	int ret = 0;
 
+	/* before the programs load (seconds on a slow host): a SIGINT meanwhile
+	 * ends the run after the first report instead of being lost (a shell
+	 * starts background jobs with SIGINT ignored) */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
+	signal(SIGHUP, on_signal);
 	tick__init(&d->t, &d->src);
 	d->ledger = report_ledger__new();
 	d->t.ledger = d->ledger;
@@ -132,10 +139,6 @@ static int daemon_start(struct daemon *d, struct args *a)
 	if (!a->no_runtime_names && (ret = source__start_names(&d->src, &a->runtime)))
 		fprintf(stderr, "vflowd: containers are not named by their runtimes: %s\n",
 			strerror(-ret));
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGUSR1, on_signal);
-	signal(SIGHUP, on_signal);
 	if (flight_clean_stale(a->dump_dir) > 0)
 		fprintf(stderr, "vflowd: removed temporary files of an interrupted dump in %s\n",
 			a->dump_dir);

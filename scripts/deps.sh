@@ -25,6 +25,7 @@ pkgs=(
 	util-linux procps iproute2 python3 tmux	# integration tests (unshare, ps)
 	libbpf-tools bpftrace strace linux-perf	# benchmark peers
 	runsc					# gVisor, for the sandbox tests
+	chromium				# a real seccomp-bpf sandbox: Chromium's renderers
 	docker.io containerd podman runc busybox-static	# real runtimes for the container name tests
 	prometheus curl openssl apache2-utils python3-yaml	# exporter tests
 	clang-tidy cppcheck valgrind		# lint and memory checks

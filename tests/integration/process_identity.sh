@@ -16,7 +16,9 @@
 #  - a KVM guest process started as qemu-system-x86_64 -name guest=<name>
 #    (tests/helpers/kvm_guest; PVM emulates it: no hardware exits, but its
 #    exits to user space are traced) keeps its name and VMM after it exits;
-#  - a dump taken after both exits names them in its entity table;
+#  - a dump taken after both exits names them in its entity table, and
+#    vflowtop --replay of it shows the sandbox by that name and kind (the
+#    guest's few exits are sampled out of the dump's events: no VM row);
 #  - after the TTL, the rows of both leave the JSON, summed into
 #    "(exited processes)" (the sandbox's and the VM's).
 . "$(dirname "$0")/../lib.sh"
@@ -28,6 +30,7 @@ GUEST_N=300
 SA=$BUILD/tests/seccomp_actions
 GUEST=$BUILD/tests/kvm_guest
 VFLOWDUMP=${VFLOWDUMP:-$BUILD/san/vflowdump}
+VFLOWTOP=$BUILD/san/vflowtop
 NAMES=("probe sched:sched_process_exit attached"
        "sandbox: named at its first trap, kept after its exit (name, kind, paradigm, gone)"
        "sandbox: its exit time is the kernel's (between start and reaping)"
@@ -38,10 +41,11 @@ NAMES=("probe sched:sched_process_exit attached"
        "after the TTL: the sandbox's traps summed into (exited processes), its own row gone"
        "after the TTL: the VM's exits summed into (exited processes), its own row gone"
        "dump after the exits: the sandbox and the VM named in its entity table"
+       "vflowtop --replay of that dump: the sandbox by its name and kind"
        "vflowd stopped cleanly")
 plan ${#NAMES[@]}
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (BPF)" "${NAMES[@]}"
-for bin in "$VFLOWD" "$VFLOWDUMP" "$SA" "$GUEST"; do
+for bin in "$VFLOWD" "$VFLOWDUMP" "$VFLOWTOP" "$SA" "$GUEST"; do
 	[ -x "$bin" ] || fail_all "$bin is not built: run make test-build" "${NAMES[@]}"
 done
 PORT=$(free_port)
@@ -106,6 +110,7 @@ kill -USR1 "$VFLOWD_PID"
 wait_for 20 grep -q "dump (SIGUSR1) written" "$VFLOWD_OUT.err"
 DUMP=$(sed -n 's/.*dump (SIGUSR1) written to \(.*\)$/\1/p' "$VFLOWD_OUT.err" | head -1)
 "$VFLOWDUMP" info "$DUMP" >"$TMP/dump.txt" 2>"$TMP/dump.err"
+"$VFLOWTOP" --replay "$DUMP" --json -d 0.1 --speed 100000 >"$TMP/replay.jsonl" 2>"$TMP/replay.err"
 cp "$TMP/out.jsonl" "$TMP/before_ttl.jsonl"
 # past the TTL: the exporter folds the gone sandbox's series
 sleep $((TTL_S + 1))
@@ -115,9 +120,10 @@ wait_for 10 python3 -c 'import json,sys; l=open(sys.argv[1]).readlines(); sys.ex
 	"$TMP/out.jsonl" "$(mono_ns)"
 cp "$TMP/out.jsonl" "$TMP/after_ttl.jsonl"
 python3 - "$TMP/before_ttl.jsonl" "$TMP/after_ttl.jsonl" "$SUP_PID" "${TARGET:-0}" "$SB_NAME" "$T_START" "$T_REAPED" \
-	"$GUEST_PID" "$GUEST_NAME" "$TMP/labels.before" "$TMP/labels.after" "$TMP/metrics.ttl" "$TMP/dump.txt" <<'PY' | tap_from
+	"$GUEST_PID" "$GUEST_NAME" "$TMP/labels.before" "$TMP/labels.after" "$TMP/metrics.ttl" "$TMP/dump.txt" \
+	"$TMP/replay.jsonl" <<'PY' | tap_from
 import json, sys
-out, out_ttl, sup, target, sb_name, t0, t1, guest, guest_name, lb, la, mttl, dump = sys.argv[1:]
+out, out_ttl, sup, target, sb_name, t0, t1, guest, guest_name, lb, la, mttl, dump, replay = sys.argv[1:]
 sup, target, t0, t1, guest = int(sup), int(target), int(t0), int(t1), int(guest)
 def check(cond, what, got):
     print(("ok - " if cond else "not ok - ") + what)
@@ -182,6 +188,13 @@ procs = {int(r[1]): r[2:4] for r in (l.split() for l in open(dump) if l.startswi
 check(procs.get(target) == ["sandbox", sb_name] and procs.get(guest) == ["vm", guest_name],
       "dump after the exits: the sandbox and the VM named in its entity table",
       {"sandbox": procs.get(target), "vm": procs.get(guest)})
+# the replay's last report: named from the dump, as the live report named them
+rl = last_of(replay)
+rsb = next((s for s in rl.get("sandboxes", []) if target in s["pids"]), {})
+check(rsb.get("name") == sb_name and rsb.get("kind") == "seccomp",
+      "vflowtop --replay of that dump: the sandbox by its name and kind",
+      {"sandbox": {k: rsb.get(k) for k in ("name", "kind", "pids")},
+       "sandboxes": [s["name"] for s in rl.get("sandboxes", [])]})
 PY
-TAP_N=$((TAP_N + 10))
+TAP_N=$((TAP_N + 11))
 stop_vflowd

@@ -81,9 +81,17 @@ static void parse(const char *const *argv, struct proc p, struct sandbox_info *s
 static void check(const struct sandbox_info *si, enum sandbox_kind kind, const char *role,
 		  const char *name)
 {
+	struct sandbox_info back;
+
 	assert_string_equal(sandbox_kind_name(si->kind), sandbox_kind_name(kind));
 	assert_string_equal(si->role, role);
 	assert_string_equal(si->name, name);
+	/* what a dump keeps (the name) gives the kind back, and the role where the name has it */
+	sandbox_from_name(si->name, &back);
+	assert_string_equal(sandbox_kind_name(back.kind), sandbox_kind_name(kind));
+	assert_string_equal(back.role, kind == SANDBOX_GVISOR ? "" : role);
+	assert_string_equal(back.name, name);
+	assert_int_equal(back.seccomp_mode, -1);
 }
 
 /* as seen on this machine: runsc --rootless --network=none --platform=ptrace do sleep 4 */

@@ -286,11 +286,12 @@ static bool launcher(const char *buf, size_t len, const struct ident *id, pid_t 
 	return true;
 }
 
+static const char *const wasm_runtimes[] = { "wasmtime", "wasmedge", "wasmer", "iwasm", NULL };
+
 static bool wasm(const struct ident *id, pid_t pid, struct sandbox_info *out)
 {
-	static const char *const runtimes[] = { "wasmtime", "wasmedge", "wasmer", "iwasm", NULL };
 
-	for (const char *const *r = runtimes; *r; r++) {
+	for (const char *const *r = wasm_runtimes; *r; r++) {
 		if (!ident_is(id, *r))
 			continue;
 		out->kind = SANDBOX_WASM;
@@ -401,6 +402,31 @@ int sandbox_read(pid_t pid, struct sandbox_info *out)
 out:
 	free(buf);
 	return (int)n;
+}
+
+void sandbox_from_name(const char *name, struct sandbox_info *out)
+{
+	const char *colon = strchr(name, ':'), *last = strrchr(name, ':');
+	struct span prefix = { name, colon ? (size_t)(colon - name) : 0 };
+	/* the middle field of "<kind>:<middle>:<pid>", if the name has one */
+	struct span middle = { colon ? colon + 1 : NULL, last > colon ? (size_t)(last - colon - 1) : 0 };
+
+	memset(out, 0, sizeof(*out));
+	out->seccomp_mode = -1;
+	out->seccomp_filters = -1;
+	snprintf(out->name, sizeof(out->name), "%s", name);
+	for (int k = SANDBOX_SECCOMP; k < SANDBOX_KIND_MAX; k++)
+		if (span_is(prefix, sandbox_kind_name((enum sandbox_kind)k)))
+			out->kind = (enum sandbox_kind)k;
+	for (const char *const *r = wasm_runtimes; *r; r++)
+		if (span_is(prefix, *r))
+			out->kind = SANDBOX_WASM;
+	if (out->kind == SANDBOX_CHROMIUM && middle.len)
+		set_role(out, middle);
+	else if (out->kind == SANDBOX_BWRAP || out->kind == SANDBOX_FIREJAIL)
+		set_role(out, span_of(middle.len ? "app" : "launcher"));
+	else if (out->kind == SANDBOX_WASM)
+		set_role(out, span_of("runtime"));
 }
 
 const char *sandbox_kind_name(enum sandbox_kind k)

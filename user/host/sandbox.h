@@ -51,6 +51,13 @@ void sandbox_parse(const char *cmdline, size_t len, const char *comm, const char
 		   const char *exe, const char *parent_comm, pid_t pid, struct sandbox_info *out);
 /* Reads /proc/PID/{cmdline,comm,status,exe} and the parent's comm; 0 or -errno. */
 int sandbox_read(pid_t pid, struct sandbox_info *out);
+/*
+ * Back from a name sandbox_parse made (a dump keeps the name only): the
+ * kind its prefix says, and the role where the name holds it (Chromium's
+ * --type, a bwrap/firejail launcher or app, a wasm runtime); a name of no
+ * known prefix ("<comm>:<pid>") is SANDBOX_NONE. Seccomp fields unknown.
+ */
+void sandbox_from_name(const char *name, struct sandbox_info *out);
 /* "none", "seccomp", "gvisor", "bwrap", "firejail", "chromium", "wasm"; "unknown" */
 const char *sandbox_kind_name(enum sandbox_kind k);
 

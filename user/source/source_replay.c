@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * A dump played back as a source: its traps up to a cursor, as the engine
- * would have counted them (samples scaled by their period), its cgroups
- * named from its entity table, its probes as it recorded them.
+ * would have counted them (samples scaled by their period), its cgroups,
+ * VMs and sandboxes named from its entity table, its probes as it
+ * recorded them.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "source/source.h"
 #include "record/dumptool.h"
+#include "host/sandbox.h"
+#include "host/vmident.h"
 
 struct snapshot *source_replay__snapshot(struct source *s, __u64 advance_ns)
 {
@@ -56,6 +59,31 @@ static void replay_probes(struct source *s)
 	}
 }
 
+/*
+ * A VM or sandbox of the dump's entity table, as the live report named it.
+ * The table keeps a name, not what /proc said: a VM's VMM is unknown, a
+ * sandbox's kind and role come back from its name (sandbox_from_name).
+ */
+static int replay_process(struct source *s, const struct dump_entity *en, __u64 at_ns)
+{
+	struct sandbox_info sb;
+	struct vmident vm = { .vmm = VMM_UNKNOWN };
+
+	if (!en->name[0] || !en->id || en->id > (__u32)-1)
+		return 0;
+	if (!strcmp(en->type, "sandbox")) {
+		sandbox_from_name(en->name, &sb);
+		return identity__process_seen(&s->ident, (__u32)en->id, &sb, NULL, IDENTITY_FROM_DUMP,
+					      at_ns);
+	}
+	if (!strcmp(en->type, "vm")) {
+		snprintf(vm.name, sizeof(vm.name), "%s", en->name);
+		return identity__process_seen(&s->ident, (__u32)en->id, NULL, &vm, IDENTITY_FROM_DUMP,
+					      at_ns);
+	}
+	return 0;
+}
+
 int source_replay__open(struct source *s, const char *path, char *err, size_t err_len)
 {
 	struct dump *d;
@@ -70,6 +98,10 @@ int source_replay__open(struct source *s, const char *path, char *err, size_t er
 	for (size_t i = 0; !ret && i < d->nr_ents; i++) {
 		const struct dump_entity *en = &d->ents[i];
 
+		if (en->kind == DUMP_ENT_PROC) {
+			ret = replay_process(s, en, d->info.first_ns);
+			continue;
+		}
 		if (en->kind != DUMP_ENT_CGROUP || !en->id)
 			continue;
 		/* named in the dump: as it was when written; unnamed: it was gone by then */

@@ -19,6 +19,7 @@ NAMES=("fault: kill -9: no BPF program, link or map left" "fault: kill -9: resta
        "fault: SIGHUP: a changed config is applied" "fault: SIGHUP: malformed config keeps the old one"
        "fault: SIGHUP: vanished config keeps the old one" "fault: SIGHUP: vflowd stopped cleanly"
        "fault: SIGHUP: new web config users take effect" "fault: SIGHUP: malformed web config keeps the old one"
+       "fault: SIGHUP: the listening socket stays open (no restart)"
        "fault: SIGHUP web config: vflowd stopped cleanly"
        "fault: cgroup v1 only: one-line error" "fault: cgroup v2 only: counts as usual"
        "fault: tracefs unmounted: mounted again, tracing works" "fault: tracepoints absent: reported, not fatal"
@@ -218,6 +219,9 @@ if command -v htpasswd >/dev/null && command -v curl >/dev/null; then
 	code() { curl -s -o /dev/null -w '%{http_code}' -u "alice:$1" "http://127.0.0.1:$WPORT/metrics"; }
 	user_file first
 	start_vflowd "$TMP/web.jsonl" -i 0.2 --web.listen-address "127.0.0.1:$WPORT" --web.config.file "$WEB"
+	# the listening socket's inode: the same one after the reload, or the server was restarted
+	listen_ino() { ss -Hltne "sport = :$WPORT" | grep -o 'ino:[0-9]*' | head -1; }
+	INO0=$(listen_ino)
 	B0="$(code first) $(code second)"
 	user_file second
 	kill -HUP "$VFLOWD_PID"
@@ -226,6 +230,9 @@ if command -v htpasswd >/dev/null && command -v curl >/dev/null; then
 	B1="$(code first) $(code second)"
 	check "fault: SIGHUP: new web config users take effect" test "$B0 $B1" = "200 401 401 200"
 	[ "$B0 $B1" = "200 401 401 200" ] || diag "before: $B0, after: $B1; $(grep reload "$VFLOWD_OUT.err")"
+	INO1=$(listen_ino)
+	check "fault: SIGHUP: the listening socket stays open (no restart)" test -n "$INO0" -a "$INO0" = "$INO1"
+	[ -n "$INO0" ] && [ "$INO0" = "$INO1" ] || diag "listening socket before: ${INO0:-none}, after: ${INO1:-none}"
 	printf 'basic_auth_users:\n  alice: [\n' >"$WEB"
 	kill -HUP "$VFLOWD_PID"
 	wait_for 5 grep -q "reload failed: .*keeping the previous web configuration" "$VFLOWD_OUT.err"
@@ -240,7 +247,7 @@ if command -v htpasswd >/dev/null && command -v curl >/dev/null; then
 	stop_vflowd "fault: SIGHUP web config"
 else
 	for t in "fault: SIGHUP: new web config users take effect" "fault: SIGHUP: malformed web config keeps the old one" \
-		 "fault: SIGHUP web config: vflowd stopped cleanly"; do
+		 "fault: SIGHUP: the listening socket stays open (no restart)" "fault: SIGHUP web config: vflowd stopped cleanly"; do
 		skip "$t" "htpasswd (apache2-utils) or curl not installed"
 	done
 fi

@@ -2,7 +2,7 @@
 /*
  * vflowd's Prometheus exporter: metrics rendered each interval (tick.c),
  * served by libmicrohttpd's thread; the web config checked before
- * anything loads, and loaded again on SIGHUP.
+ * anything loads; the server reads it again on SIGHUP.
  */
 #include <stdio.h>
 #include <string.h>
@@ -39,38 +39,18 @@ int exporter_start(const struct args *a, const struct web_config *web, struct me
 }
 
 /*
- * SIGHUP with --web.config.file: load it again; if it loads, serve with it
- * (TLS material is handed to the server at start: a new server); if it
- * does not, or the new server cannot start, keep the old configuration.
- * Returns the configuration in use.
+ * SIGHUP with --web.config.file: the server reads it again in place, as
+ * its watch of the files does (serve/http_reload.c): the listening socket
+ * stays open, open connections finish with what they began with. A file
+ * that does not load keeps the configuration in use.
  */
-struct web_config *reload_web(const struct args *a, struct web_config *cur,
-			      struct web_config webs[2], struct metrics *m, struct http_server **http)
+void reload_web(struct http_server *http)
 {
-	struct web_config *next = cur == &webs[0] ? &webs[1] : &webs[0];
-	struct http_server *fresh = NULL;
 	char err[ENGINE_ERR_LEN];
 
-	web_config__free(next);
-	memset(next, 0, sizeof(*next));
-	if (web_config__load(a->web_config, next, err, sizeof(err))) {
-		fprintf(stderr, "vflowd: reload failed: %s; keeping the previous web configuration\n", err);
-		web_config__free(next);
-		return cur;
-	}
-	/* the port is taken by the running server: stop it, then start anew */
-	http_server__stop(*http);
-	*http = NULL;
-	if (exporter_start(a, next, m, &fresh, err, sizeof(err))) {
-		fprintf(stderr, "vflowd: reload failed: %s; keeping the previous web configuration\n", err);
-		web_config__free(next);
-		if (exporter_start(a, cur, m, http, err, sizeof(err)))
-			fprintf(stderr, "vflowd: the exporter stopped: %s\n", err);
-		return cur;
-	}
-	*http = fresh;
-	web_config__free(cur);
-	memset(cur, 0, sizeof(*cur));
-	fprintf(stderr, "vflowd: web configuration reloaded\n");
-	return next;
+	if (http_server__reload(http, err, sizeof(err)))
+		fprintf(stderr, "vflowd: reload failed: %s; keeping the previous web configuration\n",
+			err);
+	else
+		fprintf(stderr, "vflowd: web configuration reloaded\n");
 }

@@ -89,7 +89,7 @@ static int start_serving(struct daemon *d, char *err, size_t err_len)
 	if (a->listen) {
 		d->start_ns = d->src.origin_ns = mono_ns();
 		daemon_tick(d, false);
-		ret = exporter_start(a, d->web, &d->mt, &d->http, err, err_len);
+		ret = exporter_start(a, &d->web, &d->mt, &d->http, err, err_len);
 	}
 	if (!ret && a->control) {
 		ret = control_server__start(&d->ctl, a->control, d->src.e, source__live_snapshot,
@@ -120,7 +120,7 @@ static int daemon_start(struct daemon *d, struct args *a)
 	if (!d->ledger)
 		ret = -ENOMEM;
 	if (!ret && a->listen) {
-		ret = exporter_prepare(a, d->web, &d->mt, err, sizeof(err));
+		ret = exporter_prepare(a, &d->web, &d->mt, err, sizeof(err));
 		d->have_metrics = !ret;
 	}
 	if (!ret)
@@ -165,7 +165,7 @@ static int wait_until(struct daemon *d, __u64 now, __u64 next)
 	if (take(&reload_signalled)) {
 		model_in_use__reload(&d->model, d->a);
 		if (d->a->listen && d->a->web_config)
-			d->web = reload_web(d->a, d->web, d->webs, &d->mt, &d->http);
+			reload_web(d->http);
 	}
 	return 0;
 }
@@ -212,8 +212,7 @@ static void daemon_stop(struct daemon *d)
 	http_server__stop(d->http);
 	if (d->have_metrics)
 		metrics__free(&d->mt);
-	web_config__free(&d->webs[0]);
-	web_config__free(&d->webs[1]);
+	web_config__free(&d->web);
 	tick__free(&d->t);
 	report_ledger__free(d->ledger);
 	source__close(&d->src);
@@ -234,7 +233,6 @@ int main(int argc, char **argv)
 	if (a.dump_request)
 		return run_dump_request(a.dump_request);
 	d.a = &a;
-	d.web = &d.webs[0];
 	if (model_in_use__load(&d.model, &a))
 		goto out;
 	if (a.import)

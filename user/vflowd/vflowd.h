@@ -98,8 +98,8 @@ struct daemon {
 	__u64 rule_last_ns;
 	char rule_trigger[RULE_TRIGGER_LEN];
 	__u64 start_ns;			/* tracing started: what the aggregates cover */
-	/* the exporter; two web config slots: a reloaded one starts a server before the old one is freed */
-	struct web_config webs[2], *web;
+	/* the exporter; its web config as checked at start (the server loads its own) */
+	struct web_config web;
 	struct metrics mt;
 	bool have_metrics;
 	struct http_server *http;
@@ -118,8 +118,7 @@ int exporter_prepare(const struct args *a, struct web_config *web, struct metric
 		     char *err, size_t err_len);
 int exporter_start(const struct args *a, const struct web_config *web, struct metrics *m,
 		   struct http_server **http, char *err, size_t err_len);
-struct web_config *reload_web(const struct args *a, struct web_config *cur,
-			      struct web_config webs[2], struct metrics *m, struct http_server **http);
+void reload_web(struct http_server *http);
 
 /* dumps.c: the recorder's events, the dump rules, dumps asked for */
 void on_event(void *ctx, const struct vflow_event *ev);

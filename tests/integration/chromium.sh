@@ -24,8 +24,8 @@ command -v chromium >/dev/null || skip_all "chromium not installed: apt-get inst
 command -v bpftrace >/dev/null || skip_all "bpftrace not installed: apt-get install bpftrace" "${NAMES[@]}"
 id nobody >/dev/null 2>&1 || skip_all "no user nobody to run Chromium as (it refuses to sandbox as root)" "${NAMES[@]}"
 
-# Chromium refuses its sandbox as root: it runs as nobody, in a directory
-# nobody can read, with a page that keeps the renderer busy for a while
+# Chromium refuses its sandbox as root: it runs as the user nobody, from a
+# directory that user can read, with a page that keeps the renderer busy
 WEB=$(mktemp -d /tmp/vflow-test-chromium.XXXXXX)
 on_exit "rm -rf $WEB"
 chmod 755 "$WEB"

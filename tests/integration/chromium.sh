@@ -58,7 +58,7 @@ start_vflowd "$TMP/out.jsonl" -i 0.2 --dump-dir "$TMP/dumps" || fail_all "vflowd
 bpftrace "$TMP/truth.bt" >"$TMP/truth.out" 2>"$TMP/truth.err" &
 BT=$!
 on_exit "kill $BT 2>/dev/null; wait $BT 2>/dev/null"
-wait_for 30 grep -q attached "$TMP/truth.out" || diag "bpftrace did not attach: $(tail -2 "$TMP/truth.err")"
+wait_for 30 grep -qs attached "$TMP/truth.out" || diag "bpftrace did not attach: $(tail -2 "$TMP/truth.err")"
 chromium_run >"$TMP/run.out" 2>"$TMP/run.err" || diag "chromium failed: $(grep -v dbus "$TMP/run.err" | tail -2)"
 sleep 0.5
 kill -INT "$BT"; wait "$BT"

@@ -290,7 +290,6 @@ static const char *const wasm_runtimes[] = { "wasmtime", "wasmedge", "wasmer", "
 
 static bool wasm(const struct ident *id, pid_t pid, struct sandbox_info *out)
 {
-
 	for (const char *const *r = wasm_runtimes; *r; r++) {
 		if (!ident_is(id, *r))
 			continue;
